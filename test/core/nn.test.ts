@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { filterGrad } from '../../src/core/nn/conv';
+
+describe('conv filter gradient (the WASM path)', () => {
+  it('matches TF.js native Conv2DBackpropFilter for stride 1 and 2 with padding', async () => {
+    await tf.setBackend('cpu');
+    for (const [k, stride, pad] of [
+      [3, 1, 1],
+      [3, 2, 1],
+      [1, 2, 0],
+      [7, 2, 3],
+    ]) {
+      const x = tf.randomNormal([2, 9, 9, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+      const w = tf.randomNormal([k, k, 3, 4], 0, 1, 'float32', 2) as tf.Tensor4D;
+      const y = tf.conv2d(x, w, stride, pad);
+      const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 3) as tf.Tensor4D;
+      const native = tf.grad((wi: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, wi as tf.Tensor4D, stride, pad), dy)))(w);
+      const ours = filterGrad(x, dy, [k, k, 3, 4], stride, pad);
+      const diff = tf.max(tf.abs(tf.sub(native, ours))).dataSync()[0];
+      expect(diff).toBeLessThan(1e-4);
+    }
+  });
+});
