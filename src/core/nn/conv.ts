@@ -18,9 +18,9 @@ export function conv2d(
 }
 
 function conv2dMatmulGrad(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
-  const op = tf.customGrad((xi: tf.Tensor, wi: tf.Tensor, save: tf.GradSaveFunc) => {
-    const x4 = xi as tf.Tensor4D;
-    const w4 = wi as tf.Tensor4D;
+  // customGrad's typing passes inputs and `save` in one rest list.
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x4, w4, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
     save([x4, w4]);
     return {
       value: tf.conv2d(x4, w4, stride, pad),

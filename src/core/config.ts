@@ -1,0 +1,159 @@
+/**
+ * The one declaration of every training / model option: default, range and description. The worker
+ * validates against it, the UI generates its form from it, and the CLI parses flags with it.
+ * Where the paper and the authors' reference code differ (METHOD.md), the option is named after the
+ * difference and defaults to the reference behaviour.
+ */
+
+export const TEACHERS = ['resnet50', 'efficientnet_b0', 'mobilenet_v2', 'resnet18', 'resnet34', 'wide_resnet50_2'] as const;
+export type TeacherName = (typeof TEACHERS)[number];
+
+export const MODELS = ['dmgrd', 'rd'] as const;
+export type ModelKind = (typeof MODELS)[number];
+
+interface NumberOption {
+  kind: 'number';
+  label: string;
+  help: string;
+  default: number;
+  min: number;
+  max: number;
+  step?: number;
+  integer?: boolean;
+}
+interface ChoiceOption<T extends string> {
+  kind: 'choice';
+  label: string;
+  help: string;
+  default: T;
+  choices: readonly T[];
+}
+/** A paper-vs-reference switch: `false` = the reference code's behaviour. */
+interface SwitchOption {
+  kind: 'switch';
+  label: string;
+  help: string;
+  default: boolean;
+  paper: true;
+}
+interface BoolOption {
+  kind: 'bool';
+  label: string;
+  help: string;
+  default: boolean;
+}
+export type OptionSpec = NumberOption | ChoiceOption<string> | SwitchOption | BoolOption;
+
+export const CONFIG_SCHEMA = {
+  teacher: {
+    kind: 'choice',
+    label: 'Teacher',
+    help: 'Frozen ImageNet encoder whose layer1/2/3 features are distilled.',
+    default: 'mobilenet_v2',
+    choices: TEACHERS,
+  },
+  model: {
+    kind: 'choice',
+    label: 'Model',
+    help: 'DM-GRD (memories + MSFF) or plain Reverse Distillation on the same trainer.',
+    default: 'dmgrd',
+    choices: MODELS,
+  },
+  imageSize: { kind: 'number', label: 'Image size', help: 'Square input size in pixels.', default: 256, min: 32, max: 512, step: 32, integer: true },
+  batchSize: { kind: 'number', label: 'Batch', help: 'Images per step (about half are synthetic anomalies).', default: 8, min: 2, max: 32, integer: true },
+  steps: { kind: 'number', label: 'Steps', help: 'Optimiser steps (reference: 5000).', default: 5000, min: 1, max: 100000, integer: true },
+  lr: { kind: 'number', label: 'Learning rate', help: 'Peak Adam learning rate after warm-up.', default: 0.005, min: 1e-6, max: 0.1 },
+  minLr: { kind: 'number', label: 'Min LR', help: 'Start of the warm-up and end of the cosine decay.', default: 1e-4, min: 0, max: 0.1 },
+  warmupFraction: { kind: 'number', label: 'Warm-up', help: 'Fraction of steps with linear warm-up.', default: 0.1, min: 0, max: 0.5 },
+  alpha: { kind: 'number', label: 'alpha', help: 'Weight of the separation loss (L_OT + mu L_Con).', default: 0.2, min: 0, max: 10 },
+  mu: { kind: 'number', label: 'mu', help: 'Weight of the contrast term inside the separation loss.', default: 0.1, min: 0, max: 10 },
+  tau: { kind: 'number', label: 'tau', help: 'Weight of the triplet (memory separation) loss.', default: 0.1, min: 0, max: 10 },
+  memoryItems: { kind: 'number', label: 'Memory items L', help: 'Images per memory bank (30; 10 for tiny classes).', default: 30, min: 3, max: 120, integer: true },
+  seed: { kind: 'number', label: 'Seed', help: 'Seeds sampling, synthesis and initialisation.', default: 111, min: 0, max: 2 ** 31 - 1, integer: true },
+  paperLambda: {
+    kind: 'switch',
+    paper: true,
+    label: 'Paper: gamma ~ N(0,1) in the Fourier mix',
+    help: 'Reference draws the amplitude-mix weight from U(0,1); the paper writes N(0,1).',
+    default: false,
+  },
+  paperBeta: {
+    kind: 'switch',
+    paper: true,
+    label: 'Paper: beta in [0.1, 1.0]',
+    help: 'Reference draws the blend opacity from U(0, 0.8).',
+    default: false,
+  },
+  paperKdPerPixel: {
+    kind: 'switch',
+    paper: true,
+    label: 'Paper: per-pixel KD cosine',
+    help: 'Reference takes one cosine over each flattened feature map; the paper averages per-pixel cosines.',
+    default: false,
+  },
+  paperSelect: {
+    kind: 'switch',
+    paper: true,
+    label: 'Paper: select the nearest memory item',
+    help: 'Reference argmins a sorted top-k diff bank (can only pick 3 slots); paper picks the most similar item.',
+    default: false,
+  },
+  paperSinkhorn: {
+    kind: 'switch',
+    paper: true,
+    label: 'Paper: Sinkhorn between normal and abnormal',
+    help: 'Reference compares the batch with its own permutation (always ~0); paper mode compares normal-bank with abnormal-bank MSFF outputs.',
+    default: false,
+  },
+  paperTriplet: {
+    kind: 'switch',
+    paper: true,
+    label: 'Paper: trainable memories in the triplet loss',
+    help: 'Reference gathers positive and negative from the abnormal memory built without gradients (constant 3.0); paper uses anchor/positive/negative of Eq. 11 on trainable memories.',
+    default: false,
+  },
+  imageScoreTopK: { kind: 'number', label: 'Top-k score', help: 'Image score = mean of the k largest map values (RD: 1 = max).', default: 100, min: 1, max: 10000, integer: true },
+} as const satisfies Record<string, OptionSpec>;
+
+export type ConfigKey = keyof typeof CONFIG_SCHEMA;
+
+type ValueOf<S> = S extends { kind: 'choice'; choices: readonly (infer C)[] }
+  ? C
+  : S extends { kind: 'number' }
+    ? number
+    : boolean;
+
+export type TrainConfig = { -readonly [K in ConfigKey]: ValueOf<(typeof CONFIG_SCHEMA)[K]> };
+
+export function defaultConfig(): TrainConfig {
+  const out: Record<string, unknown> = {};
+  for (const [k, spec] of Object.entries(CONFIG_SCHEMA)) out[k] = spec.default;
+  return out as TrainConfig;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Fills defaults and checks types and ranges; throws ConfigError naming the bad option. */
+export function validateConfig(partial: Partial<Record<string, unknown>>): TrainConfig {
+  const cfg = defaultConfig() as Record<string, unknown>;
+  for (const [k, v] of Object.entries(partial)) {
+    const spec = (CONFIG_SCHEMA as Record<string, OptionSpec>)[k];
+    if (!spec) throw new ConfigError(`Unknown option "${k}".`);
+    if (v === undefined) continue;
+    if (spec.kind === 'number') {
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(`${spec.label} must be a number.`);
+      if (v < spec.min || v > spec.max) throw new ConfigError(`${spec.label} must be between ${spec.min} and ${spec.max} (got ${v}).`);
+      if (spec.integer && !Number.isInteger(v)) throw new ConfigError(`${spec.label} must be a whole number.`);
+    } else if (spec.kind === 'choice') {
+      if (!spec.choices.includes(v as string)) throw new ConfigError(`${spec.label} must be one of ${spec.choices.join(', ')}.`);
+    } else if (typeof v !== 'boolean') {
+      throw new ConfigError(`${spec.label} must be true or false.`);
+    }
+    cfg[k] = v;
+  }
+  const out = cfg as TrainConfig;
+  if (out.minLr > out.lr) throw new ConfigError('Min LR must not exceed the learning rate.');
+  return out;
+}
