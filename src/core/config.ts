@@ -5,7 +5,14 @@
  * difference and defaults to the reference behaviour.
  */
 
-export const TEACHERS = ['resnet50', 'efficientnet_b0', 'mobilenet_v2', 'resnet18', 'resnet34', 'wide_resnet50_2'] as const;
+export const TEACHERS = [
+  'resnet50',
+  'efficientnet_b0',
+  'mobilenet_v2',
+  'resnet18',
+  'resnet34',
+  'wide_resnet50_2',
+] as const;
 export type TeacherName = (typeof TEACHERS)[number];
 
 export const MODELS = ['dmgrd', 'rd'] as const;
@@ -59,17 +66,100 @@ export const CONFIG_SCHEMA = {
     default: 'dmgrd',
     choices: MODELS,
   },
-  imageSize: { kind: 'number', label: 'Image size', help: 'Square input size in pixels.', default: 256, min: 32, max: 512, step: 32, integer: true },
-  batchSize: { kind: 'number', label: 'Batch', help: 'Images per step (about half are synthetic anomalies).', default: 8, min: 2, max: 32, integer: true },
-  steps: { kind: 'number', label: 'Steps', help: 'Optimiser steps (reference: 5000).', default: 5000, min: 1, max: 100000, integer: true },
-  lr: { kind: 'number', label: 'Learning rate', help: 'Peak Adam learning rate after warm-up.', default: 0.005, min: 1e-6, max: 0.1 },
-  minLr: { kind: 'number', label: 'Min LR', help: 'Start of the warm-up and end of the cosine decay.', default: 1e-4, min: 0, max: 0.1 },
-  warmupFraction: { kind: 'number', label: 'Warm-up', help: 'Fraction of steps with linear warm-up.', default: 0.1, min: 0, max: 0.5 },
-  alpha: { kind: 'number', label: 'alpha', help: 'Weight of the separation loss (L_OT + mu L_Con).', default: 0.2, min: 0, max: 10 },
-  mu: { kind: 'number', label: 'mu', help: 'Weight of the contrast term inside the separation loss.', default: 0.1, min: 0, max: 10 },
-  tau: { kind: 'number', label: 'tau', help: 'Weight of the triplet (memory separation) loss.', default: 0.1, min: 0, max: 10 },
-  memoryItems: { kind: 'number', label: 'Memory items L', help: 'Images per memory bank (30; 10 for tiny classes).', default: 30, min: 3, max: 120, integer: true },
-  seed: { kind: 'number', label: 'Seed', help: 'Seeds sampling, synthesis and initialisation.', default: 111, min: 0, max: 2 ** 31 - 1, integer: true },
+  imageSize: {
+    kind: 'number',
+    label: 'Image size',
+    help: 'Square input size in pixels.',
+    default: 256,
+    min: 32,
+    max: 512,
+    step: 32,
+    integer: true,
+  },
+  batchSize: {
+    kind: 'number',
+    label: 'Batch',
+    help: 'Images per step (about half are synthetic anomalies).',
+    default: 8,
+    min: 2,
+    max: 32,
+    integer: true,
+  },
+  steps: {
+    kind: 'number',
+    label: 'Steps',
+    help: 'Optimiser steps (reference: 5000).',
+    default: 5000,
+    min: 1,
+    max: 100000,
+    integer: true,
+  },
+  lr: {
+    kind: 'number',
+    label: 'Learning rate',
+    help: 'Peak Adam learning rate after warm-up.',
+    default: 0.005,
+    min: 1e-6,
+    max: 0.1,
+  },
+  minLr: {
+    kind: 'number',
+    label: 'Min LR',
+    help: 'Start of the warm-up and end of the cosine decay.',
+    default: 1e-4,
+    min: 0,
+    max: 0.1,
+  },
+  warmupFraction: {
+    kind: 'number',
+    label: 'Warm-up',
+    help: 'Fraction of steps with linear warm-up.',
+    default: 0.1,
+    min: 0,
+    max: 0.5,
+  },
+  alpha: {
+    kind: 'number',
+    label: 'alpha',
+    help: 'Weight of the separation loss (L_OT + mu L_Con).',
+    default: 0.2,
+    min: 0,
+    max: 10,
+  },
+  mu: {
+    kind: 'number',
+    label: 'mu',
+    help: 'Weight of the contrast term inside the separation loss.',
+    default: 0.1,
+    min: 0,
+    max: 10,
+  },
+  tau: {
+    kind: 'number',
+    label: 'tau',
+    help: 'Weight of the triplet (memory separation) loss.',
+    default: 0.1,
+    min: 0,
+    max: 10,
+  },
+  memoryItems: {
+    kind: 'number',
+    label: 'Memory items L',
+    help: 'Images per memory bank (30; 10 for tiny classes).',
+    default: 30,
+    min: 3,
+    max: 120,
+    integer: true,
+  },
+  seed: {
+    kind: 'number',
+    label: 'Seed',
+    help: 'Seeds sampling, synthesis and initialisation.',
+    default: 111,
+    min: 0,
+    max: 2 ** 31 - 1,
+    integer: true,
+  },
   paperLambda: {
     kind: 'switch',
     paper: true,
@@ -112,7 +202,24 @@ export const CONFIG_SCHEMA = {
     help: 'Reference gathers positive and negative from the abnormal memory built without gradients (constant 3.0); paper uses anchor/positive/negative of Eq. 11 on trainable memories.',
     default: false,
   },
-  imageScoreTopK: { kind: 'number', label: 'Top-k score', help: 'Image score = mean of the k largest map values (RD: 1 = max).', default: 100, min: 1, max: 10000, integer: true },
+  gradNormEvery: {
+    kind: 'number',
+    label: 'Per-term gradient norms every',
+    help: 'Steps between measurements of each loss term\'s gradient norm (one extra backward pass per term; 0 = never).',
+    default: 1,
+    min: 0,
+    max: 10000,
+    integer: true,
+  },
+  imageScoreTopK: {
+    kind: 'number',
+    label: 'Top-k score',
+    help: 'Image score = mean of the k largest map values (RD: 1 = max).',
+    default: 100,
+    min: 1,
+    max: 10000,
+    integer: true,
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export type ConfigKey = keyof typeof CONFIG_SCHEMA;
@@ -143,11 +250,15 @@ export function validateConfig(partial: Partial<Record<string, unknown>>): Train
     if (!spec) throw new ConfigError(`Unknown option "${k}".`);
     if (v === undefined) continue;
     if (spec.kind === 'number') {
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(`${spec.label} must be a number.`);
-      if (v < spec.min || v > spec.max) throw new ConfigError(`${spec.label} must be between ${spec.min} and ${spec.max} (got ${v}).`);
-      if (spec.integer && !Number.isInteger(v)) throw new ConfigError(`${spec.label} must be a whole number.`);
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new ConfigError(`${spec.label} must be a number.`);
+      if (v < spec.min || v > spec.max)
+        throw new ConfigError(`${spec.label} must be between ${spec.min} and ${spec.max} (got ${v}).`);
+      if (spec.integer && !Number.isInteger(v))
+        throw new ConfigError(`${spec.label} must be a whole number.`);
     } else if (spec.kind === 'choice') {
-      if (!spec.choices.includes(v as string)) throw new ConfigError(`${spec.label} must be one of ${spec.choices.join(', ')}.`);
+      if (!spec.choices.includes(v as string))
+        throw new ConfigError(`${spec.label} must be one of ${spec.choices.join(', ')}.`);
     } else if (typeof v !== 'boolean') {
       throw new ConfigError(`${spec.label} must be true or false.`);
     }

@@ -15,7 +15,9 @@ describe('conv filter gradient (the WASM path)', () => {
       const w = tf.randomNormal([k, k, 3, 4], 0, 1, 'float32', 2) as tf.Tensor4D;
       const y = tf.conv2d(x, w, stride, pad);
       const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 3) as tf.Tensor4D;
-      const native = tf.grad((wi: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, wi as tf.Tensor4D, stride, pad), dy)))(w);
+      const native = tf.grad((wi: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(x, wi as tf.Tensor4D, stride, pad), dy)),
+      )(w);
       const ours = filterGrad(x, dy, [k, k, 3, 4], stride, pad);
       const diff = tf.max(tf.abs(tf.sub(native, ours))).dataSync()[0];
       expect(diff).toBeLessThan(1e-4);

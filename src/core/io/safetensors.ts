@@ -65,7 +65,8 @@ function decode(dtype: SafeDType, bytes: Uint8Array): Float32Array | Int32Array 
       const out = new Int32Array(n);
       for (let i = 0; i < n; i++) {
         const v = view.getBigInt64(i * 8, true);
-        if (v > 2147483647n || v < -2147483648n) throw new SafetensorsError(`I64 value ${v} does not fit in I32`);
+        if (v > 2147483647n || v < -2147483648n)
+          throw new SafetensorsError(`I64 value ${v} does not fit in I32`);
         out[i] = Number(v);
       }
       return out;
@@ -82,13 +83,17 @@ export function readSafetensors(buffer: ArrayBuffer | Uint8Array): Map<string, N
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
   if (headerLen > MAX_HEADER_BYTES || 8 + headerLen > bytes.byteLength) {
-    throw new SafetensorsError(`Declared header size ${headerLen} bytes does not fit the ${bytes.byteLength}-byte file.`);
+    throw new SafetensorsError(
+      `Declared header size ${headerLen} bytes does not fit the ${bytes.byteLength}-byte file.`,
+    );
   }
   let header: Record<string, { dtype: SafeDType; shape: number[]; data_offsets: [number, number] }>;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
   } catch {
-    throw new SafetensorsError('The safetensors header is not valid JSON: the file is corrupt or not safetensors.');
+    throw new SafetensorsError(
+      'The safetensors header is not valid JSON: the file is corrupt or not safetensors.',
+    );
   }
   const dataStart = 8 + headerLen;
   const out = new Map<string, NamedArray>();
@@ -102,7 +107,9 @@ export function readSafetensors(buffer: ArrayBuffer | Uint8Array): Map<string, N
     const numel = shape.reduce((a, b) => a * b, 1);
     const [start, end] = offsets;
     if (end - start !== numel * BYTES[dtype] || start < 0 || dataStart + end > bytes.byteLength) {
-      throw new SafetensorsError(`Tensor ${name}: declared ${dtype}${JSON.stringify(shape)} does not match its byte range.`);
+      throw new SafetensorsError(
+        `Tensor ${name}: declared ${dtype}${JSON.stringify(shape)} does not match its byte range.`,
+      );
     }
     out.set(name, { dtype, shape, data: decode(dtype, bytes.subarray(dataStart + start, dataStart + end)) });
   }
@@ -119,7 +126,8 @@ export function writeSafetensors(
   let offset = 0;
   const entries = [...tensors.entries()];
   for (const [name, t] of entries) {
-    const dtype: SafeDType = t.data instanceof Float32Array ? 'F32' : t.data instanceof Int32Array ? 'I32' : 'U8';
+    const dtype: SafeDType =
+      t.data instanceof Float32Array ? 'F32' : t.data instanceof Int32Array ? 'I32' : 'U8';
     header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
     offset += t.data.byteLength;
   }

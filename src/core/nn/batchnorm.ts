@@ -19,14 +19,26 @@ export function batchNorm(s: Scope, x: tf.Tensor4D, mode: Mode): tf.Tensor4D {
     return tf.add(tf.mul(tf.sub(x, runningMean), scale), bias);
   }
   const { mean, variance } = tf.moments(x, [0, 1, 2]);
-  const n = x.shape[0] * x.shape[1] * x.shape[2];
+  if (mode.updateStats !== false)
+    updateRunningStats(runningMean, runningVar, mean, variance, x.shape[0] * x.shape[1] * x.shape[2]);
+  const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, EPS)));
+  return tf.add(tf.mul(xhat, weight), bias);
+}
+
+function updateRunningStats(
+  runningMean: tf.Variable,
+  runningVar: tf.Variable,
+  mean: tf.Tensor,
+  variance: tf.Tensor,
+  n: number,
+): void {
   const newMean = tf.tidy(() => tf.add(tf.mul(runningMean, 1 - MOMENTUM), tf.mul(mean, MOMENTUM)));
   const unbiased = n > 1 ? n / (n - 1) : 1;
-  const newVar = tf.tidy(() => tf.add(tf.mul(runningVar, 1 - MOMENTUM), tf.mul(variance, MOMENTUM * unbiased)));
+  const newVar = tf.tidy(() =>
+    tf.add(tf.mul(runningVar, 1 - MOMENTUM), tf.mul(variance, MOMENTUM * unbiased)),
+  );
   runningMean.assign(newMean);
   runningVar.assign(newVar);
   newMean.dispose();
   newVar.dispose();
-  const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, EPS)));
-  return tf.add(tf.mul(xhat, weight), bias);
 }

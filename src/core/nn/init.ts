@@ -7,7 +7,14 @@ import type { Scope } from './params';
  */
 
 /** kaiming_normal_(mode='fan_out', relu): what RD's ResNet init loop applies to every Conv2d. */
-export function convKaimingNormal(s: Scope, name: string, k: number, cin: number, cout: number, seed?: number): void {
+export function convKaimingNormal(
+  s: Scope,
+  name: string,
+  k: number,
+  cin: number,
+  cout: number,
+  seed?: number,
+): void {
   const std = Math.sqrt(2 / (cout * k * k));
   s.store.addParam(s.name(name), tf.randomNormal([k, k, cin, cout], 0, std, 'float32', seed));
 }
@@ -23,8 +30,12 @@ export function convDefault(
   seed?: number,
 ): void {
   const bound = 1 / Math.sqrt(cin * k * k);
-  s.store.addParam(s.name(`${name}.weight`), tf.randomUniform([k, k, cin, cout], -bound, bound, 'float32', seed));
-  if (bias) s.store.addParam(s.name(`${name}.bias`), tf.randomUniform([cout], -bound, bound, 'float32', seed));
+  s.store.addParam(
+    s.name(`${name}.weight`),
+    tf.randomUniform([k, k, cin, cout], -bound, bound, 'float32', seed),
+  );
+  if (bias)
+    s.store.addParam(s.name(`${name}.bias`), tf.randomUniform([cout], -bound, bound, 'float32', seed));
 }
 
 /** BatchNorm2d parameters and running statistics, at PyTorch's defaults unless `zero` (weight = bias = 0). */

@@ -75,9 +75,14 @@ export class Scope {
   }
 }
 
-/** Forward-pass mode: `training` makes BatchNorm use (and update) batch statistics. */
+/**
+ * Forward-pass mode: `training` makes BatchNorm normalise with batch statistics and update its
+ * running statistics, unless `updateStats` is false (a second forward of the same step, e.g. when
+ * each loss term is differentiated on its own, must not update them again).
+ */
 export interface Mode {
   training: boolean;
+  updateStats?: boolean;
 }
 
 export const EVAL: Mode = { training: false };

@@ -1,0 +1,33 @@
+import * as Comlink from 'comlink';
+import type { EngineApi, EngineListener } from '../../workers/engine-api';
+
+export type Engine = Comlink.Remote<EngineApi>;
+
+let engine: Engine | null = null;
+
+/** The one engine worker of the page, created on first use. */
+export function getEngine(): Engine {
+  if (!engine) {
+    const worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'engine',
+    });
+    engine = Comlink.wrap<EngineApi>(worker);
+  }
+  return engine;
+}
+
+/** Subscribes to engine events; resolves to a function that unsubscribes. */
+export async function subscribeEngine(listener: EngineListener): Promise<() => void> {
+  const e = getEngine();
+  const id = await e.subscribe(Comlink.proxy(listener));
+  return () => void e.unsubscribe(id);
+}
+
+let taskCounter = 0;
+
+/** Ids for long engine tasks; the caller keeps it to call `getEngine().cancel(id)`. */
+export function newTaskId(kind: string): string {
+  taskCounter += 1;
+  return `${kind}-${Date.now().toString(36)}-${taskCounter}`;
+}

@@ -1,0 +1,56 @@
+/**
+ * Helpers for Keras layers models converted to TF.js: free the input size and cut a multi-output
+ * model at named layers (the teacher taps).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** Keras JSON config of one layer (only the parts these helpers touch). */
+export interface KerasLayerJson {
+  class_name: string;
+  name?: string;
+  config: {
+    name?: string;
+    batch_input_shape?: (number | null)[];
+    activation?: string;
+    layers?: KerasLayerJson[];
+  } & Record<string, unknown>;
+}
+
+/** The `model_config` (Keras >= 2.2 export) or the topology itself (older exports). */
+export function modelConfig(json: tf.io.ModelJSON): KerasLayerJson {
+  const topo = json.modelTopology as { model_config?: KerasLayerJson } & KerasLayerJson;
+  return topo.model_config ?? topo;
+}
+
+/**
+ * Sets every InputLayer of a functional config to [null, null, null, C], so the model accepts any
+ * image size (the converted models were saved for 224x224; all their ops are size-agnostic up to
+ * the global pooling).
+ */
+export function freeInputSize(cfg: KerasLayerJson): void {
+  for (const layer of cfg.config.layers ?? []) {
+    const shape = layer.config.batch_input_shape;
+    if (layer.class_name === 'InputLayer' && shape) {
+      layer.config.batch_input_shape = [null, null, null, shape[shape.length - 1]];
+    }
+  }
+}
+
+/** Finds a layer config by name in a functional config. */
+export function findLayer(cfg: KerasLayerJson, name: string): KerasLayerJson {
+  const layer = (cfg.config.layers ?? []).find((l) => l.config.name === name);
+  if (!layer) throw new Error(`layer ${name} not found in ${cfg.config.name ?? 'model'}`);
+  return layer;
+}
+
+/** A model from `model`'s input to the outputs of the named layers (only that subgraph runs). */
+export function tapModel(model: tf.LayersModel, names: readonly string[]): tf.LayersModel {
+  const outputs = names.map((n) => model.getLayer(n).output as tf.SymbolicTensor);
+  return tf.model({ inputs: model.inputs, outputs, name: `${model.name}_taps` });
+}
+
+/** Runs a layers model in inference mode on one input; returns its outputs as an array. */
+export function applyEval(model: tf.LayersModel, x: tf.Tensor): tf.Tensor[] {
+  const out = model.apply(x, { training: false }) as tf.Tensor | tf.Tensor[];
+  return Array.isArray(out) ? out : [out];
+}

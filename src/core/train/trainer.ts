@@ -1,0 +1,248 @@
+import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../config';
+import type { Teacher } from '../backbones/teacher';
+import { kdLoss } from '../losses/kd';
+import { contrastLoss, permuteRows, randomPermutation } from '../losses/separation';
+import { sinkhornDivergence } from '../losses/sinkhorn';
+import { tripletLoss } from '../losses/triplet';
+import {
+  decode,
+  disposeSelection,
+  msff,
+  selectFromBank,
+  type BankSelection,
+  type Banks,
+  type Levels,
+  type Network,
+} from '../model/dmgrd';
+import type { Rng } from '../synth/rng';
+import { Adam } from './adam';
+import { learningRateAt } from './schedule';
+
+/** The loss terms of Eq. 8, in the order the UI plots them. */
+export const LOSS_TERMS = ['kd', 'ot', 'con', 'se'] as const;
+export type LossTerm = (typeof LOSS_TERMS)[number];
+
+export interface StepReport {
+  step: number;
+  lr: number;
+  /** Unweighted value of each term, and the weighted total that was minimised. */
+  loss: Record<LossTerm | 'total', number>;
+  /**
+   * L2 norm over all trainable parameters of the gradient of each *weighted* term (what actually
+   * moves the weights), or null on steps where it was not measured. Exactly 0 for a term that does
+   * not depend on any trainable parameter (the reference triplet loss).
+   */
+  gradNorm: Record<LossTerm, number> | null;
+  /** Memory slot each batch row selected, per bank (DM-GRD only). */
+  selected: { normal: number[]; abnormal: number[] } | null;
+  batchSize: number;
+  ms: number;
+}
+
+const flat = (x: tf.Tensor4D): tf.Tensor2D => tf.reshape(x, [x.shape[0], -1]);
+
+/**
+ * One optimiser step of DM-GRD (or plain RD) as the reference training loop runs it: teacher
+ * features of the mixed batch, memory select from both banks, MSFF on each, OCBE + student on the
+ * normal-bank fusion, L = L_KD + α(L_OT + μ L_Con) + τ L_SE, Adam. On measuring steps each term is
+ * differentiated on its own and the gradients summed for the update, so per-term norms cost one
+ * extra backward pass per term instead of a separate run.
+ */
+export class Trainer {
+  readonly adam = new Adam(0.5, 0.999);
+  step = 0;
+  /** Warnings about the configuration found while training (shown once by the UI). */
+  readonly notes: string[] = [];
+
+  constructor(
+    readonly net: Network,
+    readonly teacher: Teacher,
+    readonly banks: Banks | null,
+    readonly config: TrainConfig,
+    private readonly rng: Rng,
+  ) {
+    if (net.kind === 'dmgrd' && !banks) throw new Error('DM-GRD training needs memory banks.');
+  }
+
+  private weight(term: LossTerm): number {
+    const c = this.config;
+    return { kd: 1, ot: c.alpha, con: c.alpha * c.mu, se: c.tau }[term];
+  }
+
+  /** images: [B,H,W,3] RGB in [0,1], about half synthetic anomalies. The caller keeps ownership. */
+  async trainStep(images: tf.Tensor4D): Promise<StepReport> {
+    const t0 = performance.now();
+    const c = this.config;
+    const lr = learningRateAt(this.step, c);
+    const feats = tf.tidy(() => this.teacher.features(images)) as Levels;
+    const b = images.shape[0];
+    const sel =
+      this.net.kind === 'dmgrd'
+        ? {
+            normal: selectFromBank(this.banks!.normal, feats, c.paperSelect),
+            abnormal: selectFromBank(this.banks!.abnormal, feats, c.paperSelect),
+          }
+        : null;
+    const perm = randomPermutation(b, () => this.rng.next());
+    const active = this.activeTerms(sel, b);
+    const measure = c.gradNormEvery > 0 && this.step % c.gradNormEvery === 0;
+    const params = [...this.net.store.params.values()];
+    const pnames = [...this.net.store.params.keys()];
+
+    const values: Partial<Record<LossTerm, tf.Scalar>> = {};
+    const norms: Partial<Record<LossTerm, tf.Scalar>> = {};
+    let grads: tf.Tensor[] | null = null;
+    const addGrads = (g: tf.NamedTensorMap): void => {
+      const list = params.map((p) => g[p.name] ?? tf.zerosLike(p));
+      if (!grads) grads = list;
+      else {
+        const prev = grads;
+        grads = prev.map((x, i) => tf.add(x, list[i]));
+        tf.dispose([...prev, ...list]);
+      }
+    };
+
+    if (measure) {
+      const updated = new Set<string>();
+      for (const term of LOSS_TERMS) {
+        if (!active.has(term) || !this.differentiable(term)) {
+          values[term] = tf.tidy(() => this.lossGraph(feats, sel, perm, new Set([term]), updated)[term] ?? tf.scalar(0));
+          norms[term] = tf.scalar(0);
+          continue;
+        }
+        const { value, grads: g } = tf.variableGrads(() => {
+          const terms = this.lossGraph(feats, sel, perm, new Set([term]), updated);
+          values[term] = tf.keep(terms[term]!);
+          return tf.mul(terms[term]!, this.weight(term)) as tf.Scalar;
+        }, params);
+        value.dispose();
+        norms[term] = globalNorm(Object.values(g));
+        addGrads(g);
+      }
+    } else {
+      const { value, grads: g } = tf.variableGrads(() => {
+        const terms = this.lossGraph(feats, sel, perm, active, new Set());
+        let total: tf.Scalar = tf.scalar(0);
+        for (const term of LOSS_TERMS) {
+          const t = terms[term];
+          if (!t) continue;
+          values[term] = tf.keep(t);
+          if (active.has(term)) total = tf.add(total, tf.mul(t, this.weight(term)));
+        }
+        return total;
+      }, params);
+      value.dispose();
+      addGrads(g);
+    }
+    for (const term of LOSS_TERMS) values[term] ??= tf.scalar(0);
+
+    const gradMap = new Map<string, tf.Tensor>();
+    if (grads) (grads as tf.Tensor[]).forEach((g, i) => gradMap.set(pnames[i], g));
+    this.adam.apply(this.net.store.params, gradMap, lr);
+    tf.dispose(grads ?? []);
+
+    const readback = tf.tidy(() =>
+      tf.stack([...LOSS_TERMS.map((t) => values[t]!), ...(measure ? LOSS_TERMS.map((t) => norms[t]!) : [])]),
+    );
+    const selected = sel
+      ? { normal: Array.from(await sel.normal.index.data()), abnormal: Array.from(await sel.abnormal.index.data()) }
+      : null;
+    const nums = await readback.data();
+    tf.dispose([readback, ...Object.values(values), ...Object.values(norms), ...feats]);
+    if (sel) {
+      disposeSelection(sel.normal);
+      disposeSelection(sel.abnormal);
+    }
+
+    const loss = { kd: nums[0], ot: nums[1], con: nums[2], se: nums[3], total: 0 };
+    loss.total = LOSS_TERMS.reduce((s, t) => s + (active.has(t) ? this.weight(t) * loss[t] : 0), 0);
+    const gradNorm = measure ? { kd: nums[4], ot: nums[5], con: nums[6], se: nums[7] } : null;
+    this.step += 1;
+    return { step: this.step, lr, loss, gradNorm, selected, batchSize: b, ms: performance.now() - t0 };
+  }
+
+  /**
+   * Which terms enter the objective. Plain RD has only L_KD. The reference triplet gathers channels
+   * I[n,j] < 3k of memory item n (batch row n), so it is undefined when a level has fewer than 3k
+   * channels or the batch is larger than the bank; it is then left out, with a note.
+   */
+  private activeTerms(sel: { normal: BankSelection; abnormal: BankSelection } | null, b: number): Set<LossTerm> {
+    if (!sel) return new Set(['kd']);
+    const terms = new Set<LossTerm>(['kd', 'ot', 'con']);
+    if (this.config.paperTriplet) terms.add('se');
+    else {
+      const width = sel.normal.ranking.shape[1];
+      const minC = Math.min(...this.net.teacherChannels);
+      const items = this.banks!.normal.sources.length;
+      if (width <= minC && b <= items) terms.add('se');
+      else this.note(`Reference L_SE skipped: it needs ${width} <= ${minC} channels and batch <= ${items} memory items.`);
+    }
+    return terms;
+  }
+
+  /** The reference triplet reads memories built without gradients: no parameter can move it. */
+  private differentiable(term: LossTerm): boolean {
+    return term !== 'se' || this.config.paperTriplet;
+  }
+
+  private note(msg: string): void {
+    if (!this.notes.includes(msg)) this.notes.push(msg);
+  }
+
+  /**
+   * The forward graph for the requested terms. BatchNorm running statistics are updated by the first
+   * pass through each module of a step only (`updated` remembers which), as the reference's single
+   * forward does.
+   */
+  private lossGraph(
+    feats: Levels,
+    sel: { normal: BankSelection; abnormal: BankSelection } | null,
+    perm: number[],
+    want: Set<LossTerm>,
+    updated: Set<string>,
+  ): Partial<Record<LossTerm, tf.Scalar>> {
+    const c = this.config;
+    const mode = (key: string) => {
+      const first = !updated.has(key);
+      updated.add(key);
+      return { training: true, updateStats: first };
+    };
+    const out: Partial<Record<LossTerm, tf.Scalar>> = {};
+    if (!sel) {
+      if (want.has('kd')) out.kd = kdLoss(feats, decode(this.net, feats, mode('decoder')), { perPixel: c.paperKdPerPixel });
+      return out;
+    }
+    let fusedN: Levels | null = null;
+    let fusedA: Levels | null = null;
+    const normal = () => (fusedN ??= msff(this.net, sel.normal.inputs, mode('msff.normal')));
+    const abnormal = () => (fusedA ??= msff(this.net, sel.abnormal.inputs, mode('msff.abnormal')));
+    if (want.has('kd')) out.kd = kdLoss(feats, decode(this.net, normal(), mode('decoder')), { perPixel: c.paperKdPerPixel });
+    if (want.has('ot')) {
+      const parts = normal().map((n, l) => {
+        const x = tf.softmax(flat(n)) as tf.Tensor2D;
+        const y = c.paperSinkhorn ? (tf.softmax(flat(abnormal()[l])) as tf.Tensor2D) : permuteRows(x, perm);
+        return sinkhornDivergence(x, y);
+      });
+      out.ot = tf.addN(parts) as tf.Scalar;
+    }
+    if (want.has('con')) {
+      out.con = tf.addN(normal().map((n, l) => contrastLoss(flat(abnormal()[l]), flat(n), 0.5))) as tf.Scalar;
+    }
+    if (want.has('se')) {
+      const maps = (bank: Banks['normal']) => bank.levels.map((l) => l.maps);
+      out.se = tripletLoss(maps(this.banks!.normal), sel.normal.ranking, maps(this.banks!.abnormal), sel.abnormal.ranking, {
+        mode: c.paperTriplet ? 'paper' : 'reference',
+      }).total;
+    }
+    return out;
+  }
+
+  dispose(): void {
+    this.adam.dispose();
+  }
+}
+
+function globalNorm(grads: tf.Tensor[]): tf.Scalar {
+  return tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
+}

@@ -1,0 +1,167 @@
+/// <reference types="@webgpu/types" />
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+// Vite copies the binaries next to the bundle, so they are fetched same-origin (COEP-safe) in dev and build.
+import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { BACKEND_LABEL, planBackends } from './backend-plan';
+import {
+  ENGINE_API_VERSION,
+  type AdapterSummary,
+  type BackendInfo,
+  type BackendName,
+  type BackendRequest,
+  type EngineEvent,
+  type FallbackReason,
+} from './engine-api';
+
+type Emit = (event: EngineEvent) => void;
+type Attempt = { ok: true; adapter?: AdapterSummary } | { ok: false; reason: string };
+
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': wasmPlainUrl,
+  'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl,
+});
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * tf.setBackend resolves false and only console.warns the cause when a backend fails to
+ * initialise; the warning is captured so the UI can say why.
+ */
+async function activate(name: BackendName): Promise<Attempt> {
+  if (!tf.findBackendFactory(name)) return { ok: false, reason: `TF.js has no '${name}' backend registered` };
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    warnings.push(args.map(String).join(' '));
+    warn(...args);
+  };
+  try {
+    if (await tf.setBackend(name)) return { ok: true };
+    const detail = warnings.filter((w) => !w.startsWith('Initialization of backend')).join(' ');
+    return { ok: false, reason: `tf.setBackend('${name}') failed${detail ? `: ${firstLine(detail)}` : ''}` };
+  } catch (err) {
+    return { ok: false, reason: `tf.setBackend('${name}') threw: ${message(err)}` };
+  } finally {
+    console.warn = warn;
+  }
+}
+
+const firstLine = (text: string): string => text.split('\n')[0].slice(0, 300);
+
+function summariseAdapter(info: GPUAdapterInfo | undefined): AdapterSummary {
+  return {
+    vendor: info?.vendor ?? '',
+    architecture: info?.architecture ?? '',
+    device: info?.device ?? '',
+    description: info?.description ?? '',
+  };
+}
+
+async function adapterInfo(adapter: GPUAdapter): Promise<GPUAdapterInfo | undefined> {
+  // `adapter.info` replaced requestAdapterInfo() (Chrome 127); the bundled typings predate it.
+  const withInfo = adapter as GPUAdapter & { info?: GPUAdapterInfo };
+  if (withInfo.info) return withInfo.info;
+  return typeof adapter.requestAdapterInfo === 'function' ? adapter.requestAdapterInfo() : undefined;
+}
+
+async function tryWebgpu(): Promise<Attempt> {
+  const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+  if (!gpu) return { ok: false, reason: 'navigator.gpu is missing (no WebGPU in this browser or worker)' };
+  let adapter: GPUAdapter | null;
+  try {
+    // Same preference the TF.js backend asks for, so the reported adapter is the one it uses.
+    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch (err) {
+    return { ok: false, reason: `navigator.gpu.requestAdapter() threw: ${message(err)}` };
+  }
+  if (!adapter)
+    return { ok: false, reason: 'no WebGPU adapter (navigator.gpu.requestAdapter() returned null)' };
+  const summary = summariseAdapter(await adapterInfo(adapter));
+  const attempt = await activate('webgpu');
+  return attempt.ok ? { ok: true, adapter: summary } : attempt;
+}
+
+async function tryWasm(): Promise<Attempt> {
+  // Threads need SharedArrayBuffer, i.e. a cross-origin isolated context; the count must be set before
+  // init. TF.js 4.22 then caps it at min(8, hardwareConcurrency / 2), so getThreadsCount() may be lower.
+  if (self.crossOriginIsolated) setThreadsCount(Math.max(1, navigator.hardwareConcurrency || 1));
+  return activate('wasm');
+}
+
+async function tryWebgl(): Promise<Attempt> {
+  const inWorker = typeof window === 'undefined';
+  if (inWorker && typeof OffscreenCanvas === 'undefined') {
+    return { ok: false, reason: 'OffscreenCanvas is missing, so WebGL cannot run in a worker' };
+  }
+  return activate('webgl');
+}
+
+const attempts: Record<BackendName, () => Promise<Attempt>> = {
+  webgpu: tryWebgpu,
+  wasm: tryWasm,
+  webgl: tryWebgl,
+  cpu: () => activate('cpu'),
+};
+
+const watchedDevices = new WeakSet<GPUDevice>();
+
+/** Device loss ends every WebGPU computation; the UI must hear about it instead of seeing a hang. */
+function watchDevice(emit: Emit): void {
+  const device = (tf.backend() as WebGPUBackend).device as GPUDevice | undefined;
+  if (!device || watchedDevices.has(device)) return;
+  watchedDevices.add(device);
+  void device.lost.then((info) =>
+    emit({ type: 'device-lost', backend: 'webgpu', reason: info.reason ?? 'unknown', message: info.message }),
+  );
+  device.addEventListener('uncapturederror', (ev) =>
+    emit({
+      type: 'log',
+      level: 'error',
+      message: `WebGPU error: ${(ev as GPUUncapturedErrorEvent).error.message}`,
+    }),
+  );
+}
+
+/** Walks the plan for `request` until a backend initialises; cpu always does. */
+export async function selectBackend(request: BackendRequest, emit: Emit): Promise<BackendInfo> {
+  const t0 = performance.now();
+  const plan = planBackends(request);
+  const fallbacks: FallbackReason[] = [...plan.disabled];
+  let chosen: BackendName = 'cpu';
+  let adapter: AdapterSummary | null = null;
+  for (const name of plan.order) {
+    emit({ type: 'log', level: 'info', message: `Trying ${BACKEND_LABEL[name]} backend` });
+    const attempt = await attempts[name]();
+    if (attempt.ok) {
+      chosen = name;
+      adapter = attempt.adapter ?? null;
+      break;
+    }
+    fallbacks.push({ backend: name, reason: attempt.reason });
+    emit({ type: 'log', level: 'warn', message: `${BACKEND_LABEL[name]} unavailable: ${attempt.reason}` });
+  }
+  if (chosen === 'webgpu') watchDevice(emit);
+  const wasm = chosen === 'wasm';
+  const info: BackendInfo = {
+    apiVersion: ENGINE_API_VERSION,
+    backend: chosen,
+    requested: request,
+    fallbacks,
+    adapter,
+    crossOriginIsolated: self.crossOriginIsolated === true,
+    hardwareConcurrency: navigator.hardwareConcurrency || 1,
+    wasmThreads: wasm ? getThreadsCount() : null,
+    wasmSimd: wasm ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : null,
+    wasmThreadedBuild: wasm ? Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) : null,
+    tfjsVersion: tf.version.tfjs,
+    initMs: Math.round(performance.now() - t0),
+  };
+  emit({ type: 'backend', info });
+  return info;
+}

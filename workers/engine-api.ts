@@ -1,0 +1,119 @@
+// The one typed contract between the UI thread and the engine worker (spoken over comlink).
+// Types and tiny shared constants only: nothing here may import TF.js, React or DOM-only code,
+// so both sides (and Node tests) can import it for free.
+
+/** Backends in the order the engine prefers them. */
+export const BACKEND_ORDER = ['webgpu', 'wasm', 'webgl', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_ORDER)[number];
+export type BackendRequest = BackendName | 'auto';
+
+/** URL query parameter that forces a backend, e.g. `?backend=wasm`. */
+export const BACKEND_QUERY_PARAM = 'backend';
+
+/** `Error.name` of the error a task rejects with after `cancel(taskId)`; comlink keeps `name`. */
+export const CANCELLED_ERROR_NAME = 'CancelledError';
+
+/** Bumped when the contract changes shape, so a stale worker bundle is noticed. */
+export const ENGINE_API_VERSION = 1;
+
+/** Plain copy of GPUAdapterInfo (the real object has prototype getters and does not clone). */
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+}
+
+/** Why a preferred backend was not used. */
+export interface FallbackReason {
+  backend: BackendName;
+  reason: string;
+}
+
+export interface BackendInfo {
+  apiVersion: number;
+  /** Backend that runs every op from now on. */
+  backend: BackendName;
+  requested: BackendRequest;
+  /** Every backend ranked above `backend` (or forced off), with the reason it was passed over. */
+  fallbacks: FallbackReason[];
+  /** Set when `backend` is webgpu. */
+  adapter: AdapterSummary | null;
+  /** As seen inside the worker (SharedArrayBuffer, hence WASM threads, needs it). */
+  crossOriginIsolated: boolean;
+  hardwareConcurrency: number;
+  /**
+   * XNNPACK threads of the WASM backend (TF.js caps them at min(8, hardwareConcurrency / 2));
+   * null when wasm is not the active backend.
+   */
+  wasmThreads: number | null;
+  wasmSimd: boolean | null;
+  /** The threaded binary was loaded (needs cross-origin isolation). */
+  wasmThreadedBuild: boolean | null;
+  tfjsVersion: string;
+  initMs: number;
+}
+
+export interface SelfTestResult {
+  backend: BackendName;
+  /** max |active - cpu| over the output. */
+  maxAbsDiff: number;
+  /** NHWC output shape. */
+  outputShape: number[];
+  /** Wall time of the active-backend run, including the read-back. */
+  ms: number;
+}
+
+/** tf.memory() reduced to fields every backend reports (GPU bytes only on webgpu/webgl). */
+export interface EngineMemory {
+  numTensors: number;
+  numDataBuffers: number;
+  numBytes: number;
+  numBytesInGPU: number | null;
+  unreliable: boolean;
+}
+
+/** Identifies one long-running call; the caller chooses it so it can cancel before the call returns. */
+export type TaskId = string;
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export type TaskState = 'started' | 'finished' | 'cancelled' | 'failed';
+
+/** Everything the worker pushes to the UI. Discriminate on `type`; add variants, never reuse tags. */
+export type EngineEvent =
+  | { type: 'progress'; task: TaskId; done: number; total: number; message?: string }
+  | { type: 'log'; level: LogLevel; message: string }
+  | { type: 'backend'; info: BackendInfo }
+  | { type: 'task'; task: TaskId; state: TaskState; message?: string }
+  | { type: 'device-lost'; backend: BackendName; reason: string; message: string };
+
+export type EngineListener = (event: EngineEvent) => void;
+
+export interface InitOptions {
+  /** 'auto' (default) walks BACKEND_ORDER; a name forces that backend and disables those above it. */
+  backend?: BackendRequest;
+}
+
+/**
+ * Long tasks take `{ taskId }` in their options, report `progress` events with that id and reject
+ * with an error named CANCELLED_ERROR_NAME once `cancel(taskId)` was called (they stop at their
+ * next checkpoint, between steps).
+ */
+export interface EngineApi {
+  /** Selects and initialises the backend; calling again re-selects. */
+  init(opts: InitOptions): Promise<BackendInfo>;
+  /** Null before init. */
+  backendInfo(): Promise<BackendInfo | null>;
+  /** A small seeded conv2d on the active backend compared against TF.js 'cpu'. */
+  selfTestConv2d(): Promise<SelfTestResult>;
+  memory(): Promise<EngineMemory>;
+  /**
+   * `listener` must be wrapped in `Comlink.proxy` by the caller (src/client/engine.ts does it).
+   * Resolves to an id for `unsubscribe`.
+   */
+  subscribe(listener: EngineListener): Promise<number>;
+  unsubscribe(id: number): Promise<void>;
+  /** True when a task with that id was running and is now flagged to stop. */
+  cancel(taskId: TaskId): Promise<boolean>;
+}

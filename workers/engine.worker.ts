@@ -1,0 +1,61 @@
+import * as Comlink from 'comlink';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from './backend';
+import type { BackendInfo, EngineApi, EngineListener, EngineMemory, InitOptions } from './engine-api';
+import { EventHub } from './events';
+import { selfTestConv2d } from './self-test';
+import { TaskRegistry } from './tasks';
+
+const events = new EventHub();
+/** Long tasks run through `tasks.run(taskId, ...)` so `cancel(taskId)` reaches them. */
+const tasks = new TaskRegistry(events.emit);
+
+let current: BackendInfo | null = null;
+let selecting: Promise<BackendInfo> | null = null;
+
+function requireBackend(): BackendInfo {
+  if (!current) throw new Error('Engine not initialised: call init() first');
+  return current;
+}
+
+const engine: EngineApi = {
+  async init(opts: InitOptions) {
+    // Concurrent init calls share one selection instead of racing tf.setBackend.
+    selecting ??= selectBackend(opts.backend ?? 'auto', events.emit).finally(() => (selecting = null));
+    current = await selecting;
+    return current;
+  },
+
+  async backendInfo() {
+    return current;
+  },
+
+  async selfTestConv2d() {
+    return selfTestConv2d(requireBackend().backend);
+  },
+
+  async memory(): Promise<EngineMemory> {
+    const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+    return {
+      numTensors: m.numTensors,
+      numDataBuffers: m.numDataBuffers,
+      numBytes: m.numBytes,
+      numBytesInGPU: typeof m.numBytesInGPU === 'number' ? m.numBytesInGPU : null,
+      unreliable: m.unreliable === true,
+    };
+  },
+
+  async subscribe(listener: EngineListener) {
+    return events.add(listener);
+  },
+
+  async unsubscribe(id: number) {
+    events.remove(id);
+  },
+
+  async cancel(taskId) {
+    return tasks.cancel(taskId);
+  },
+};
+
+Comlink.expose(engine);
