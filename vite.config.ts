@@ -13,6 +13,13 @@ export default defineConfig({
   server: { headers: isolationHeaders, port: 5173 },
   preview: { headers: isolationHeaders, port: 4173 },
   worker: { format: 'es' },
-  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
+  optimizeDeps: {
+    // The worker is only reachable through `new Worker(new URL(...))`, which the dependency scan does
+    // not follow; scanning it up front avoids a mid-load re-optimisation that reloads the page.
+    // tfjs-backend-wasm must be pre-bundled: it imports CommonJS files (wasm-out/*.js) that the dev
+    // server cannot serve as ES modules. Its .wasm binaries come from `?url` imports in workers/backend.ts.
+    entries: ['index.html', 'workers/*.worker.ts'],
+    include: ['@tensorflow/tfjs-backend-wasm'],
+  },
   build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 4096 },
 });

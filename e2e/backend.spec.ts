@@ -69,23 +69,3 @@ test('tabs are keyboard operable', async ({ page }) => {
   await page.keyboard.press('ArrowRight');
   await expect(page.getByTestId('tab-dataset')).toHaveAttribute('aria-selected', 'true');
 });
-
-test.describe('without --enable-unsafe-webgpu', () => {
-  // Same system Chromium, but with no WebGPU adapter: the automatic chain must land on WASM.
-  test.use({
-    launchOptions: {
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update'],
-    },
-  });
-
-  test('auto falls back to WASM and names the missing adapter', async ({ page }) => {
-    await page.goto('/');
-    await waitForEngine(page);
-    await expect(page.getByTestId('backend-name')).toHaveAttribute('data-backend', 'wasm');
-    await expect(page.getByTestId('fallback-webgpu')).toContainText(
-      /no WebGPU adapter|navigator\.gpu is missing/,
-    );
-    await page.screenshot({ path: `${SHOTS}/backend-no-webgpu.png` });
-  });
-});

@@ -9,7 +9,14 @@ import { chromium } from '@playwright/test';
 const PORT = 4179;
 const [query = '', tab = 'dataset'] = process.argv.slice(2);
 
-const server = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort'], { stdio: 'ignore' });
+// Spawned directly (not through npx) so that killing it stops the server itself.
+const server = spawn(
+  process.execPath,
+  ['node_modules/vite/bin/vite.js', 'preview', '--port', String(PORT), '--strictPort'],
+  {
+    stdio: 'ignore',
+  },
+);
 const stop = () => server.kill('SIGTERM');
 
 async function waitForServer(url, ms = 30_000) {

@@ -2,6 +2,9 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import './ui/styles.css';
+import { installAutomationHook } from './client/automation';
+
+void installAutomationHook();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

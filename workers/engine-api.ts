@@ -2,6 +2,12 @@
 // Types and tiny shared constants only: nothing here may import TF.js, React or DOM-only code,
 // so both sides (and Node tests) can import it for free.
 
+import type { ParityCommands } from './parity-api';
+import type { SessionCommands, SessionEvent } from './session-api';
+
+export type * from './session-api';
+export type * from './parity-api';
+
 /** Backends in the order the engine prefers them. */
 export const BACKEND_ORDER = ['webgpu', 'wasm', 'webgl', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_ORDER)[number];
@@ -86,7 +92,8 @@ export type EngineEvent =
   | { type: 'log'; level: LogLevel; message: string }
   | { type: 'backend'; info: BackendInfo }
   | { type: 'task'; task: TaskId; state: TaskState; message?: string }
-  | { type: 'device-lost'; backend: BackendName; reason: string; message: string };
+  | { type: 'device-lost'; backend: BackendName; reason: string; message: string }
+  | SessionEvent;
 
 export type EngineListener = (event: EngineEvent) => void;
 
@@ -100,7 +107,7 @@ export interface InitOptions {
  * with an error named CANCELLED_ERROR_NAME once `cancel(taskId)` was called (they stop at their
  * next checkpoint, between steps).
  */
-export interface EngineApi {
+export interface EngineApi extends SessionCommands, ParityCommands {
   /** Selects and initialises the backend; calling again re-selects. */
   init(opts: InitOptions): Promise<BackendInfo>;
   /** Null before init. */

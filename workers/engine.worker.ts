@@ -3,8 +3,10 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from './backend';
 import type { BackendInfo, EngineApi, EngineListener, EngineMemory, InitOptions } from './engine-api';
 import { EventHub } from './events';
+import { parityCommands } from './parity';
 import { selfTestConv2d } from './self-test';
 import { TaskRegistry } from './tasks';
+import { createSessionCommands } from './session/commands';
 
 const events = new EventHub();
 /** Long tasks run through `tasks.run(taskId, ...)` so `cancel(taskId)` reaches them. */
@@ -19,6 +21,8 @@ function requireBackend(): BackendInfo {
 }
 
 const engine: EngineApi = {
+  ...parityCommands,
+  ...createSessionCommands(tasks, events.emit),
   async init(opts: InitOptions) {
     // Concurrent init calls share one selection instead of racing tf.setBackend.
     selecting ??= selectBackend(opts.backend ?? 'auto', events.emit).finally(() => (selecting = null));
@@ -31,7 +35,11 @@ const engine: EngineApi = {
   },
 
   async selfTestConv2d() {
-    return selfTestConv2d(requireBackend().backend);
+    const info = requireBackend();
+    // The check flips the global backend to cpu and back, which would corrupt a running task.
+    const busy = tasks.runningIds();
+    if (busy.length > 0) throw new Error(`Self-test needs an idle engine; running: ${busy.join(', ')}`);
+    return selfTestConv2d(info.backend);
   },
 
   async memory(): Promise<EngineMemory> {

@@ -33,6 +33,11 @@ export class TaskRegistry {
     return this.running.has(id);
   }
 
+  /** Ids of the tasks running now. */
+  runningIds(): TaskId[] {
+    return [...this.running.keys()];
+  }
+
   cancel(id: TaskId): boolean {
     const controller = this.running.get(id);
     if (!controller || controller.signal.aborted) return false;

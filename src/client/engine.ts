@@ -3,7 +3,24 @@ import type { EngineApi, EngineListener } from '../../workers/engine-api';
 
 export type Engine = Comlink.Remote<EngineApi>;
 
+declare global {
+  interface Window {
+    /** The engine proxy for Playwright's `page.evaluate`; set only when the URL has `?automation=1`. */
+    __engine?: Engine;
+  }
+}
+
 let engine: Engine | null = null;
+const crashListeners = new Set<(message: string) => void>();
+
+/**
+ * Calls `listener` when the worker script fails to load or throws outside a call; comlink would
+ * otherwise leave every pending call hanging.
+ */
+export function onEngineCrash(listener: (message: string) => void): () => void {
+  crashListeners.add(listener);
+  return () => crashListeners.delete(listener);
+}
 
 /** The one engine worker of the page, created on first use. */
 export function getEngine(): Engine {
@@ -12,7 +29,12 @@ export function getEngine(): Engine {
       type: 'module',
       name: 'engine',
     });
+    worker.addEventListener('error', (e) => {
+      const message = e.message || 'the engine worker script failed to load (see the browser console)';
+      for (const listener of crashListeners) listener(message);
+    });
     engine = Comlink.wrap<EngineApi>(worker);
+    if (new URLSearchParams(window.location.search).get('automation') === '1') window.__engine = engine;
   }
   return engine;
 }

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { BackendInfo, EngineEvent, EngineMemory, SelfTestResult } from '../../workers/engine-api';
 import { parseBackendParam, type BackendParam } from '../client/backend-param';
-import { getEngine, subscribeEngine } from '../client/engine';
+import { getEngine, onEngineCrash, subscribeEngine } from '../client/engine';
 
 export type EngineStatus = 'idle' | 'starting' | 'ready' | 'error';
 
@@ -70,6 +70,7 @@ export const useEngineStore = create<EngineState>()((set, get) => {
       set({ status: 'starting', param, error: null });
       if (param.ignored)
         addLog('warn', `Ignored ?backend=${param.ignored} (expected webgpu, wasm, webgl or cpu)`);
+      onEngineCrash((message) => set({ status: 'error', error: `Engine worker crashed: ${message}` }));
       try {
         await subscribeEngine(onEvent);
         const info = await getEngine().init({ backend: param.request });

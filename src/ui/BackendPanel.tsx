@@ -27,10 +27,10 @@ function wasmThreadsText(info: BackendInfo): string {
 
 function Adapter({ info }: { info: BackendInfo }) {
   if (!info.adapter) return <dd data-testid="adapter-description">none (WebGPU not in use)</dd>;
-  const { vendor, architecture, device, description } = info.adapter;
+  const fields = Object.entries(info.adapter).filter(([, v]) => v !== '');
   return (
     <dd data-testid="adapter-description">
-      {[vendor, architecture, device, description].filter(Boolean).join(' / ') || '(adapter reports no info)'}
+      {fields.length === 0 ? '(adapter reports no info)' : fields.map(([k, v]) => `${k} ${v}`).join(' · ')}
     </dd>
   );
 }

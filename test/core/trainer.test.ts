@@ -12,12 +12,22 @@ import { useBackend } from '../helpers/backends';
 const SIZE = 32;
 
 function tinySetup(overrides: Partial<TrainConfig>) {
-  const config = validateConfig({ teacher: 'resnet18', memoryItems: 6, batchSize: 4, steps: 60, imageSize: SIZE, ...overrides });
+  const config = validateConfig({
+    teacher: 'resnet18',
+    memoryItems: 6,
+    batchSize: 4,
+    steps: 60,
+    imageSize: SIZE,
+    ...overrides,
+  });
   const teacher = new ResNetTeacher('resnet18', 7);
   const net = createNetwork(config.model, 'resnet18', teacher.channels, 11);
   const images = tf.randomUniform([12, SIZE, SIZE, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
-  const noisy = tf.tidy(() => tf.clipByValue(tf.add(images, tf.randomNormal(images.shape, 0, 0.3, 'float32', 6)), 0, 1)) as tf.Tensor4D;
-  const pick = (src: tf.Tensor4D) => (i: number) => tf.slice(src, [i, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
+  const noisy = tf.tidy(() =>
+    tf.clipByValue(tf.add(images, tf.randomNormal(images.shape, 0, 0.3, 'float32', 6)), 0, 1),
+  ) as tf.Tensor4D;
+  const pick = (src: tf.Tensor4D) => (i: number) =>
+    tf.slice(src, [i, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
   return { config, teacher, net, images, noisy, pick };
 }
 

@@ -44,7 +44,10 @@ export type ProblemCode =
   | 'misplaced-file' // a file where the layout expects none
   | 'unexpected-train-class' // train/<x> with x not a normal class
   | 'multiple-categories'
-  | 'raw-visa';
+  | 'raw-visa'
+  | 'decode-failed' // the browser could not decode the file (corrupt, truncated, not really an image)
+  | 'image-too-large' // more pixels than the loader accepts
+  | 'mask-size-mismatch'; // mask and image sizes differ
 
 export interface Problem {
   code: ProblemCode;

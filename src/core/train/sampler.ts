@@ -1,12 +1,5 @@
 import type { Rng } from '../synth/rng';
 
-/** An RGB image in [0,1], row-major [H,W,3]. */
-export interface RgbImage {
-  width: number;
-  height: number;
-  data: Float32Array;
-}
-
 /**
  * Training batches as the reference DataLoader yields them: the training images in a fresh
  * random order every epoch, and a switch that flips at every image drawn, so every other image

@@ -107,7 +107,9 @@ export class Trainer {
       const updated = new Set<string>();
       for (const term of LOSS_TERMS) {
         if (!active.has(term) || !this.differentiable(term)) {
-          values[term] = tf.tidy(() => this.lossGraph(feats, sel, perm, new Set([term]), updated)[term] ?? tf.scalar(0));
+          values[term] = tf.tidy(
+            () => this.lossGraph(feats, sel, perm, new Set([term]), updated)[term] ?? tf.scalar(0),
+          );
           norms[term] = tf.scalar(0);
           continue;
         }
@@ -146,7 +148,10 @@ export class Trainer {
       tf.stack([...LOSS_TERMS.map((t) => values[t]!), ...(measure ? LOSS_TERMS.map((t) => norms[t]!) : [])]),
     );
     const selected = sel
-      ? { normal: Array.from(await sel.normal.index.data()), abnormal: Array.from(await sel.abnormal.index.data()) }
+      ? {
+          normal: Array.from(await sel.normal.index.data()),
+          abnormal: Array.from(await sel.abnormal.index.data()),
+        }
       : null;
     const nums = await readback.data();
     tf.dispose([readback, ...Object.values(values), ...Object.values(norms), ...feats]);
@@ -167,7 +172,10 @@ export class Trainer {
    * I[n,j] < 3k of memory item n (batch row n), so it is undefined when a level has fewer than 3k
    * channels or the batch is larger than the bank; it is then left out, with a note.
    */
-  private activeTerms(sel: { normal: BankSelection; abnormal: BankSelection } | null, b: number): Set<LossTerm> {
+  private activeTerms(
+    sel: { normal: BankSelection; abnormal: BankSelection } | null,
+    b: number,
+  ): Set<LossTerm> {
     if (!sel) return new Set(['kd']);
     const terms = new Set<LossTerm>(['kd', 'ot', 'con']);
     if (this.config.paperTriplet) terms.add('se');
@@ -176,7 +184,10 @@ export class Trainer {
       const minC = Math.min(...this.net.teacherChannels);
       const items = this.banks!.normal.sources.length;
       if (width <= minC && b <= items) terms.add('se');
-      else this.note(`Reference L_SE skipped: it needs ${width} <= ${minC} channels and batch <= ${items} memory items.`);
+      else
+        this.note(
+          `Reference L_SE skipped: it needs ${width} <= ${minC} channels and batch <= ${items} memory items.`,
+        );
     }
     return terms;
   }
@@ -210,14 +221,16 @@ export class Trainer {
     };
     const out: Partial<Record<LossTerm, tf.Scalar>> = {};
     if (!sel) {
-      if (want.has('kd')) out.kd = kdLoss(feats, decode(this.net, feats, mode('decoder')), { perPixel: c.paperKdPerPixel });
+      if (want.has('kd'))
+        out.kd = kdLoss(feats, decode(this.net, feats, mode('decoder')), { perPixel: c.paperKdPerPixel });
       return out;
     }
     let fusedN: Levels | null = null;
     let fusedA: Levels | null = null;
     const normal = () => (fusedN ??= msff(this.net, sel.normal.inputs, mode('msff.normal')));
     const abnormal = () => (fusedA ??= msff(this.net, sel.abnormal.inputs, mode('msff.abnormal')));
-    if (want.has('kd')) out.kd = kdLoss(feats, decode(this.net, normal(), mode('decoder')), { perPixel: c.paperKdPerPixel });
+    if (want.has('kd'))
+      out.kd = kdLoss(feats, decode(this.net, normal(), mode('decoder')), { perPixel: c.paperKdPerPixel });
     if (want.has('ot')) {
       const parts = normal().map((n, l) => {
         const x = tf.softmax(flat(n)) as tf.Tensor2D;
@@ -231,9 +244,15 @@ export class Trainer {
     }
     if (want.has('se')) {
       const maps = (bank: Banks['normal']) => bank.levels.map((l) => l.maps);
-      out.se = tripletLoss(maps(this.banks!.normal), sel.normal.ranking, maps(this.banks!.abnormal), sel.abnormal.ranking, {
-        mode: c.paperTriplet ? 'paper' : 'reference',
-      }).total;
+      out.se = tripletLoss(
+        maps(this.banks!.normal),
+        sel.normal.ranking,
+        maps(this.banks!.abnormal),
+        sel.abnormal.ranking,
+        {
+          mode: c.paperTriplet ? 'paper' : 'reference',
+        },
+      ).total;
     }
     return out;
   }

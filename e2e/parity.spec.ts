@@ -1,0 +1,88 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, test, type Page } from '@playwright/test';
+import type { ParityReport } from '../workers/parity-api';
+
+// The goldens stay in ../shared: the test process reads them and serves them to the page on a
+// same-origin path, so the page (COEP require-corp) fetches them like any other asset.
+const GOLDEN = resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/golden');
+const FILES = [
+  'backbone_resnet18.safetensors.gz',
+  'backbone_resnet50.safetensors.gz',
+  'ocbe_student_resnet18.safetensors.gz',
+  'msff_resnet18.safetensors.gz',
+  'memory_bank.safetensors',
+  'losses.safetensors',
+  'anomaly_map.safetensors',
+];
+
+test.skip(!existsSync(GOLDEN), 'no ../shared/golden');
+
+async function serveGoldens(page: Page): Promise<void> {
+  await page.route('**/__golden__/*', (route) => {
+    const name = new URL(route.request().url()).pathname.split('/').pop() ?? '';
+    if (!FILES.includes(name)) return route.fulfill({ status: 404 });
+    return route.fulfill({
+      body: readFileSync(resolve(GOLDEN, name)),
+      contentType: 'application/octet-stream',
+    });
+  });
+}
+
+function table(reports: ParityReport[]): string {
+  const fmt = (r: ParityReport): string =>
+    [
+      r.pass ? 'ok  ' : 'FAIL',
+      r.fixture.padEnd(22),
+      r.check.padEnd(46),
+      (r.skipped ? `skipped: ${r.skipped}` : (r.error ?? NaN).toExponential(2)).padStart(9),
+      `≤ ${r.tolerance}`,
+      r.note ?? '',
+    ].join(' ');
+  return reports.map(fmt).join('\n');
+}
+
+async function runParity(page: Page, query: string, backend: string): Promise<void> {
+  test.setTimeout(240_000);
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  await serveGoldens(page);
+  await page.goto(`/?automation=1${query}`);
+  await expect(page.getByTestId('engine-status')).toHaveAttribute('data-status', 'ready');
+  await expect(page.getByTestId('backend-name')).toHaveAttribute('data-backend', backend);
+
+  const { reports, fetchMs, runMs } = await page.evaluate(async (files) => {
+    const engine = window.__engine;
+    if (!engine) throw new Error('window.__engine is missing (needs ?automation=1)');
+    const t0 = performance.now();
+    const fixtures = await Promise.all(
+      files.map(async (name) => {
+        const res = await fetch(`/__golden__/${name}`);
+        if (!res.ok) throw new Error(`${name}: HTTP ${res.status}`);
+        return { name, bytes: new Uint8Array(await res.arrayBuffer()) };
+      }),
+    );
+    const t1 = performance.now();
+    const reports = await engine.runParity(fixtures);
+    return { reports, fetchMs: t1 - t0, runMs: performance.now() - t1 };
+  }, FILES);
+
+  const text = `${backend}: fetch ${Math.round(fetchMs)} ms, runParity ${Math.round(runMs)} ms\n${table(reports)}`;
+  console.log(text);
+  await test.info().attach(`parity-${backend}.txt`, { body: text, contentType: 'text/plain' });
+
+  expect(new Set(reports.map((r) => r.fixture)).size).toBe(FILES.length);
+  expect(reports.length).toBeGreaterThan(60);
+  expect(reports.every((r) => r.backend === backend)).toBe(true);
+  expect(reports.filter((r) => !r.pass)).toEqual([]);
+  expect(consoleErrors).toEqual([]);
+}
+
+test('forward goldens pass in the worker on WebGPU (SwiftShader)', async ({ page }) => {
+  await runParity(page, '', 'webgpu');
+});
+
+test('forward goldens pass in the worker on WASM', async ({ page }) => {
+  await runParity(page, '&backend=wasm', 'wasm');
+});

@@ -1,0 +1,113 @@
+import * as tf from '@tensorflow/tfjs';
+import { validateConfig, type TrainConfig } from '../config';
+import type { MemoryBank } from '../model/memory-bank';
+import {
+  CheckpointError,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  loadStoreFromArrays,
+  storeToArrays,
+} from '../train/checkpoint';
+import type { Session } from './session';
+
+/** What a playground checkpoint's metadata holds besides its tensors. */
+export interface SessionMeta {
+  config: TrainConfig;
+  step: number;
+  adamStep: number;
+  teacherChannels: [number, number, number];
+  banks: { normal: number[]; abnormal: number[] } | null;
+  /** Free-form extras (dataset name, metrics, ...). */
+  extra: Record<string, unknown>;
+}
+
+type Arrays = Map<string, { shape: number[]; data: Float32Array | Int32Array | Uint8Array }>;
+
+async function bankArrays(prefix: string, bank: MemoryBank, into: Arrays): Promise<void> {
+  for (const [l, level] of bank.levels.entries()) {
+    into.set(`${prefix}.l${l}.maps`, {
+      shape: level.maps.shape,
+      data: (await level.maps.data()) as Float32Array,
+    });
+    into.set(`${prefix}.l${l}.means`, {
+      shape: level.means.shape,
+      data: (await level.means.data()) as Float32Array,
+    });
+  }
+}
+
+export async function encodeSession(
+  session: Session,
+  extra: Record<string, unknown> = {},
+): Promise<Uint8Array> {
+  const arrays = await storeToArrays(session.net.store);
+  const adam = session.trainer.adam;
+  for (const [name, m] of adam.m)
+    arrays.set(`adam.m/${name}`, { shape: m.shape, data: (await m.data()) as Float32Array });
+  for (const [name, v] of adam.v)
+    arrays.set(`adam.v/${name}`, { shape: v.shape, data: (await v.data()) as Float32Array });
+  if (session.banks) {
+    await bankArrays('memory.normal', session.banks.normal, arrays);
+    await bankArrays('memory.abnormal', session.banks.abnormal, arrays);
+  }
+  const meta: SessionMeta = {
+    config: session.config,
+    step: session.trainer.step,
+    adamStep: adam.step,
+    teacherChannels: [...session.net.teacherChannels] as [number, number, number],
+    banks: session.banks
+      ? { normal: session.banks.normal.sources, abnormal: session.banks.abnormal.sources }
+      : null,
+    extra,
+  };
+  return encodeCheckpoint(meta, arrays);
+}
+
+export interface DecodedSession {
+  meta: SessionMeta;
+  arrays: Arrays;
+}
+
+export function decodeSession(bytes: Uint8Array): DecodedSession {
+  const { meta, arrays } = decodeCheckpoint<SessionMeta>(bytes);
+  try {
+    meta.config = validateConfig(meta.config);
+  } catch (e) {
+    throw new CheckpointError(`The checkpoint's configuration is invalid: ${(e as Error).message}`);
+  }
+  return { meta, arrays };
+}
+
+export function bankFromArrays(prefix: string, arrays: Arrays, sources: number[]): MemoryBank {
+  const levels = [0, 1, 2].map((l) => {
+    const maps = arrays.get(`${prefix}.l${l}.maps`);
+    const means = arrays.get(`${prefix}.l${l}.means`);
+    if (!maps || !means) throw new CheckpointError(`The checkpoint lacks the ${prefix} memory (level ${l}).`);
+    if (maps.shape[0] !== sources.length)
+      throw new CheckpointError(
+        `The ${prefix} memory has ${maps.shape[0]} items, its metadata ${sources.length}.`,
+      );
+    return {
+      maps: tf.tensor4d(maps.data as Float32Array, maps.shape as [number, number, number, number]),
+      means: tf.tensor2d(means.data as Float32Array, means.shape as [number, number]),
+    };
+  });
+  return { levels, sources };
+}
+
+/** Restores weights, BN statistics and optimiser moments into a freshly built session of the same shape. */
+export function restoreTraining(session: Session, decoded: DecodedSession): void {
+  loadStoreFromArrays(session.net.store, decoded.arrays);
+  const adam = session.trainer.adam;
+  for (const [key, a] of decoded.arrays) {
+    const m = /^adam\.(m|v)\/(.+)$/.exec(key);
+    if (!m) continue;
+    const slots = m[1] === 'm' ? adam.m : adam.v;
+    slots.get(m[2])?.dispose();
+    const t = tf.tensor(a.data as Float32Array, a.shape);
+    slots.set(m[2], tf.variable(t, false));
+    t.dispose();
+  }
+  adam.step = decoded.meta.adamStep;
+  session.trainer.step = decoded.meta.step;
+}

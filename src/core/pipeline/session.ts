@@ -1,0 +1,277 @@
+import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../config';
+import type { Teacher } from '../backbones/teacher';
+import type { RgbImage } from '../data/image';
+import { resizeMask } from '../data/resize';
+import { evaluate as computeMetrics, type EvaluateResult } from '../metrics';
+import { buildBank } from '../model/build-banks';
+import { createNetwork, reconstruct, type Banks, type Levels, type Network } from '../model/dmgrd';
+import { disposeMemoryBank, type MemoryBank } from '../model/memory-bank';
+import { EVAL } from '../nn/params';
+import { scoreBatch } from '../scoring/anomaly-map';
+import { synthesizeAnomaly, type SynthResult } from '../synth/anomaly';
+import { Rng } from '../synth/rng';
+import { proceduralTexture } from '../synth/textures';
+import { ReferenceSampler } from '../train/sampler';
+import { Trainer, type StepReport } from '../train/trainer';
+import { toBatch, toRgb, type DatasetImages } from './dataset';
+import { bankFromArrays, restoreTraining, type DecodedSession } from './checkpoint';
+
+export type Progress = (done: number, total: number, message: string) => void;
+
+export interface Evaluation {
+  /** Blurred anomaly maps, [N*S*S] row-major, S = config.imageSize. */
+  maps: Float32Array;
+  size: number;
+  scores: Float32Array;
+  labels: Uint8Array;
+  /** Normal-bank slot each test image selected (DM-GRD), else -1. */
+  selected: Int32Array;
+  metrics: EvaluateResult;
+  msPerImage: number;
+}
+
+/**
+ * One model on one dataset: builds the network and the two memory banks, trains, evaluates. The
+ * worker, the Node tests and the benchmark all drive training through this class, so there is one
+ * training pipeline. Tensors never leave it: results are typed arrays.
+ */
+export class Session {
+  readonly rng: Rng;
+  readonly trainer: Trainer;
+  private readonly sampler: ReferenceSampler;
+
+  private constructor(
+    readonly teacher: Teacher,
+    readonly data: DatasetImages,
+    readonly config: TrainConfig,
+    readonly net: Network,
+    readonly banks: Banks | null,
+    rng: Rng,
+  ) {
+    this.rng = rng;
+    this.trainer = new Trainer(net, teacher, banks, config, rng.fork());
+    this.sampler = new ReferenceSampler(data.train.length, rng.fork());
+  }
+
+  /** Creates the network and (DM-GRD) builds both memory banks from L random training images. */
+  static async create(
+    teacher: Teacher,
+    data: DatasetImages,
+    config: TrainConfig,
+    opts: { onProgress?: Progress; signal?: AbortSignal } = {},
+  ): Promise<Session> {
+    if (data.train.length === 0) throw new Error('No training images: the dataset needs train/good images.');
+    if (config.teacher !== teacher.name)
+      throw new Error(`Config asks for ${config.teacher} but ${teacher.name} is loaded.`);
+    const rng = new Rng(config.seed);
+    const net = createNetwork(config.model, config.teacher, teacher.channels, config.seed);
+    let banks: Banks | null = null;
+    if (config.model === 'dmgrd') {
+      try {
+        banks = await buildBanks(teacher, data, config, rng.fork(), opts);
+      } catch (e) {
+        net.store.dispose();
+        throw e;
+      }
+    }
+    return new Session(teacher, data, config, net, banks, rng);
+  }
+
+  /**
+   * A session from a checkpoint (see checkpoint.ts): same network, its memory banks as saved (so
+   * scores are identical without rebuilding them), weights, statistics and optimiser state.
+   */
+  static fromCheckpoint(teacher: Teacher, data: DatasetImages, decoded: DecodedSession): Session {
+    const { meta, arrays } = decoded;
+    const config = meta.config;
+    if (config.teacher !== teacher.name)
+      throw new Error(`The checkpoint was trained with the ${config.teacher} teacher, not ${teacher.name}.`);
+    const channels = teacher.channels.join(',');
+    if (meta.teacherChannels.join(',') !== channels) {
+      throw new Error(
+        `The checkpoint's teacher has channels ${meta.teacherChannels.join('/')}, this one ${channels.replaceAll(',', '/')}.`,
+      );
+    }
+    const net = createNetwork(config.model, config.teacher, teacher.channels, config.seed);
+    let banks: Banks | null = null;
+    try {
+      if (config.model === 'dmgrd') {
+        if (!meta.banks) throw new Error('The DM-GRD checkpoint has no memory banks.');
+        banks = {
+          normal: bankFromArrays('memory.normal', arrays, meta.banks.normal),
+          abnormal: bankFromArrays('memory.abnormal', arrays, meta.banks.abnormal),
+        };
+      }
+      const session = new Session(teacher, data, config, net, banks, new Rng(config.seed + meta.step));
+      restoreTraining(session, decoded);
+      return session;
+    } catch (e) {
+      net.store.dispose();
+      if (banks) {
+        disposeMemoryBank(banks.normal);
+        disposeMemoryBank(banks.abnormal);
+      }
+      throw e;
+    }
+  }
+
+  /** A synthetic anomaly of a training image (the sampler's and the gallery's recipe). */
+  synthesize(image: RgbImage, rng: Rng = this.rng): SynthResult {
+    return synthesizeWith(this.data, this.config, image, rng);
+  }
+
+  /** One optimiser step on the next reference batch. */
+  async step(): Promise<StepReport> {
+    const picks = this.sampler.next(this.config.batchSize);
+    const images = picks.map(({ index, synthetic }) => {
+      const img = toRgb(this.data.train[index], this.data.size);
+      return synthetic ? this.synthesize(img).image : img;
+    });
+    const x = toBatch(images, this.config.imageSize);
+    try {
+      return await this.trainer.trainStep(x);
+    } finally {
+      x.dispose();
+    }
+  }
+
+  /** Scores every test image with the current weights (eval mode) and computes all metrics. */
+  async evaluate(
+    opts: { onProgress?: Progress; signal?: AbortSignal; chunk?: number } = {},
+  ): Promise<Evaluation> {
+    const test = this.data.test;
+    if (test.length === 0) throw new Error('No test images to evaluate.');
+    const s = this.config.imageSize;
+    const chunk = opts.chunk ?? 4;
+    const maps = new Float32Array(test.length * s * s);
+    const scores = new Float32Array(test.length);
+    const selected = new Int32Array(test.length).fill(-1);
+    const t0 = performance.now();
+    for (let start = 0; start < test.length; start += chunk) {
+      opts.signal?.throwIfAborted();
+      const end = Math.min(test.length, start + chunk);
+      const r = await this.score(test.slice(start, end).map((t) => toRgb(t, this.data.size)));
+      maps.set(r.maps, start * s * s);
+      scores.set(r.scores, start);
+      if (r.selected) selected.set(r.selected, start);
+      opts.onProgress?.(end, test.length, 'Scoring test images');
+    }
+    const msPerImage = (performance.now() - t0) / test.length;
+    const masks = new Uint8Array(test.length * s * s);
+    test.forEach((t, i) => {
+      if (t.mask)
+        masks.set(
+          t.mask.length === s * s
+            ? t.mask
+            : resizeMask(t.mask, this.data.size, this.data.size, s, s, { method: 'nearest' }),
+          i * s * s,
+        );
+    });
+    const labels = Uint8Array.from(test, (t) => t.label);
+    const metrics = computeMetrics({ maps, masks, shape: [test.length, s, s], imageScores: scores, labels });
+    return { maps, size: s, scores, labels, selected, metrics, msPerImage };
+  }
+
+  /** Anomaly maps and image scores of a few images (eval mode). */
+  async score(
+    images: RgbImage[],
+  ): Promise<{ maps: Float32Array; scores: Float32Array; selected: Int32Array | null }> {
+    const s = this.config.imageSize;
+    const x = toBatch(images, s);
+    const feats = tf.tidy(() => this.teacher.features(x)) as Levels;
+    const { student, selected } = reconstruct(this.net, this.banks, feats, {
+      paperSelect: this.config.paperSelect,
+      mode: EVAL,
+    });
+    const scored = scoreBatch(feats, student, { outH: s, outW: s, topK: this.config.imageScoreTopK });
+    try {
+      const [maps, scores, sel] = await Promise.all([
+        scored.blurred.data(),
+        scored.score.data(),
+        selected?.data(),
+      ]);
+      return {
+        maps: maps as Float32Array,
+        scores: scores as Float32Array,
+        selected: sel ? Int32Array.from(sel) : null,
+      };
+    } finally {
+      tf.dispose([
+        x,
+        ...feats,
+        ...student,
+        scored.amap,
+        scored.blurred,
+        scored.score,
+        ...(selected ? [selected] : []),
+      ]);
+    }
+  }
+
+  dispose(): void {
+    this.trainer.dispose();
+    this.net.store.dispose();
+    if (this.banks) {
+      disposeMemoryBank(this.banks.normal);
+      disposeMemoryBank(this.banks.abnormal);
+    }
+  }
+}
+
+function synthesizeWith(data: DatasetImages, config: TrainConfig, image: RgbImage, rng: Rng): SynthResult {
+  const texture = data.textures.length
+    ? data.textures[rng.int(0, data.textures.length)]
+    : proceduralTexture(image.height, image.width, rng);
+  return synthesizeAnomaly(image, texture, rng, {
+    paperLambda: config.paperLambda,
+    paperBeta: config.paperBeta,
+  });
+}
+
+/**
+ * The reference's `MemoryBank.update`: each bank shuffles the training set on its own and keeps the
+ * first L images, clean for the normal bank and as synthetic anomalies for the abnormal one.
+ */
+async function buildBanks(
+  teacher: Teacher,
+  data: DatasetImages,
+  config: TrainConfig,
+  rng: Rng,
+  opts: { onProgress?: Progress; signal?: AbortSignal },
+): Promise<Banks> {
+  const l = Math.min(config.memoryItems, data.train.length);
+  if (l < 3)
+    throw new Error(`The memory banks need at least 3 training images (found ${data.train.length}).`);
+  const all = [...Array(data.train.length).keys()];
+  const normalIdx = rng.shuffle([...all]).slice(0, l);
+  const abnormalIdx = rng.shuffle([...all]).slice(0, l);
+  const s = config.imageSize;
+  const normal: MemoryBank = await buildBank(
+    teacher,
+    l,
+    (i) => toBatch([toRgb(data.train[normalIdx[i]], data.size)], s),
+    normalIdx,
+    {
+      signal: opts.signal,
+      onProgress: (d, t) => opts.onProgress?.(d, 2 * t, 'Building the normal memory bank'),
+    },
+  );
+  try {
+    const abnormal = await buildBank(
+      teacher,
+      l,
+      (i) =>
+        toBatch([synthesizeWith(data, config, toRgb(data.train[abnormalIdx[i]], data.size), rng).image], s),
+      abnormalIdx,
+      {
+        signal: opts.signal,
+        onProgress: (d, t) => opts.onProgress?.(t + d, 2 * t, 'Building the abnormal memory bank'),
+      },
+    );
+    return { normal, abnormal };
+  } catch (e) {
+    disposeMemoryBank(normal);
+    throw e;
+  }
+}

@@ -1,0 +1,247 @@
+import { create } from 'zustand';
+import {
+  CONFIG_SCHEMA,
+  ConfigError,
+  defaultConfig,
+  validateConfig,
+  type ConfigKey,
+  type TrainConfig,
+} from '../core/config';
+import type { SessionInfo, StepReport } from '../../workers/engine-api';
+import { getEngine, newTaskId } from '../client/engine';
+import { onEngineEvent } from '../client/event-bus';
+import { engineReady, errorText, isCancelled, type TaskProgress } from './engine-ready';
+
+export type TrainStatus = 'idle' | 'creating' | 'training' | 'pausing' | 'paused' | 'finished' | 'error';
+
+/** Form values as typed (numbers stay strings until validated, so "0." can be typed). */
+export type ConfigDraft = Record<ConfigKey, string | boolean>;
+
+interface Timing {
+  step: number;
+  at: number;
+}
+
+interface TrainState {
+  draft: ConfigDraft;
+  /** Steps between saved checkpoints (what makes a run resumable after a reload); 0 = never. */
+  checkpointEvery: string;
+  /** The validated draft, or null with `configError` set. */
+  config: TrainConfig | null;
+  configError: string | null;
+
+  status: TrainStatus;
+  session: SessionInfo | null;
+  taskId: string | null;
+  /** Progress of session creation (teacher download, memory banks). */
+  progress: TaskProgress | null;
+  history: StepReport[];
+  totalSteps: number;
+  lastCheckpoint: number | null;
+  /** Recent (step, time) pairs for steps/s. */
+  timing: Timing[];
+  error: string | null;
+
+  setField(key: ConfigKey, value: string | boolean): void;
+  setCheckpointEvery(value: string): void;
+  /** Creates a session from the form and trains it. */
+  start(): Promise<void>;
+  pause(): Promise<void>;
+  /** Continues training the current session up to `totalSteps`. */
+  resume(): Promise<void>;
+  stop(): Promise<void>;
+  /** Takes over a session re-created from a saved run (Runs tab), with its past losses. */
+  adopt(info: SessionInfo, history: StepReport[]): void;
+}
+
+/** How often buffered step events reach the store (and so the charts). */
+const FLUSH_MS = 200;
+const TIMING_WINDOW = 30;
+export const DEFAULT_CHECKPOINT_EVERY = 25;
+
+function draftOf(config: TrainConfig): ConfigDraft {
+  const out = {} as ConfigDraft;
+  for (const key of Object.keys(CONFIG_SCHEMA) as ConfigKey[]) {
+    const v = config[key];
+    out[key] = typeof v === 'boolean' ? v : String(v);
+  }
+  return out;
+}
+
+/** Parses the form; the ConfigError message is what the form shows. */
+export function parseDraft(draft: ConfigDraft): { config: TrainConfig | null; error: string | null } {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(CONFIG_SCHEMA) as ConfigKey[]) {
+    const spec = CONFIG_SCHEMA[key];
+    const v = draft[key];
+    if (spec.kind === 'number') {
+      const text = String(v).trim();
+      if (text === '') return { config: null, error: `${spec.label} is empty.` };
+      raw[key] = Number(text);
+    } else raw[key] = v;
+  }
+  try {
+    return { config: validateConfig(raw), error: null };
+  } catch (err) {
+    if (err instanceof ConfigError) return { config: null, error: err.message };
+    throw err;
+  }
+}
+
+export const useTrainStore = create<TrainState>()((set, get) => {
+  let buffer: StepReport[] = [];
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let stopRequested = false;
+
+  const flush = (): void => {
+    timer = null;
+    if (buffer.length === 0) return;
+    const reports = buffer;
+    buffer = [];
+    const now = performance.now();
+    const last = reports[reports.length - 1];
+    set((s) => ({
+      history: s.history.concat(reports),
+      timing: [...s.timing, { step: last.step, at: now }].slice(-TIMING_WINDOW),
+    }));
+  };
+
+  onEngineEvent((e) => {
+    const { taskId, session } = get();
+    if (e.type === 'progress' && e.task === taskId)
+      set({ progress: { done: e.done, total: e.total, message: e.message ?? '' } });
+    else if (e.type === 'step' && session && e.runId === session.runId) {
+      buffer.push(e.report);
+      if (e.totalSteps !== get().totalSteps) set({ totalSteps: e.totalSteps });
+      timer ??= setTimeout(flush, FLUSH_MS);
+    } else if (e.type === 'checkpoint' && session && e.runId === session.runId) set({ lastCheckpoint: e.step });
+  });
+
+  const train = async (): Promise<void> => {
+    const { session, totalSteps } = get();
+    if (!session) return;
+    const taskId = newTaskId('train');
+    stopRequested = false;
+    set({ status: 'training', taskId, error: null, timing: [] });
+    const every = Math.max(0, Math.floor(Number(get().checkpointEvery) || 0));
+    try {
+      const result = await getEngine().train({ taskId, untilStep: totalSteps, checkpointEvery: every });
+      flush();
+      set({ status: result.paused && !stopRequested ? 'paused' : 'finished' });
+    } catch (err) {
+      flush();
+      if (isCancelled(err)) set({ status: stopRequested ? 'finished' : 'paused' });
+      else set({ status: 'error', error: errorText(err) });
+    } finally {
+      set({ taskId: null });
+      const s = get().session;
+      // The worker's step count is the truth after a pause (a step may finish after cancel).
+      const info = await getEngine()
+        .sessionInfo()
+        .catch(() => null);
+      if (info && s && info.runId === s.runId) set({ session: info });
+    }
+  };
+
+  const initial = defaultConfig();
+  return {
+    draft: draftOf(initial),
+    checkpointEvery: String(DEFAULT_CHECKPOINT_EVERY),
+    config: initial,
+    configError: null,
+    status: 'idle',
+    session: null,
+    taskId: null,
+    progress: null,
+    history: [],
+    totalSteps: 0,
+    lastCheckpoint: null,
+    timing: [],
+    error: null,
+
+    setField(key, value) {
+      const draft = { ...get().draft, [key]: value };
+      set({ draft, ...configOf(draft) });
+    },
+
+    setCheckpointEvery(value) {
+      set({ checkpointEvery: value });
+    },
+
+    async start() {
+      const { config, status } = get();
+      if (!config || status === 'creating' || status === 'training' || status === 'pausing') return;
+      const taskId = newTaskId('session');
+      set({
+        status: 'creating',
+        taskId,
+        progress: null,
+        error: null,
+        session: null,
+        history: [],
+        timing: [],
+        lastCheckpoint: null,
+        totalSteps: config.steps,
+      });
+      try {
+        await engineReady();
+        const session = await getEngine().createSession(config, { taskId });
+        set({ session, taskId: null, progress: null });
+      } catch (err) {
+        set({
+          status: isCancelled(err) ? 'idle' : 'error',
+          error: isCancelled(err) ? null : errorText(err),
+          taskId: null,
+          progress: null,
+        });
+        return;
+      }
+      await train();
+    },
+
+    async pause() {
+      const { taskId, status } = get();
+      if (!taskId) return;
+      if (status === 'training') set({ status: 'pausing' });
+      await getEngine().cancel(taskId);
+    },
+
+    async resume() {
+      const { status, session } = get();
+      if (!session || status === 'training' || status === 'creating' || status === 'pausing') return;
+      await train();
+    },
+
+    async stop() {
+      const { taskId, status } = get();
+      stopRequested = true;
+      if (taskId && status === 'creating') {
+        await getEngine().cancel(taskId);
+      } else if (taskId) {
+        set({ status: 'pausing' });
+        await getEngine().cancel(taskId);
+      } else if (get().session) set({ status: 'finished' });
+    },
+
+    adopt(info, history) {
+      buffer = [];
+      const draft = draftOf(info.config);
+      set({
+        session: info,
+        history,
+        draft,
+        ...configOf(draft),
+        totalSteps: info.config.steps,
+        status: info.step >= info.config.steps ? 'finished' : 'paused',
+        lastCheckpoint: info.step,
+        timing: [],
+        error: null,
+      });
+    },
+  };
+});
+
+function configOf(draft: ConfigDraft): { config: TrainConfig | null; configError: string | null } {
+  const { config, error } = parseDraft(draft);
+  return { config, configError: error };
+}

@@ -1,0 +1,52 @@
+import { useMemo } from 'react';
+import type { DatasetImageInfo, EvaluationSummary } from '../../../workers/session-api';
+import { useResultsStore } from '../../state/results-store';
+import { Thumb } from './Thumb';
+import { fmt } from './view';
+
+/** Test indices by image score, most anomalous first. */
+export function byScore(scores: readonly number[]): number[] {
+  return scores.map((_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b);
+}
+
+interface ResultGridProps {
+  summary: EvaluationSummary;
+  tests: readonly DatasetImageInfo[] | null;
+}
+
+/** Every test image, sorted by score, with its true label and the decision at the threshold. */
+export function ResultGrid({ summary, tests }: ResultGridProps) {
+  const threshold = useResultsStore((s) => s.imageThreshold);
+  const openDetail = useResultsStore((s) => s.openDetail);
+  const order = useMemo(() => byScore(summary.scores), [summary.scores]);
+  return (
+    <ol className="result-grid" data-testid="result-grid" aria-label="Test images sorted by anomaly score">
+      {order.map((i, rank) => {
+        const anomalous = summary.labels[i] === 1;
+        const flagged = summary.scores[i] >= threshold;
+        const info = tests?.[i];
+        const name = info?.path.split('/').slice(-2).join('/') ?? `test ${i}`;
+        const verdict = flagged === anomalous ? 'correct' : flagged ? 'false positive' : 'missed';
+        return (
+          <li key={i}>
+            <button
+              type="button"
+              className={`result-tile ${flagged ? 'flagged' : ''} ${verdict === 'correct' ? '' : 'wrong'}`}
+              onClick={() => openDetail(i)}
+              data-testid={`result-tile-${i}`}
+              data-rank={rank}
+              aria-label={`${name}: score ${fmt(summary.scores[i])}, ${anomalous ? 'anomalous' : 'normal'}, ${verdict}`}
+            >
+              <Thumb split="test" index={i} size={96} label={name} />
+              <span className={`badge ${anomalous ? 'badge-anomalous' : 'badge-normal'}`}>
+                {anomalous ? (info?.defectType ?? 'anomalous') : 'good'}
+              </span>
+              <span className="tile-score">{fmt(summary.scores[i], 3)}</span>
+              {verdict !== 'correct' && <span className="tile-verdict">{verdict}</span>}
+            </button>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}

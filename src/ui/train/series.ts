@@ -1,0 +1,59 @@
+import type { StepReport } from '../../../workers/engine-api';
+import type { ChartRow, SeriesSpec } from './charts';
+import { downsample, forLog } from './downsample';
+
+/** Most points a chart draws, however long the run. */
+export const MAX_POINTS = 500;
+
+export const LOSS_SERIES: SeriesSpec[] = [
+  { key: 'kd', label: 'L_KD', color: '#0b5fcc' },
+  { key: 'ot', label: 'L_OT', color: '#d9480f' },
+  { key: 'con', label: 'L_Con', color: '#2b8a3e' },
+  { key: 'se', label: 'L_SE', color: '#862e9c' },
+  { key: 'total', label: 'total', color: '#1b1f24', dashed: true },
+];
+export const GRAD_SERIES: SeriesSpec[] = LOSS_SERIES.filter((s) => s.key !== 'total');
+export const LR_SERIES: SeriesSpec[] = [{ key: 'lr', label: 'learning rate', color: '#0b7285' }];
+
+export function lossRows(history: readonly StepReport[], log: boolean): ChartRow[] {
+  return downsample(history, MAX_POINTS).map((r) => ({
+    step: r.step,
+    kd: forLog(r.loss.kd, log),
+    ot: forLog(r.loss.ot, log),
+    con: forLog(r.loss.con, log),
+    se: forLog(r.loss.se, log),
+    total: forLog(r.loss.total, log),
+  }));
+}
+
+/** Only the steps where the per-term gradient norms were measured. */
+export function gradRows(history: readonly StepReport[], log: boolean): ChartRow[] {
+  const measured = history.filter((r) => r.gradNorm !== null);
+  return downsample(measured, MAX_POINTS).map((r) => {
+    const g = r.gradNorm ?? { kd: 0, ot: 0, con: 0, se: 0 };
+    return {
+      step: r.step,
+      kd: forLog(g.kd, log),
+      ot: forLog(g.ot, log),
+      con: forLog(g.con, log),
+      se: forLog(g.se, log),
+    };
+  });
+}
+
+export function lrRows(history: readonly StepReport[]): ChartRow[] {
+  return downsample(history, MAX_POINTS).map((r) => ({ step: r.step, lr: r.lr }));
+}
+
+/** Total loss of several runs on one step axis, one column per run (`run0`, `run1`, ...). */
+export function overlayRows(histories: readonly (readonly StepReport[])[]): ChartRow[] {
+  const byStep = new Map<number, ChartRow>();
+  histories.forEach((h, i) => {
+    for (const r of downsample(h, MAX_POINTS)) {
+      const row = byStep.get(r.step) ?? { step: r.step };
+      row[`run${i}`] = r.loss.total;
+      byStep.set(r.step, row);
+    }
+  });
+  return [...byStep.values()].sort((a, b) => (a.step ?? 0) - (b.step ?? 0));
+}

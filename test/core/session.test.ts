@@ -1,0 +1,61 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { loadTeacher, type ReadFile } from '../../src/core/backbones';
+import { validateConfig } from '../../src/core/config';
+import { Session } from '../../src/core/pipeline/session';
+import { useBackend } from '../helpers/backends';
+import { loadMvtecFolder } from '../helpers/datasets';
+import { sharedPath } from '../helpers/golden';
+
+const dirReader =
+  (dir: string): ReadFile =>
+  async (path) => {
+    const b = await readFile(join(dir, path));
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  };
+
+describe('Session on real MVTec bottle images (tiny config)', () => {
+  it('training lowers the KD loss, and evaluation yields well-formed metrics', async () => {
+    await useBackend('wasm');
+    const data = loadMvtecFolder(sharedPath('data/mvtec-256/bottle'), 64, { maxTrain: 40, testEvery: 4 });
+    const teacher = await loadTeacher(
+      'mobilenet_v2',
+      dirReader(sharedPath('models/mobilenet_v2_0.35_keras')),
+    );
+    const config = validateConfig({
+      teacher: 'mobilenet_v2',
+      imageSize: 64,
+      batchSize: 4,
+      steps: 60,
+      memoryItems: 10,
+      gradNormEvery: 20,
+      seed: 3,
+    });
+    const session = await Session.create(teacher, data, config);
+    const kd: number[] = [];
+    for (let i = 0; i < config.steps; i++) kd.push((await session.step()).loss.kd);
+    const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
+    const first = mean(kd.slice(0, 10));
+    const last = mean(kd.slice(-10));
+    console.log(`KD loss: first 10 steps ${first.toFixed(4)}, last 10 steps ${last.toFixed(4)}`);
+    expect(last).toBeLessThan(0.8 * first);
+
+    const tensorsBefore = tf.memory().numTensors;
+    const ev = await session.evaluate();
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(ev.scores.length).toBe(data.test.length);
+    expect(ev.maps.length).toBe(data.test.length * 64 * 64);
+    const m = ev.metrics;
+    for (const v of [m.imageAuroc, m.pixelAuroc, m.aupro.fullRange, m.aupro.mvtec03]) {
+      expect(v).toBeGreaterThanOrEqual(0);
+      expect(v).toBeLessThanOrEqual(1);
+    }
+    console.log(
+      `I-AUROC ${m.imageAuroc.toFixed(3)} P-AUROC ${m.pixelAuroc.toFixed(3)} PRO ${m.aupro.fullRange.toFixed(3)}`,
+    );
+    session.dispose();
+    teacher.dispose();
+  });
+});

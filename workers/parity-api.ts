@@ -1,0 +1,19 @@
+// The golden-parity part of the engine contract (engine-api.ts extends it). Types only.
+import type { ParityReport } from '../src/core/parity/compare';
+
+export type { ErrorKind, ParityReport } from '../src/core/parity/compare';
+
+/** A golden fixture file as read from disk: `.safetensors` or `.safetensors.gz` bytes. */
+export interface ParityFixtureFile {
+  /** File name, e.g. `backbone_resnet18.safetensors.gz` (gzip is detected from the bytes). */
+  name: string;
+  bytes: Uint8Array;
+}
+
+export interface ParityCommands {
+  /**
+   * Runs the forward-pass golden checks (src/core/parity) of the given fixtures on the active
+   * backend, in the worker. Call after init(). Resolves with one report per compared tensor.
+   */
+  runParity(fixtures: ParityFixtureFile[]): Promise<ParityReport[]>;
+}

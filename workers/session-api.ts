@@ -1,0 +1,204 @@
+// The dataset / training / results part of the engine contract (see engine-api.ts, which extends
+// it). Types only: plain data, typed arrays and ImageBitmaps cross the boundary, never tensors.
+import type { TrainConfig } from '../src/core/config';
+import type { DatasetCounts, DatasetLayout, Problem } from '../src/core/data/layout';
+import type { LossTerm, StepReport } from '../src/core/train/trainer';
+
+export type { LossTerm, StepReport, TrainConfig, Problem };
+
+/** A file picked or dropped by the user; `path` is relative to the dropped folder's parent. */
+export interface InputFile {
+  path: string;
+  file: Blob;
+}
+
+export interface DatasetImageInfo {
+  path: string;
+  split: 'train' | 'test';
+  defectType: string;
+  label: 0 | 1;
+  hasMask: boolean;
+}
+
+export interface DatasetSummary {
+  layout: DatasetLayout;
+  category: string;
+  categories: string[];
+  /** Side of the stored square images (the model input size is resized from these). */
+  size: number;
+  counts: DatasetCounts;
+  /** Layout problems and per-file decode problems; none of them aborted the load. */
+  problems: Problem[];
+  train: DatasetImageInfo[];
+  test: DatasetImageInfo[];
+  textures: number;
+}
+
+export interface LoadDatasetOptions {
+  taskId: string;
+  /** Stored image side (default 256). */
+  size?: number;
+  /** Which category to index when several were dropped. */
+  category?: string;
+}
+
+export interface SynthPreviewOptions {
+  /** Index into the training images. */
+  index: number;
+  seed: number;
+  /** Fixed blend opacity beta / amplitude weight lambda instead of random draws. */
+  beta?: number;
+  lam?: number;
+}
+
+/** The stages of one synthetic anomaly, as displayable bitmaps plus the drawn parameters. */
+export interface SynthPreview {
+  source: ImageBitmap;
+  texture: ImageBitmap;
+  fourierMix: ImageBitmap;
+  perlinMask: ImageBitmap;
+  result: ImageBitmap;
+  beta: number;
+  lam: number;
+  perlinRes: [number, number];
+  angleDeg: number;
+}
+
+export interface SessionInfo {
+  runId: string;
+  config: TrainConfig;
+  /** Optimiser steps taken so far. */
+  step: number;
+  parameters: number;
+  teacherChannels: [number, number, number];
+  /** Dataset image index (train) of each memory slot, normal and abnormal bank (DM-GRD only). */
+  memorySources: { normal: number[]; abnormal: number[] } | null;
+  notes: string[];
+}
+
+export interface TrainOptions {
+  taskId: string;
+  /** Train until this many total steps (default config.steps). Cancel the task to pause. */
+  untilStep?: number;
+  /** Emit a `checkpoint` event (and save the run) every this many steps; 0 = never. */
+  checkpointEvery?: number;
+}
+
+export interface TrainResult {
+  step: number;
+  /** True when stopped by cancel before reaching `untilStep`. */
+  paused: boolean;
+}
+
+export interface CurvePoints {
+  x: number[];
+  y: number[];
+}
+
+export interface MetricsSummary {
+  imageAuroc: number;
+  pixelAuroc: number;
+  /** PRO integrated over FPR [0,1] (what the reference code reports). */
+  proFullRange: number;
+  /** PRO integrated up to FPR 0.3 and divided by 0.3 (MVTec / RD / PatchCore convention). */
+  proMvtec03: number;
+  f1Image: { f1: number; threshold: number };
+  f1Pixel: { f1: number; threshold: number };
+}
+
+export interface EvaluationSummary {
+  step: number;
+  metrics: MetricsSummary;
+  roc: CurvePoints;
+  rocPixel: CurvePoints;
+  pro: CurvePoints;
+  /** Per test image, in dataset order. */
+  scores: number[];
+  labels: number[];
+  /** Normal-bank slot selected per test image (-1 for RD). */
+  selected: number[];
+  msPerImage: number;
+}
+
+export interface HeatmapData {
+  size: number;
+  /** The test image as RGBA bytes [size,size,4]. */
+  image: Uint8ClampedArray;
+  /** Blurred anomaly map [size,size]. */
+  map: Float32Array;
+  /** Ground truth [size,size] 0/1, or null. */
+  mask: Uint8Array | null;
+  score: number;
+  /** Range of all maps of the evaluation, for a shared colour scale. */
+  mapMin: number;
+  mapMax: number;
+}
+
+/** Per bank: how similar the query is to each memory item, over the image and per pixel. */
+export interface BankExploration {
+  /** Train-image index of each slot. */
+  sources: number[];
+  /** Image-level similarity per item (pixel-aligned cosine, mean over pixels and levels), [L]. */
+  image: number[];
+  /** Per level: pixel-aligned cosine maps [L*h*w] and their size. */
+  levels: { h: number; w: number; cos: Float32Array }[];
+  /** Slot the model selected for this image, and what the selection was ranked by. */
+  selected: number;
+  ranking: number[];
+  /** Per level, the difference map sum_c (Mu[selected] - F)^2, [h*w]. */
+  difference: { h: number; w: number; map: Float32Array }[];
+}
+
+export interface MemoryExploration {
+  testIndex: number;
+  normal: BankExploration;
+  abnormal: BankExploration;
+  /** Set in reference mode: the argmin of sorted top-k blocks can only pick these slots. */
+  degenerate: { reachableSlots: number[]; message: string } | null;
+}
+
+/** A run saved in IndexedDB while it trains. */
+export interface RunRecord {
+  id: string;
+  createdAt: number;
+  updatedAt: number;
+  dataset: string;
+  config: TrainConfig;
+  step: number;
+  history: StepReport[];
+  metrics: MetricsSummary | null;
+  /** Whether a checkpoint is stored (resumable). */
+  hasCheckpoint: boolean;
+  status: 'training' | 'paused' | 'finished' | 'interrupted';
+}
+
+export interface SessionCommands {
+  /** Reads, detects the layout of and decodes a dropped / picked folder. Per-file problems never abort. */
+  loadDataset(files: InputFile[], opts: LoadDatasetOptions): Promise<DatasetSummary>;
+  /** Texture images for the Fourier mix (e.g. DTD); replaces the built-in procedural textures. */
+  loadTextures(files: InputFile[], opts: { taskId: string }): Promise<{ count: number; problems: Problem[] }>;
+  /** A thumbnail of a dataset image (split index as in DatasetSummary). */
+  thumbnail(split: 'train' | 'test', index: number, size: number): Promise<ImageBitmap>;
+  synthPreview(opts: SynthPreviewOptions): Promise<SynthPreview>;
+  /** Loads the teacher, creates the network and builds the memory banks (progress events). */
+  createSession(config: Partial<TrainConfig>, opts: { taskId: string }): Promise<SessionInfo>;
+  sessionInfo(): Promise<SessionInfo | null>;
+  /** Trains, emitting a `step` event per step; cancel the task to pause, call again to resume. */
+  train(opts: TrainOptions): Promise<TrainResult>;
+  evaluate(opts: { taskId: string }): Promise<EvaluationSummary>;
+  heatmap(testIndex: number): Promise<HeatmapData>;
+  explore(testIndex: number): Promise<MemoryExploration>;
+  /** The whole model (weights, memory banks, optimiser, config, metrics) as one safetensors file. */
+  exportCheckpoint(): Promise<Uint8Array>;
+  importCheckpoint(bytes: Uint8Array, opts: { taskId: string }): Promise<SessionInfo>;
+  listRuns(): Promise<RunRecord[]>;
+  deleteRun(id: string): Promise<void>;
+  /** Re-creates the session of a saved run from its last checkpoint (the dataset must be loaded). */
+  resumeRun(id: string, opts: { taskId: string }): Promise<SessionInfo>;
+}
+
+/** Events of the session commands (part of EngineEvent). */
+export type SessionEvent =
+  | { type: 'step'; runId: string; report: StepReport; totalSteps: number }
+  | { type: 'checkpoint'; runId: string; step: number }
+  | { type: 'evaluation'; runId: string; summary: EvaluationSummary };

@@ -1,0 +1,447 @@
+import * as Comlink from 'comlink';
+import * as tf from '@tensorflow/tfjs';
+import { fetchReader, loadTeacher, teacherUrl, type Teacher } from '../../src/core/backbones';
+import { validateConfig, type TeacherName } from '../../src/core/config';
+import type { Problem } from '../../src/core/data/layout';
+import { selectFromBank, type Levels } from '../../src/core/model/dmgrd';
+import { diffBankK, similarities, type MemoryBank } from '../../src/core/model/memory-bank';
+import { decodeSession, encodeSession } from '../../src/core/pipeline/checkpoint';
+import { toBatch, toRgb, type DatasetImages } from '../../src/core/pipeline/dataset';
+import { Session, type Evaluation } from '../../src/core/pipeline/session';
+import { Rng } from '../../src/core/synth/rng';
+import { synthesizeAnomaly } from '../../src/core/synth/anomaly';
+import { proceduralTexture } from '../../src/core/synth/textures';
+import { resizeMask, resizeRgb } from '../../src/core/data/resize';
+import type { StepReport } from '../../src/core/train/trainer';
+import type { EngineEvent } from '../engine-api';
+import type {
+  BankExploration,
+  DatasetSummary,
+  EvaluationSummary,
+  MetricsSummary,
+  RunRecord,
+  SessionCommands,
+  SessionInfo,
+} from '../session-api';
+import { CancelledError, type TaskRegistry } from '../tasks';
+import { loadDatasetFiles, loadTextureFiles } from './dataset-loader';
+import { grayToBitmap, rgbToBitmap } from './decode';
+import * as runsDb from './runs-db';
+
+/** Everything the session commands hold between calls. Only the worker owns tensors. */
+interface State {
+  data: DatasetImages | null;
+  summary: DatasetSummary | null;
+  teacher: Teacher | null;
+  session: Session | null;
+  run: RunRecord | null;
+  evaluation: Evaluation | null;
+}
+
+const CHECKPOINT_EVERY = 50;
+
+export function createSessionCommands(tasks: TaskRegistry, emit: (e: EngineEvent) => void): SessionCommands {
+  const state: State = {
+    data: null,
+    summary: null,
+    teacher: null,
+    session: null,
+    run: null,
+    evaluation: null,
+  };
+
+  const requireData = (): DatasetImages => {
+    if (!state.data || state.data.train.length === 0)
+      throw new Error('Load a dataset with training images first.');
+    return state.data;
+  };
+  const requireSession = (): Session => {
+    if (!state.session) throw new Error('No model yet: start training or import a checkpoint first.');
+    return state.session;
+  };
+
+  async function teacherFor(
+    name: TeacherName,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<Teacher> {
+    if (state.teacher?.name === name) return state.teacher;
+    state.session?.dispose();
+    state.session = null;
+    state.teacher?.dispose();
+    state.teacher = null;
+    const base = `${import.meta.env.BASE_URL}teachers/`;
+    state.teacher = await loadTeacher(name, fetchReader(teacherUrl(name, base)), { onProgress });
+    return state.teacher;
+  }
+
+  function replaceSession(session: Session): void {
+    if (state.session && state.session !== session) state.session.dispose();
+    state.session = session;
+    state.evaluation = null;
+  }
+
+  function info(): SessionInfo {
+    const s = requireSession();
+    return {
+      runId: state.run?.id ?? '',
+      config: s.config,
+      step: s.trainer.step,
+      parameters: s.net.store.count(),
+      teacherChannels: [...s.teacher.channels] as [number, number, number],
+      memorySources: s.banks ? { normal: s.banks.normal.sources, abnormal: s.banks.abnormal.sources } : null,
+      notes: [...s.trainer.notes],
+    };
+  }
+
+  async function persist(status: RunRecord['status'], withCheckpoint: boolean): Promise<void> {
+    const s = state.session;
+    const run = state.run;
+    if (!s || !run) return;
+    run.step = s.trainer.step;
+    run.status = status;
+    run.updatedAt = Date.now();
+    const bytes = withCheckpoint ? await encodeSession(s, { dataset: run.dataset }) : undefined;
+    if (bytes) run.hasCheckpoint = true;
+    try {
+      await runsDb.saveRun(structuredClone(run), bytes);
+    } catch (e) {
+      emit({ type: 'log', level: 'error', message: (e as Error).message });
+    }
+  }
+
+  function newRun(config: Session['config'], history: StepReport[] = []): RunRecord {
+    const now = Date.now();
+    return {
+      id: `run-${now.toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`,
+      createdAt: now,
+      updatedAt: now,
+      dataset: state.summary?.category ?? 'dataset',
+      config,
+      step: 0,
+      history,
+      metrics: null,
+      hasCheckpoint: false,
+      status: 'training',
+    };
+  }
+
+  async function restore(bytes: Uint8Array, onProgress: (d: number, t: number) => void): Promise<Session> {
+    const decoded = decodeSession(bytes);
+    const teacher = await teacherFor(decoded.meta.config.teacher, onProgress);
+    return Session.fromCheckpoint(teacher, requireData(), decoded);
+  }
+
+  return {
+    async loadDataset(files, opts) {
+      return tasks.run(opts.taskId, async (task) => {
+        const { images, summary } = await loadDatasetFiles(files, opts, task);
+        images.textures = state.data?.textures ?? [];
+        summary.textures = images.textures.length;
+        state.data = images;
+        state.summary = summary;
+        state.evaluation = null;
+        return summary;
+      });
+    },
+
+    async loadTextures(files, opts) {
+      return tasks.run(opts.taskId, async (task) => {
+        const size = state.data?.size ?? 256;
+        const { textures, problems } = await loadTextureFiles(files, size, task);
+        if (textures.length === 0) {
+          const none: Problem = {
+            code: 'empty',
+            severity: 'error',
+            message: 'No readable texture image in that folder.',
+            consequence: 'The built-in procedural textures stay in use.',
+          };
+          return { count: 0, problems: [...problems, none] };
+        }
+        if (state.data) state.data.textures = textures;
+        else state.data = { size, train: [], test: [], textures };
+        if (state.summary) state.summary.textures = textures.length;
+        return { count: textures.length, problems };
+      });
+    },
+
+    async thumbnail(split, index, size) {
+      const data = state.data;
+      const img = split === 'train' ? data?.train[index] : data?.test[index];
+      if (!data || !img) throw new Error(`No ${split} image ${index}.`);
+      const bmp = await rgbToBitmap(toRgb(img, data.size));
+      const small = await createImageBitmap(bmp, {
+        resizeWidth: size,
+        resizeHeight: size,
+        resizeQuality: 'medium',
+      });
+      bmp.close();
+      return Comlink.transfer(small, [small]);
+    },
+
+    async synthPreview(opts) {
+      const data = requireData();
+      const img = data.train[opts.index];
+      if (!img) throw new Error(`No training image ${opts.index}.`);
+      const config = state.session?.config ?? validateConfig({});
+      const source = toRgb(img, data.size);
+      const rng = new Rng(opts.seed);
+      const texture = data.textures.length ? data.textures[rng.int(0, data.textures.length)] : undefined;
+      const r = synthesizeAnomaly(source, texture ?? proceduralTexture(data.size, data.size, rng), rng, {
+        paperLambda: config.paperLambda,
+        paperBeta: config.paperBeta,
+        beta: opts.beta,
+        lam: opts.lam,
+      });
+      const bitmaps = await Promise.all([
+        rgbToBitmap(source),
+        rgbToBitmap(r.stages.texture),
+        rgbToBitmap(r.stages.fourierMix),
+        grayToBitmap(r.mask, data.size, data.size),
+        rgbToBitmap(r.image),
+      ]);
+      const [src, tex, fm, mask, result] = bitmaps;
+      return Comlink.transfer(
+        {
+          source: src,
+          texture: tex,
+          fourierMix: fm,
+          perlinMask: mask,
+          result,
+          beta: r.stages.beta,
+          lam: r.stages.lam,
+          perlinRes: r.stages.perlinRes,
+          angleDeg: r.stages.perlinAngleDeg,
+        },
+        bitmaps,
+      );
+    },
+
+    async createSession(partial, opts) {
+      return tasks.run(opts.taskId, async (task) => {
+        const config = validateConfig(partial);
+        const data = requireData();
+        const teacher = await teacherFor(config.teacher, (d, t) =>
+          task.progress(d, t, `Loading the ${config.teacher} teacher`),
+        );
+        const session = await Session.create(teacher, data, config, {
+          onProgress: (d, t, m) => task.progress(d, t, m),
+          signal: task.signal,
+        });
+        replaceSession(session);
+        state.run = newRun(config);
+        await persist('training', false);
+        return info();
+      });
+    },
+
+    async sessionInfo() {
+      return state.session ? info() : null;
+    },
+
+    async train(opts) {
+      return tasks.run(opts.taskId, async (task) => {
+        const s = requireSession();
+        const run = state.run ?? (state.run = newRun(s.config));
+        const until = opts.untilStep ?? s.config.steps;
+        const every = opts.checkpointEvery ?? CHECKPOINT_EVERY;
+        try {
+          while (s.trainer.step < until) {
+            const report = await s.step();
+            run.history.push({ ...report, selected: null });
+            emit({ type: 'step', runId: run.id, report, totalSteps: until });
+            if (every > 0 && s.trainer.step % every === 0) {
+              await persist('training', true);
+              emit({ type: 'checkpoint', runId: run.id, step: s.trainer.step });
+            }
+            await task.checkpoint();
+          }
+        } catch (e) {
+          if (e instanceof CancelledError) {
+            await persist('paused', true);
+            return { step: s.trainer.step, paused: true };
+          }
+          await persist('interrupted', true);
+          throw e;
+        }
+        await persist('finished', true);
+        return { step: s.trainer.step, paused: false };
+      });
+    },
+
+    async evaluate(opts) {
+      return tasks.run(opts.taskId, async (task) => {
+        const s = requireSession();
+        const ev = await s.evaluate({ onProgress: (d, t, m) => task.progress(d, t, m), signal: task.signal });
+        state.evaluation = ev;
+        const summary = summarizeEvaluation(ev, s.trainer.step);
+        if (state.run) {
+          state.run.metrics = summary.metrics;
+          await persist(state.run.status, false);
+          emit({ type: 'evaluation', runId: state.run.id, summary });
+        }
+        return summary;
+      });
+    },
+
+    async heatmap(testIndex) {
+      const ev = state.evaluation;
+      const data = state.data;
+      if (!ev || !data) throw new Error('Evaluate the model first.');
+      const t = data.test[testIndex];
+      if (!t) throw new Error(`No test image ${testIndex}.`);
+      const n = ev.size * ev.size;
+      const img = toRgb(t, data.size);
+      const rgb = img.height === ev.size ? img : resizeRgb(img, ev.size, ev.size);
+      const rgba = new Uint8ClampedArray(n * 4);
+      for (let i = 0; i < n; i++) {
+        rgba[i * 4] = rgb.data[i * 3] * 255;
+        rgba[i * 4 + 1] = rgb.data[i * 3 + 1] * 255;
+        rgba[i * 4 + 2] = rgb.data[i * 3 + 2] * 255;
+        rgba[i * 4 + 3] = 255;
+      }
+      let mapMin = Infinity;
+      let mapMax = -Infinity;
+      for (const v of ev.maps) {
+        if (v < mapMin) mapMin = v;
+        if (v > mapMax) mapMax = v;
+      }
+      const map = ev.maps.slice(testIndex * n, (testIndex + 1) * n);
+      let mask: Uint8Array | null = null;
+      if (t.mask) {
+        mask =
+          t.mask.length === n
+            ? t.mask.slice()
+            : resizeMask(t.mask, data.size, data.size, ev.size, ev.size, { method: 'nearest' });
+      }
+      const out = { size: ev.size, image: rgba, map, mask, score: ev.scores[testIndex], mapMin, mapMax };
+      return Comlink.transfer(out, [rgba.buffer, map.buffer, ...(mask ? [mask.buffer] : [])]);
+    },
+
+    async explore(testIndex) {
+      const s = requireSession();
+      const data = requireData();
+      if (!s.banks) throw new Error('Plain RD has no memory banks to explore.');
+      const t = data.test[testIndex];
+      if (!t) throw new Error(`No test image ${testIndex}.`);
+      const x = toBatch([toRgb(t, data.size)], s.config.imageSize);
+      const feats = tf.tidy(() => s.teacher.features(x)) as Levels;
+      try {
+        const normal = await exploreBank(s.banks.normal, feats, s.config.paperSelect);
+        const abnormal = await exploreBank(s.banks.abnormal, feats, s.config.paperSelect);
+        const k = diffBankK(s.banks.normal);
+        const degenerate = s.config.paperSelect
+          ? null
+          : {
+              reachableSlots: [k - 1, 2 * k - 1, 3 * k - 1],
+              message:
+                `Reference selection: the argmin runs over each level's sorted top-${k} values, so it can only pick ` +
+                `slots ${k - 1}, ${2 * k - 1} or ${3 * k - 1}, whatever the image. Switch on "Paper: select the nearest memory item" to select by similarity.`,
+            };
+        return { testIndex, normal, abnormal, degenerate };
+      } finally {
+        tf.dispose([x, ...feats]);
+      }
+    },
+
+    async exportCheckpoint() {
+      const s = requireSession();
+      const bytes = await encodeSession(s, { dataset: state.run?.dataset, metrics: state.run?.metrics });
+      return Comlink.transfer(bytes, [bytes.buffer]);
+    },
+
+    async importCheckpoint(bytes, opts) {
+      return tasks.run(opts.taskId, async (task) => {
+        const session = await restore(bytes, (d, t) => task.progress(d, t, 'Loading the teacher'));
+        replaceSession(session);
+        state.run = newRun(session.config);
+        state.run.step = session.trainer.step;
+        await persist('paused', true);
+        return info();
+      });
+    },
+
+    async listRuns() {
+      return runsDb.listRuns();
+    },
+
+    async deleteRun(id) {
+      await runsDb.deleteRun(id);
+    },
+
+    async resumeRun(id, opts) {
+      return tasks.run(opts.taskId, async (task) => {
+        const [record, bytes] = await Promise.all([runsDb.getRun(id), runsDb.getCheckpoint(id)]);
+        if (!record) throw new Error('That run no longer exists.');
+        if (!bytes) throw new Error('That run has no saved checkpoint to resume from.');
+        const session = await restore(bytes, (d, t) => task.progress(d, t, 'Loading the teacher'));
+        replaceSession(session);
+        record.history = record.history.filter((r) => r.step <= session.trainer.step);
+        state.run = record;
+        return info();
+      });
+    },
+  };
+}
+
+async function exploreBank(bank: MemoryBank, feats: Levels, paper: boolean): Promise<BankExploration> {
+  const sim = similarities(bank, feats);
+  const sel = selectFromBank(bank, feats, paper);
+  try {
+    const levels = await Promise.all(
+      sim.levels.map(async (l) => ({
+        h: l.maps.shape[2],
+        w: l.maps.shape[3],
+        cos: (await l.maps.data()) as Float32Array,
+      })),
+    );
+    const difference = await Promise.all(
+      sel.inputs.map(async (input) => {
+        const [, h, w, c2] = input.shape;
+        const d = tf.tidy(() => tf.sum(tf.slice(input, [0, 0, 0, c2 / 2], [1, h, w, c2 / 2]), 3));
+        const map = (await d.data()) as Float32Array;
+        d.dispose();
+        return { h, w, map };
+      }),
+    );
+    return {
+      sources: bank.sources,
+      image: Array.from(await sim.image.data()),
+      levels,
+      selected: (await sel.index.data())[0],
+      ranking: Array.from(await sel.ranking.data()),
+      difference,
+    };
+  } finally {
+    tf.dispose([
+      sim.image,
+      ...sim.levels.flatMap((l) => [l.maps, l.image, l.global]),
+      sel.index,
+      sel.ranking,
+      ...sel.inputs,
+    ]);
+  }
+}
+
+function summarizeEvaluation(ev: Evaluation, step: number): EvaluationSummary {
+  const m = ev.metrics;
+  const metrics: MetricsSummary = {
+    imageAuroc: m.imageAuroc,
+    pixelAuroc: m.pixelAuroc,
+    proFullRange: m.aupro.fullRange,
+    proMvtec03: m.aupro.mvtec03,
+    f1Image: { f1: m.f1Image.f1, threshold: m.f1Image.threshold },
+    f1Pixel: { f1: m.f1Pixel.f1, threshold: m.f1Pixel.threshold },
+  };
+  const pts = (x: ArrayLike<number>, y: ArrayLike<number>) => ({ x: Array.from(x), y: Array.from(y) });
+  return {
+    step,
+    metrics,
+    roc: pts(m.curves.roc.fpr, m.curves.roc.tpr),
+    rocPixel: pts(m.curves.rocPixel.fpr, m.curves.rocPixel.tpr),
+    pro: pts(m.curves.pro.fpr, m.curves.pro.pro),
+    scores: Array.from(ev.scores),
+    labels: Array.from(ev.labels),
+    selected: Array.from(ev.selected),
+    msPerImage: ev.msPerImage,
+  };
+}
