@@ -46,29 +46,35 @@ function table(reports: ParityReport[]): string {
 async function runParity(page: Page, query: string, backend: string): Promise<void> {
   test.setTimeout(240_000);
   const consoleErrors: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+    if (m.type() === 'error' || m.type() === 'warning') console.log(`[page ${m.type()}] ${m.text()}`);
+  });
   await serveGoldens(page);
   await page.goto(`/?automation=1${query}`);
   await expect(page.getByTestId('engine-status')).toHaveAttribute('data-status', 'ready');
   await expect(page.getByTestId('backend-name')).toHaveAttribute('data-backend', backend);
 
-  const { reports, fetchMs, runMs } = await page.evaluate(async (files) => {
-    const engine = window.__engine;
-    if (!engine) throw new Error('window.__engine is missing (needs ?automation=1)');
-    const t0 = performance.now();
-    const fixtures = await Promise.all(
-      files.map(async (name) => {
-        const res = await fetch(`/__golden__/${name}`);
-        if (!res.ok) throw new Error(`${name}: HTTP ${res.status}`);
-        return { name, bytes: new Uint8Array(await res.arrayBuffer()) };
-      }),
-    );
-    const t1 = performance.now();
-    const reports = await engine.runParity(fixtures);
-    return { reports, fetchMs: t1 - t0, runMs: performance.now() - t1 };
-  }, FILES);
+  // One call per fixture, so a slow or failing one is named and each is timed.
+  const reports: ParityReport[] = [];
+  const timings: string[] = [];
+  for (const file of FILES) {
+    const { part, ms } = await page.evaluate(async (name) => {
+      const engine = window.__engine;
+      if (!engine) throw new Error('window.__engine is missing (needs ?automation=1)');
+      const res = await fetch(`/__golden__/${name}`);
+      if (!res.ok) throw new Error(`${name}: HTTP ${res.status}`);
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      const t0 = performance.now();
+      const part = await engine.runParity([{ name, bytes }]);
+      return { part, ms: performance.now() - t0 };
+    }, file);
+    reports.push(...part);
+    timings.push(`${file} ${Math.round(ms)} ms`);
+    console.log(`${backend}: ${file} ${Math.round(ms)} ms`);
+  }
 
-  const text = `${backend}: fetch ${Math.round(fetchMs)} ms, runParity ${Math.round(runMs)} ms\n${table(reports)}`;
+  const text = `${backend}: ${timings.join(', ')}\n${table(reports)}`;
   console.log(text);
   await test.info().attach(`parity-${backend}.txt`, { body: text, contentType: 'text/plain' });
 

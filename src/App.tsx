@@ -1,28 +1,31 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { BackendPanel } from './ui/BackendPanel';
+import { DatasetPanel } from './ui/panels/DatasetPanel';
+import { ExportPanel } from './ui/panels/ExportPanel';
+import { MemoryPanel } from './ui/panels/MemoryPanel';
+import { ResultsPanel } from './ui/panels/ResultsPanel';
+import { RunsPanel } from './ui/panels/RunsPanel';
+import { SyntheticPanel } from './ui/panels/SyntheticPanel';
+import { TrainPanel } from './ui/panels/TrainPanel';
+import { ResumeBanner } from './ui/ResumeBanner';
 import { TabBar, type TabSpec } from './ui/TabBar';
 import { panelDomId, tabDomId } from './ui/tab-ids';
 import { useEngineStore } from './state/engine-store';
+import './ui/panels.css';
 
 interface Tab extends TabSpec {
   render(): ReactNode;
 }
 
-const placeholder = (what: string) => () => <p className="placeholder">{what}</p>;
-
 /** Panels register here; each renders only while its tab is active. */
 const TABS: readonly Tab[] = [
-  { id: 'dataset', label: 'Dataset', render: placeholder('Load an MVTec / BTAD / VisA folder here.') },
-  {
-    id: 'synthetic',
-    label: 'Synthetic',
-    render: placeholder('Synthetic anomaly previews will appear here.'),
-  },
-  { id: 'train', label: 'Train', render: placeholder('Training configuration and live losses.') },
-  { id: 'results', label: 'Results', render: placeholder('Anomaly maps, AUROC, PRO and thresholds.') },
-  { id: 'memory', label: 'Memory', render: placeholder('Normal and abnormal memory bank inspection.') },
-  { id: 'export', label: 'Export', render: placeholder('Checkpoint export and import.') },
-  { id: 'runs', label: 'Runs', render: placeholder('Past runs and their metrics.') },
+  { id: 'dataset', label: 'Dataset', render: () => <DatasetPanel /> },
+  { id: 'synthetic', label: 'Synthetic', render: () => <SyntheticPanel /> },
+  { id: 'train', label: 'Train', render: () => <TrainPanel /> },
+  { id: 'results', label: 'Results', render: () => <ResultsPanel /> },
+  { id: 'memory', label: 'Memory', render: () => <MemoryPanel /> },
+  { id: 'export', label: 'Export', render: () => <ExportPanel /> },
+  { id: 'runs', label: 'Runs', render: () => <RunsPanel /> },
 ];
 
 function tabFromHash(): string {
@@ -69,6 +72,7 @@ export function App() {
           Backend: {info ? info.backend : '…'}
         </button>
       </header>
+      <ResumeBanner onResume={() => select('train')} />
       <TabBar tabs={TABS} active={tab.id} onSelect={select} />
       <div className="app-body">
         <main

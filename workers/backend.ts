@@ -90,8 +90,19 @@ async function tryWebgpu(): Promise<Attempt> {
 async function tryWasm(): Promise<Attempt> {
   // Threads need SharedArrayBuffer, i.e. a cross-origin isolated context; the count must be set before
   // init. TF.js 4.22 then caps it at min(8, hardwareConcurrency / 2), so getThreadsCount() may be lower.
-  if (self.crossOriginIsolated) setThreadsCount(Math.max(1, navigator.hardwareConcurrency || 1));
-  return activate('wasm');
+  if (!self.crossOriginIsolated) return activate('wasm');
+  const cores = Math.max(1, navigator.hardwareConcurrency || 1);
+  setThreadsCount(cores);
+  // TF.js' XNNPACK pool is capped at half the logical cores (it assumes hyper-threading); on a
+  // 2-core laptop that is one thread. Report twice the cores while the pool is created.
+  const own = Object.getOwnPropertyDescriptor(navigator, 'hardwareConcurrency');
+  Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * cores, configurable: true });
+  try {
+    return await activate('wasm');
+  } finally {
+    if (own) Object.defineProperty(navigator, 'hardwareConcurrency', own);
+    else delete (navigator as { hardwareConcurrency?: number }).hardwareConcurrency;
+  }
 }
 
 async function tryWebgl(): Promise<Attempt> {

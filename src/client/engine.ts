@@ -3,13 +3,6 @@ import type { EngineApi, EngineListener } from '../../workers/engine-api';
 
 export type Engine = Comlink.Remote<EngineApi>;
 
-declare global {
-  interface Window {
-    /** The engine proxy for Playwright's `page.evaluate`; set only when the URL has `?automation=1`. */
-    __engine?: Engine;
-  }
-}
-
 let engine: Engine | null = null;
 const crashListeners = new Set<(message: string) => void>();
 
@@ -34,7 +27,6 @@ export function getEngine(): Engine {
       for (const listener of crashListeners) listener(message);
     });
     engine = Comlink.wrap<EngineApi>(worker);
-    if (new URLSearchParams(window.location.search).get('automation') === '1') window.__engine = engine;
   }
   return engine;
 }

@@ -25,15 +25,22 @@ interface DatasetState {
   textures: TextureState | null;
   texturesLoading: boolean;
   texturesError: string | null;
+  /** Side the worker stores images at (the model input is resized from it). */
+  storedSize: number;
+  setStoredSize(size: number): void;
   load(files: InputFile[], category?: string): Promise<void>;
   cancel(): Promise<void>;
   loadTextures(files: InputFile[]): Promise<void>;
 }
 
+export const STORED_SIZES = [64, 128, 256, 384, 512] as const;
+export const DEFAULT_STORED_SIZE = 256;
+
 export const useDatasetStore = create<DatasetState>()((set, get) => {
   onEngineEvent((e) => {
     if (e.type !== 'progress') return;
-    if (e.task === get().taskId) set({ progress: { done: e.done, total: e.total, message: e.message ?? '' } });
+    if (e.task === get().taskId)
+      set({ progress: { done: e.done, total: e.total, message: e.message ?? '' } });
   });
 
   return {
@@ -49,13 +56,22 @@ export const useDatasetStore = create<DatasetState>()((set, get) => {
     texturesLoading: false,
     texturesError: null,
 
+    storedSize: DEFAULT_STORED_SIZE,
+    setStoredSize(size) {
+      set({ storedSize: size });
+    },
+
     async load(files, category) {
       if (get().loading) return;
       const taskId = newTaskId('dataset');
       set({ loading: true, taskId, progress: null, error: null, cancelled: false, files });
       try {
         await engineReady();
-        const summary = await getEngine().loadDataset(files, { taskId, category });
+        const summary = await getEngine().loadDataset(files, {
+          taskId,
+          category,
+          size: get().storedSize,
+        });
         set((s) => ({ summary, generation: s.generation + 1 }));
       } catch (err) {
         if (isCancelled(err)) set({ cancelled: true });

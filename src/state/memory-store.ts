@@ -10,7 +10,7 @@ interface MemoryState {
   exploration: MemoryExploration | null;
   loading: boolean;
   error: string | null;
-  /** Query pixel in image coordinates (of the query's side), or null for image-level ranking. */
+  /** Query location as fractions of the image side ([0,1) each), or null for image-level ranking. */
   point: { x: number; y: number } | null;
   level: LevelChoice;
   setTestIndex(i: number): void;

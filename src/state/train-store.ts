@@ -114,7 +114,8 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       buffer.push(e.report);
       if (e.totalSteps !== get().totalSteps) set({ totalSteps: e.totalSteps });
       timer ??= setTimeout(flush, FLUSH_MS);
-    } else if (e.type === 'checkpoint' && session && e.runId === session.runId) set({ lastCheckpoint: e.step });
+    } else if (e.type === 'checkpoint' && session && e.runId === session.runId)
+      set({ lastCheckpoint: e.step });
   });
 
   const train = async (): Promise<void> => {
@@ -217,10 +218,30 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       stopRequested = true;
       if (taskId && status === 'creating') {
         await getEngine().cancel(taskId);
-      } else if (taskId) {
+        return;
+      }
+      if (taskId) {
         set({ status: 'pausing' });
         await getEngine().cancel(taskId);
-      } else if (get().session) set({ status: 'finished' });
+        // Wait for the train call to settle (it saves the run as paused).
+        await new Promise<void>((resolve) => {
+          const unsubscribe = useTrainStore.subscribe((s) => {
+            if (s.taskId === null) {
+              unsubscribe();
+              resolve();
+            }
+          });
+        });
+      }
+      const session = get().session;
+      if (!session) return;
+      // Training "until" the step already reached runs no step and saves the run as finished.
+      try {
+        await getEngine().train({ taskId: newTaskId('finish'), untilStep: session.step, checkpointEvery: 0 });
+      } catch (err) {
+        set({ error: errorText(err) });
+      }
+      set({ status: 'finished' });
     },
 
     adopt(info, history) {

@@ -6,7 +6,7 @@ import { loadTeacher, type ReadFile } from '../../src/core/backbones';
 import { validateConfig } from '../../src/core/config';
 import { Session } from '../../src/core/pipeline/session';
 import { useBackend } from '../helpers/backends';
-import { loadMvtecFolder } from '../helpers/datasets';
+import { loadMvtecFolder } from '../../scripts/lib/node-dataset';
 import { sharedPath } from '../helpers/golden';
 
 const dirReader =

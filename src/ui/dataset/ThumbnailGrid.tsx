@@ -55,7 +55,10 @@ function Thumb({
   );
 }
 
-/** Only the rows in view (plus one) are rendered; each cell fetches its thumbnail when mounted. */
+/**
+ * Only the rows in view (plus one) are rendered; each cell fetches its thumbnail when mounted.
+ * Give it a `key` per split and dataset so the scroll position starts over.
+ */
 export function ThumbnailGrid({ generation, split, images }: ThumbnailGridProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(800);
@@ -69,11 +72,6 @@ export function ThumbnailGrid({ generation, split, images }: ThumbnailGridProps)
     setWidth(el.clientWidth);
     return () => observer.disconnect();
   }, []);
-
-  useEffect(() => {
-    scroller.current?.scrollTo({ top: 0 });
-    setScrollTop(0);
-  }, [split, generation]);
 
   const columns = Math.max(1, Math.floor((width - GAP) / (CELL_W + GAP)));
   const rowHeight = CELL_H + GAP;

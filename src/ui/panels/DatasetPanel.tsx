@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useDatasetStore } from '../../state/dataset-store';
+import { STORED_SIZES, useDatasetStore } from '../../state/dataset-store';
 import { ProgressBar } from '../common/ProgressBar';
 import { DatasetFacts } from '../dataset/DatasetFacts';
 import { FolderPicker } from '../dataset/FolderPicker';
@@ -21,6 +21,8 @@ export function DatasetPanel() {
     texturesError,
   } = useDatasetStore();
   const load = useDatasetStore((s) => s.load);
+  const storedSize = useDatasetStore((s) => s.storedSize);
+  const setStoredSize = useDatasetStore((s) => s.setStoredSize);
   const cancel = useDatasetStore((s) => s.cancel);
   const loadTextures = useDatasetStore((s) => s.loadTextures);
   const [split, setSplit] = useState<'train' | 'test'>('train');
@@ -33,6 +35,24 @@ export function DatasetPanel() {
           An MVTec AD category (<code>bottle/train/good</code>, <code>bottle/test/…</code>,{' '}
           <code>bottle/ground_truth/…</code>), a BTAD or VisA category, or a plain folder of normal images.
           Files stay on this computer.
+        </p>
+        <p>
+          <label>
+            Store images at{' '}
+            <select
+              value={storedSize}
+              disabled={loading}
+              onChange={(e) => setStoredSize(Number(e.currentTarget.value))}
+              data-testid="dataset-size"
+            >
+              {STORED_SIZES.map((s) => (
+                <option key={s} value={s}>
+                  {s}×{s}
+                </option>
+              ))}
+            </select>
+          </label>{' '}
+          <span className="muted">(at least the training image size; smaller uses less memory)</span>
         </p>
         <FolderPicker
           what="dataset folder"
@@ -117,7 +137,12 @@ export function DatasetPanel() {
                 </label>
               ))}
             </div>
-            <ThumbnailGrid generation={generation} split={split} images={summary[split]} />
+            <ThumbnailGrid
+              key={`${generation}-${split}`}
+              generation={generation}
+              split={split}
+              images={summary[split]}
+            />
           </section>
         </>
       )}
@@ -130,10 +155,10 @@ export function DatasetPanel() {
         </p>
         <FolderPicker
           what="texture folder"
-          disabled={texturesLoading || !summary}
+          disabled={texturesLoading}
           onFiles={(f) => void loadTextures(f)}
           testId="texture"
-          dropHint={summary ? '…or drop a texture folder here.' : 'Load a dataset first.'}
+          dropHint="…or drop a texture folder here."
         />
         {texturesLoading && <p aria-live="polite">Reading textures…</p>}
         {texturesError && (

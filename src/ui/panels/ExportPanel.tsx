@@ -1,4 +1,14 @@
-/** Placeholder; the full panel is being built (issue 5). */
+import '../results/results.css';
+import { CheckpointExport } from '../export/CheckpointExport';
+import { ResultsExport } from '../export/ResultsExport';
+
+/** Model checkpoint download / import, and the results as files. */
 export function ExportPanel() {
-  return <section aria-label="Export">Export panel (in progress)</section>;
+  return (
+    <section className="export-panel" aria-label="Export and import" data-testid="export-panel">
+      <CheckpointExport />
+      <h3>Results</h3>
+      <ResultsExport />
+    </section>
+  );
 }

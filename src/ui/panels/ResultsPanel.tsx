@@ -1,3 +1,4 @@
+import '../results/results.css';
 import { useMemo } from 'react';
 import { useDatasetStore } from '../../state/dataset-store';
 import { useResultsStore } from '../../state/results-store';
@@ -5,7 +6,8 @@ import { CurveCharts } from '../results/CurveCharts';
 import { DetailView } from '../results/DetailView';
 import { EvaluateBar } from '../results/EvaluateBar';
 import { MetricsTable } from '../results/MetricsTable';
-import { byScore, ResultGrid } from '../results/ResultGrid';
+import { byScore } from '../results/order';
+import { ResultGrid } from '../results/ResultGrid';
 import { ScoreHistogram } from '../results/ScoreHistogram';
 
 /** Evaluation of the current model: metrics, curves, score distribution and per-image heat maps. */
@@ -19,8 +21,8 @@ export function ResultsPanel() {
       <EvaluateBar />
       {!summary && (
         <p className="placeholder">
-          Evaluate the current model to see its metrics, curves and heat maps (load a dataset and create or import a
-          model first).
+          Evaluate the current model to see its metrics, curves and heat maps (load a dataset and create or
+          import a model first).
         </p>
       )}
       {summary && (
@@ -31,9 +33,15 @@ export function ResultsPanel() {
           <h3>Curves</h3>
           <CurveCharts summary={summary} />
           <h3>Image scores</h3>
-          <ScoreHistogram scores={summary.scores} labels={summary.labels} best={summary.metrics.f1Image.threshold} />
+          <ScoreHistogram
+            scores={summary.scores}
+            labels={summary.labels}
+            best={summary.metrics.f1Image.threshold}
+          />
           <h3>Test images by score</h3>
-          <p className="muted small">Open an image for its heat map. Red frame: flagged anomalous at the threshold.</p>
+          <p className="muted small">
+            Open an image for its heat map. Red frame: flagged anomalous at the threshold.
+          </p>
           <ResultGrid summary={summary} tests={tests} />
           <DetailView summary={summary} tests={tests} order={order} />
         </>

@@ -93,9 +93,10 @@ export function SyntheticPanel() {
   return (
     <div className="synth-panel">
       <p className="muted">
-        A texture's amplitude spectrum is mixed into the image's (weight λ), the result is blended in (opacity
-        β) where a thresholded, rotated Perlin noise mask is on. Values follow the switches of the Train tab's
-        "Paper vs reference" group only during training; here the reference ranges are used unless fixed.
+        A texture's amplitude spectrum is mixed into the image's (weight λ), and the result is blended in
+        (opacity β) where a thresholded, rotated Perlin noise mask is on. Values left on “random” are drawn
+        like in training: from the ranges chosen by the current session's “Paper vs reference” switches, or
+        the reference ranges before a session exists.
       </p>
       <fieldset className="synth-controls">
         <legend>Parameters</legend>

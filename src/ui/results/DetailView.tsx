@@ -8,8 +8,7 @@ import { overlayPng } from '../export/heatmap-png';
 import { COLORMAPS, colormapGradient, type ColormapName } from './colormaps';
 import { MASK_RGB } from './overlay';
 import { OverlayCanvas } from './OverlayCanvas';
-import { fmt } from './view';
-import { overlayOptions } from './view';
+import { fmt, overlayOptions } from './view';
 
 interface DetailViewProps {
   summary: EvaluationSummary;
@@ -31,7 +30,7 @@ export function DetailView({ summary, tests, order }: DetailViewProps) {
   const { openDetail, setView, setPixelThreshold } = useResultsStore.getState();
   const dialogRef = useRef<HTMLDialogElement>(null);
   const [loaded, setLoaded] = useState<{ key: string; data: HeatmapData } | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [failure, setFailure] = useState<{ key: string; message: string } | null>(null);
   const key = `${stamp}:${index}`;
 
   useEffect(() => {
@@ -44,10 +43,10 @@ export function DetailView({ summary, tests, order }: DetailViewProps) {
   useEffect(() => {
     if (index === null) return;
     let live = true;
-    setError(null);
     heatmap(index).then(
       (data) => live && setLoaded({ key, data }),
-      (err: unknown) => live && setError(err instanceof Error ? err.message : String(err)),
+      (err: unknown) =>
+        live && setFailure({ key, message: err instanceof Error ? err.message : String(err) }),
     );
     return () => {
       live = false;
@@ -55,6 +54,7 @@ export function DetailView({ summary, tests, order }: DetailViewProps) {
   }, [index, key]);
 
   const data = loaded?.key === key ? loaded.data : null;
+  const error = failure?.key === key ? failure.message : null;
   const options = useMemo(
     () => (data ? overlayOptions(view, pixelThreshold, data) : null),
     [data, view, pixelThreshold],
@@ -111,8 +111,10 @@ export function DetailView({ summary, tests, order }: DetailViewProps) {
               </span>
             </h3>
             <p className="muted">
-              #{at + 1} of {order.length} by score · score <strong data-testid="detail-score">{fmt(score)}</strong> ·{' '}
-              {score >= imageThreshold ? 'flagged anomalous' : 'passed as normal'} at threshold {fmt(imageThreshold)}
+              #{at + 1} of {order.length} by score · score{' '}
+              <strong data-testid="detail-score">{fmt(score)}</strong> ·{' '}
+              {score >= imageThreshold ? 'flagged anomalous' : 'passed as normal'} at threshold{' '}
+              {fmt(imageThreshold)}
             </p>
           </header>
           <div className="detail-body">
@@ -171,7 +173,8 @@ export function DetailView({ summary, tests, order }: DetailViewProps) {
                   checked={view.showMask}
                   onChange={(e) => setView({ showMask: e.target.checked })}
                 />
-                <span className="swatch" style={{ background: `rgb(${MASK_RGB.join(',')})` }} /> Ground-truth contour
+                <span className="swatch" style={{ background: `rgb(${MASK_RGB.join(',')})` }} /> Ground-truth
+                contour
                 {data && !data.mask && <span className="muted"> (no mask: normal image)</span>}
               </label>
               <label className="check">
@@ -205,10 +208,20 @@ export function DetailView({ summary, tests, order }: DetailViewProps) {
                 Reset to pixel F1-max ({fmt(summary.metrics.f1Pixel.threshold)})
               </button>
               <div className="actions">
-                <button type="button" onClick={() => go(-1)} aria-keyshortcuts="ArrowLeft" data-testid="detail-prev">
+                <button
+                  type="button"
+                  onClick={() => go(-1)}
+                  aria-keyshortcuts="ArrowLeft"
+                  data-testid="detail-prev"
+                >
                   ← Previous
                 </button>
-                <button type="button" onClick={() => go(1)} aria-keyshortcuts="ArrowRight" data-testid="detail-next">
+                <button
+                  type="button"
+                  onClick={() => go(1)}
+                  aria-keyshortcuts="ArrowRight"
+                  data-testid="detail-next"
+                >
                   Next →
                 </button>
                 <button type="button" onClick={() => void savePng()} disabled={!data}>
@@ -217,7 +230,12 @@ export function DetailView({ summary, tests, order }: DetailViewProps) {
                 <button type="button" onClick={exploreMemory}>
                   Explore memory
                 </button>
-                <button type="button" onClick={() => openDetail(null)} aria-keyshortcuts="Escape" data-testid="detail-close">
+                <button
+                  type="button"
+                  onClick={() => openDetail(null)}
+                  aria-keyshortcuts="Escape"
+                  data-testid="detail-close"
+                >
                   Close (Esc)
                 </button>
               </div>

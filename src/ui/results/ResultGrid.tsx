@@ -1,13 +1,9 @@
 import { useMemo } from 'react';
 import type { DatasetImageInfo, EvaluationSummary } from '../../../workers/session-api';
 import { useResultsStore } from '../../state/results-store';
+import { byScore } from './order';
 import { Thumb } from './Thumb';
 import { fmt } from './view';
-
-/** Test indices by image score, most anomalous first. */
-export function byScore(scores: readonly number[]): number[] {
-  return scores.map((_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b);
-}
 
 interface ResultGridProps {
   summary: EvaluationSummary;

@@ -85,10 +85,22 @@ export function ScoreHistogram({ scores, labels, best }: ScoreHistogramProps) {
           const ha = (a / peak) * plotH;
           return (
             <g key={b}>
-              <rect x={x + 1} y={PAD.top + plotH - hn} width={barW / 2 - 1} height={hn} className="bar-normal">
+              <rect
+                x={x + 1}
+                y={PAD.top + plotH - hn}
+                width={barW / 2 - 1}
+                height={hn}
+                className="bar-normal"
+              >
                 <title>{`${n} normal in [${fmt(hist.min + b * hist.width)}, ${fmt(hist.min + (b + 1) * hist.width)})`}</title>
               </rect>
-              <rect x={x + barW / 2} y={PAD.top + plotH - ha} width={barW / 2 - 1} height={ha} className="bar-anomalous">
+              <rect
+                x={x + barW / 2}
+                y={PAD.top + plotH - ha}
+                width={barW / 2 - 1}
+                height={ha}
+                className="bar-anomalous"
+              >
                 <title>{`${a} anomalous in [${fmt(hist.min + b * hist.width)}, ${fmt(hist.min + (b + 1) * hist.width)})`}</title>
               </rect>
             </g>

@@ -20,7 +20,17 @@ function stepOf(s: Extract<OptionSpec, { kind: 'number' }>): number | 'any' {
   return 'any';
 }
 
-function Field({ k, draft, disabled, onChange }: { k: ConfigKey; draft: ConfigDraft; disabled: boolean; onChange: ConfigFormProps['onChange'] }) {
+function Field({
+  k,
+  draft,
+  disabled,
+  onChange,
+}: {
+  k: ConfigKey;
+  draft: ConfigDraft;
+  disabled: boolean;
+  onChange: ConfigFormProps['onChange'];
+}) {
   const s = spec(k);
   const id = `cfg-${k}`;
   const helpId = `${id}-help`;
@@ -89,12 +99,24 @@ function Field({ k, draft, disabled, onChange }: { k: ConfigKey; draft: ConfigDr
 }
 
 /** The training form, generated from CONFIG_SCHEMA; paper-vs-reference switches get their own group. */
-export function ConfigForm({ draft, disabled, error, checkpointEvery, onChange, onCheckpointEvery }: ConfigFormProps) {
+export function ConfigForm({
+  draft,
+  disabled,
+  error,
+  checkpointEvery,
+  onChange,
+  onCheckpointEvery,
+}: ConfigFormProps) {
   const main = KEYS.filter((k) => spec(k).kind === 'number' || spec(k).kind === 'choice');
   const switches = KEYS.filter((k) => spec(k).kind === 'switch');
   const bools = KEYS.filter((k) => spec(k).kind === 'bool');
   return (
-    <form className="config-form" onSubmit={(e) => e.preventDefault()} aria-describedby="config-error" data-testid="config-form">
+    <form
+      className="config-form"
+      onSubmit={(e) => e.preventDefault()}
+      aria-describedby="config-error"
+      data-testid="config-form"
+    >
       <fieldset disabled={disabled}>
         <legend>Model and schedule</legend>
         <div className="field-grid">
@@ -102,7 +124,10 @@ export function ConfigForm({ draft, disabled, error, checkpointEvery, onChange, 
             <Field key={k} k={k} draft={draft} disabled={disabled} onChange={onChange} />
           ))}
           <div className="field">
-            <label htmlFor="cfg-checkpointEvery" title="Saved checkpoints make a run resumable after a reload.">
+            <label
+              htmlFor="cfg-checkpointEvery"
+              title="Saved checkpoints make a run resumable after a reload."
+            >
               Checkpoint every
             </label>
             <input
@@ -133,7 +158,12 @@ export function ConfigForm({ draft, disabled, error, checkpointEvery, onChange, 
           <Field key={k} k={k} draft={draft} disabled={disabled} onChange={onChange} />
         ))}
       </fieldset>
-      <p id="config-error" className={error ? 'alert' : 'sr-only'} role={error ? 'alert' : undefined} data-testid="config-error">
+      <p
+        id="config-error"
+        className={error ? 'alert' : 'sr-only'}
+        role={error ? 'alert' : undefined}
+        data-testid="config-error"
+      >
         {error ?? 'Configuration is valid.'}
       </p>
     </form>

@@ -20,13 +20,29 @@ interface StepChartProps {
   testId: string;
   /** Key of the x value in each row. */
   x?: string;
+  /** Bridge missing values (runs logged at different steps) instead of leaving gaps. */
+  connectNulls?: boolean;
 }
 
 const formatTick = (v: number): string =>
-  v === 0 ? '0' : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? v.toExponential(0) : String(Number(v.toPrecision(3)));
+  v === 0
+    ? '0'
+    : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3
+      ? v.toExponential(0)
+      : String(Number(v.toPrecision(3)));
 
 /** A line chart over training steps, without animation (it redraws as steps arrive). */
-export function StepChart({ title, rows, series, log = false, dots = false, height = 220, testId, x = 'step' }: StepChartProps) {
+export function StepChart({
+  title,
+  rows,
+  series,
+  log = false,
+  dots = false,
+  height = 220,
+  testId,
+  x = 'step',
+  connectNulls = false,
+}: StepChartProps) {
   return (
     <figure className="chart" data-testid={testId} data-points={rows.length}>
       <figcaption>{title}</figcaption>
@@ -38,7 +54,13 @@ export function StepChart({ title, rows, series, log = false, dots = false, heig
         <ResponsiveContainer width="100%" height={height}>
           <LineChart data={rows} margin={{ top: 5, right: 16, bottom: 5, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="#e3e6ea" />
-            <XAxis dataKey={x} type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} fontSize={12} />
+            <XAxis
+              dataKey={x}
+              type="number"
+              domain={['dataMin', 'dataMax']}
+              allowDecimals={false}
+              fontSize={12}
+            />
             <YAxis
               scale={log ? 'log' : 'auto'}
               domain={log ? ['auto', 'auto'] : [0, 'auto']}
@@ -61,7 +83,7 @@ export function StepChart({ title, rows, series, log = false, dots = false, heig
                 strokeDasharray={s.dashed ? '5 3' : undefined}
                 dot={dots ? { r: 2 } : false}
                 isAnimationActive={false}
-                connectNulls={false}
+                connectNulls={connectNulls}
                 strokeWidth={1.5}
                 type="linear"
               />

@@ -45,13 +45,16 @@ export function lrRows(history: readonly StepReport[]): ChartRow[] {
   return downsample(history, MAX_POINTS).map((r) => ({ step: r.step, lr: r.lr }));
 }
 
-/** Total loss of several runs on one step axis, one column per run (`run0`, `run1`, ...). */
-export function overlayRows(histories: readonly (readonly StepReport[])[]): ChartRow[] {
+/** One loss term of several runs on one step axis, one column per run (`run0`, `run1`, ...). */
+export function overlayRows(
+  histories: readonly (readonly StepReport[])[],
+  term: keyof StepReport['loss'],
+): ChartRow[] {
   const byStep = new Map<number, ChartRow>();
   histories.forEach((h, i) => {
     for (const r of downsample(h, MAX_POINTS)) {
       const row = byStep.get(r.step) ?? { step: r.step };
-      row[`run${i}`] = r.loss.total;
+      row[`run${i}`] = r.loss[term];
       byStep.set(r.step, row);
     }
   });

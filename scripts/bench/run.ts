@@ -1,0 +1,396 @@
+// The benchmark run: build, serve the production bundle, drive the engine worker in headless
+// Chromium through the automation hook (`?automation=1`), and collect one report.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Page } from '@playwright/test';
+import { preview } from 'vite';
+import { validateConfig, type TrainConfig } from '../../src/core/config';
+import type { EngineEvent, EngineMemory } from '../../workers/engine-api';
+import { listRelative, serveFolder } from '../../e2e/helpers/serve-folder';
+import { BENCH_DEFAULTS, type RunnerOptions } from './args';
+import { selectDatasetFiles } from './dataset-files';
+import { PAPER_BOTTLE, REPORT_FORMAT, type BenchReport, type MemorySample } from './report';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Same flags as playwright.config.ts: the system Chromium, never a downloaded one. */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+];
+
+export interface BenchmarkOptions extends Partial<RunnerOptions> {
+  data: string;
+  /** Model / training options; unset keys take BENCH_DEFAULTS, then the schema defaults. */
+  config?: Partial<TrainConfig>;
+  /** Progress lines go here (default: stdout). */
+  log?: (line: string) => void;
+}
+
+/** A failure the user can fix (bad folder, missing build): the CLI prints only the message. */
+export class BenchError extends Error {
+  override name = 'BenchError';
+}
+
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return readdirSync(path).reduce((m, n) => Math.max(m, newestMtime(join(path, n))), st.mtimeMs);
+}
+
+const BUILD_INPUTS = ['src', 'workers', 'public', 'index.html', 'vite.config.ts', 'package-lock.json'];
+
+/** Builds dist/ with `vite build` when asked, or when it is missing or older than any build input. */
+export function ensureBuilt(mode: RunnerOptions['build'], log: (s: string) => void): number {
+  const stamp = join(REPO_ROOT, 'dist/index.html');
+  const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
+  if (mode === 'never') {
+    if (!built) throw new BenchError('dist/ is missing: run without --no-build (or `npm run build`) first.');
+    return 0;
+  }
+  const stale = !built || BUILD_INPUTS.some((p) => newestMtime(join(REPO_ROOT, p)) > built);
+  if (mode === 'auto' && !stale) return 0;
+  log(mode === 'always' ? 'Building dist/ ...' : 'dist/ is missing or stale: building ...');
+  const t0 = performance.now();
+  // Type-checking is `npm run typecheck`'s job; the benchmark only needs the bundle.
+  const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new BenchError(`vite build failed (exit ${r.status}).`);
+  return performance.now() - t0;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => res(port));
+    });
+  });
+}
+
+function gitInfo(): BenchReport['git'] {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    const dirty =
+      execFileSync('git', ['status', '--porcelain'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim() !== '';
+    return { commit, dirty };
+  } catch {
+    return { commit: null, dirty: null };
+  }
+}
+
+const fmtDuration = (ms: number): string => {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+    : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+};
+
+/** Polls the page's event log; `onEvent` sees each engine event once, in order. */
+class EventPump {
+  private cursor = 0;
+  constructor(
+    private readonly page: Page,
+    private readonly onEvent: (e: EngineEvent) => void,
+  ) {}
+  async drain(): Promise<void> {
+    const events = await this.page.evaluate((from) => window.__engineEvents!.slice(from), this.cursor);
+    this.cursor += events.length;
+    events.forEach(this.onEvent);
+  }
+}
+
+/** Runs `work` while draining events every `everyMs`, then drains once more. */
+async function pumping<T>(pump: EventPump, everyMs: number, work: Promise<T>): Promise<T> {
+  let done = false;
+  const settled = work.finally(() => {
+    done = true;
+  });
+  while (!done) {
+    await Promise.race([settled.catch(() => undefined), new Promise((r) => setTimeout(r, everyMs))]);
+    await pump.drain();
+  }
+  return settled;
+}
+
+/**
+ * One benchmark: dataset folder -> trained model -> evaluation report. Throws BenchError for a
+ * folder that is not a usable dataset (no train/good images, or errors in the DatasetSummary).
+ */
+export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport> {
+  const log = opts.log ?? ((s: string) => console.log(s));
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const loadAvgStart = os.loadavg()[0];
+  const config = validateConfig({ ...BENCH_DEFAULTS, ...opts.config });
+  const backend = opts.backend ?? 'wasm';
+  const dataDir = resolve(opts.data);
+  if (!existsSync(dataDir) || !statSync(dataDir).isDirectory())
+    throw new BenchError(`${opts.data} is not a folder.`);
+  const files = selectDatasetFiles(dataDir, { maxTrain: opts.maxTrain, maxTestPerType: opts.maxTestPerType });
+  const textureDir = opts.textures ? resolve(opts.textures) : null;
+  if (textureDir && !existsSync(textureDir)) throw new BenchError(`${opts.textures} does not exist.`);
+  const storedSize = opts.storedSize ?? config.imageSize;
+  const progressMs = opts.progressMs ?? 2000;
+
+  const buildMs = ensureBuilt(opts.build ?? 'auto', log);
+  const port = await freePort();
+  const server = await preview({
+    root: REPO_ROOT,
+    logLevel: 'error',
+    preview: { port, strictPort: true, host: '127.0.0.1', open: false },
+  });
+  const browser = await chromium.launch({
+    executablePath: process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    headless: true,
+  });
+  try {
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => log(`[page error] ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') log(`[page console] ${m.text()}`);
+    });
+    await page.goto(`http://127.0.0.1:${port}/?automation=1&backend=${backend}`);
+    await page.waitForFunction(() => window.__engine !== undefined && window.__engineEvents !== undefined);
+
+    let lastProgress = 0;
+    let trainStart = 0;
+    let firstStep = 0;
+    const onEvent = (e: EngineEvent): void => {
+      const now = performance.now();
+      if (e.type === 'log' && (e.level === 'warn' || e.level === 'error'))
+        log(`[worker ${e.level}] ${e.message}`);
+      if (e.type === 'progress' && (now - lastProgress >= progressMs || e.done === e.total)) {
+        lastProgress = now;
+        log(`  ${e.message ?? e.task}: ${e.done}/${e.total}`);
+      }
+      if (e.type === 'step') {
+        const r = e.report;
+        if (!firstStep) firstStep = r.step;
+        const isLast = r.step >= e.totalSteps;
+        if (now - lastProgress < progressMs && !isLast && r.step !== 1) return;
+        lastProgress = now;
+        const elapsed = now - trainStart;
+        const rate = ((r.step - firstStep + 1) / elapsed) * 1000;
+        const eta = ((e.totalSteps - r.step) / rate) * 1000;
+        const terms = Object.entries(r.loss)
+          .filter(([k]) => k !== 'total')
+          .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+          .join(' ');
+        log(
+          `step ${String(r.step).padStart(5)}/${e.totalSteps}  loss ${r.loss.total.toFixed(4)} (${terms})  ` +
+            `${r.ms.toFixed(0)} ms  ${rate.toFixed(2)} steps/s  elapsed ${fmtDuration(elapsed)}  ETA ${fmtDuration(eta)}`,
+        );
+      }
+    };
+    const pump = new EventPump(page, onEvent);
+
+    const backendInfo = await page.evaluate((b) => window.__engine!.init({ backend: b }), backend);
+    log(
+      `backend ${backendInfo.backend}` +
+        (backendInfo.wasmThreads !== null ? `, ${backendInfo.wasmThreads} WASM thread(s)` : '') +
+        (backendInfo.adapter
+          ? `, adapter ${backendInfo.adapter.vendor} ${backendInfo.adapter.description}`
+          : '') +
+        `, cross-origin isolated: ${backendInfo.crossOriginIsolated}`,
+    );
+    if (backend !== 'auto' && backendInfo.backend !== backend)
+      log(`warning: asked for ${backend}, running on ${backendInfo.backend}`);
+
+    // Memory is polled on its own loop: a memory() call waits while the worker is inside a step.
+    const samples: MemorySample[] = [];
+    let polling = true;
+    const memoryLoop = (async () => {
+      while (polling) {
+        const m: EngineMemory | null = await page.evaluate(() => window.__engine!.memory()).catch(() => null);
+        if (m)
+          samples.push({
+            t: trainStart ? performance.now() - trainStart : -(performance.now() - t0),
+            numBytes: m.numBytes,
+            numBytesInGPU: m.numBytesInGPU,
+            numTensors: m.numTensors,
+          });
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    })();
+
+    try {
+      const tStart = performance.now() - t0;
+      const name = basename(dataDir);
+      log(`loading ${files.length} files from ${dataDir}`);
+      const tLoad = performance.now();
+      const paths = await serveFolder(page, dataDir, name, files);
+      const summary = await pumping(
+        pump,
+        500,
+        page.evaluate(
+          async ({ paths, size }) => {
+            const blobs = await Promise.all(
+              paths.map(async (p) => ({ path: p, file: await (await fetch(`/__data__/${p}`)).blob() })),
+            );
+            return window.__engine!.loadDataset(blobs, { taskId: 'bench-load', size });
+          },
+          { paths, size: storedSize },
+        ),
+      );
+      const errors = summary.problems.filter((p) => p.severity === 'error');
+      if (summary.counts.train === 0 || summary.counts.testTotal === 0 || errors.length) {
+        const why = (errors.length ? errors : summary.problems).map(
+          (p) => `  - ${p.message} ${p.consequence}`,
+        );
+        throw new BenchError(
+          `${opts.data} is not a usable dataset (train ${summary.counts.train}, test ${summary.counts.testTotal}):\n` +
+            (why.length ? why.join('\n') : '  - expected train/good/*.png and test/<type>/*.png'),
+        );
+      }
+      for (const p of summary.problems) log(`dataset ${p.severity}: ${p.path ?? ''} ${p.message}`);
+      let textures = 0;
+      if (textureDir) {
+        const tname = `textures-${basename(textureDir)}`;
+        const tpaths = await serveFolder(page, textureDir, tname, listRelative(textureDir));
+        const r = await page.evaluate(async (paths) => {
+          const blobs = await Promise.all(
+            paths.map(async (p) => ({ path: p, file: await (await fetch(`/__data__/${p}`)).blob() })),
+          );
+          return window.__engine!.loadTextures(blobs, { taskId: 'bench-textures' });
+        }, tpaths);
+        if (r.count === 0) throw new BenchError(`${opts.textures}: no readable texture image.`);
+        textures = r.count;
+      }
+      const loadMs = performance.now() - tLoad;
+      log(
+        `dataset ${summary.category}: ${summary.counts.train} train, ${summary.counts.testTotal} test` +
+          `${textures ? `, ${textures} textures` : ', procedural textures'} (${fmtDuration(loadMs)})`,
+      );
+
+      const tCreate = performance.now();
+      const session = await pumping(
+        pump,
+        500,
+        page.evaluate((c) => window.__engine!.createSession(c, { taskId: 'bench-create' }), config),
+      );
+      const createSessionMs = performance.now() - tCreate;
+      log(`session: ${session.parameters} parameters, created in ${fmtDuration(createSessionMs)}`);
+      for (const n of session.notes) log(`note: ${n}`);
+
+      trainStart = performance.now();
+      const trained = await pumping(
+        pump,
+        250,
+        page.evaluate(() => window.__engine!.train({ taskId: 'bench-train', checkpointEvery: 0 })),
+      );
+      const trainMs = performance.now() - trainStart;
+      const history = (await page.evaluate(() => window.__engineEvents!))
+        .filter((e) => e.type === 'step')
+        .map((e) => e.report);
+
+      log('evaluating ...');
+      const tEval = performance.now();
+      const evaluation = await pumping(
+        pump,
+        1000,
+        page.evaluate(() => window.__engine!.evaluate({ taskId: 'bench-eval' })),
+      );
+      const evaluateMs = performance.now() - tEval;
+      polling = false;
+      await memoryLoop;
+
+      const stepMs = history.map((h) => h.ms);
+      const mean = (a: number[]): number => (a.length ? a.reduce((s, v) => s + v, 0) / a.length : 0);
+      const peak = (f: (s: MemorySample) => number | null): number | null => {
+        const v = samples.map(f).filter((x): x is number => x !== null);
+        return v.length ? Math.max(...v) : null;
+      };
+      return {
+        format: REPORT_FORMAT,
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        git: gitInfo(),
+        runner: {
+          data: dataDir,
+          textures: textureDir,
+          backendRequested: backend,
+          maxTrain: opts.maxTrain ?? null,
+          maxTestPerType: opts.maxTestPerType ?? null,
+          storedSize,
+        },
+        host: {
+          platform: `${os.type()} ${os.release()} ${os.arch()}`,
+          cpus: os.cpus().length,
+          cpuModel: os.cpus()[0]?.model ?? 'unknown',
+          totalMemBytes: os.totalmem(),
+          loadAvgStart,
+          loadAvgEnd: os.loadavg()[0],
+          node: process.version,
+          browser: `Chromium ${browser.version()}`,
+        },
+        config,
+        backend: backendInfo,
+        dataset: {
+          category: summary.category,
+          counts: summary.counts,
+          problems: summary.problems,
+          textures,
+        },
+        session,
+        timings: {
+          buildMs,
+          startMs: tStart,
+          loadMs,
+          createSessionMs,
+          trainMs,
+          steps: trained.step,
+          msPerStep: mean(stepMs),
+          msPerStepWarm: mean(stepMs.length > 1 ? stepMs.slice(1) : stepMs),
+          stepsPerSecond: trainMs > 0 ? (history.length / trainMs) * 1000 : 0,
+          evaluateMs,
+          msPerImage: evaluation.msPerImage,
+          totalMs: performance.now() - t0,
+        },
+        memory: {
+          peakBytes: peak((s) => s.numBytes) ?? 0,
+          peakBytesInGPU: peak((s) => s.numBytesInGPU),
+          peakTensors: peak((s) => s.numTensors) ?? 0,
+          samples,
+        },
+        metrics: evaluation.metrics,
+        curves: { roc: evaluation.roc, rocPixel: evaluation.rocPixel, pro: evaluation.pro },
+        images: summary.test.map((t, i) => ({
+          path: t.path,
+          defectType: t.defectType,
+          label: evaluation.labels[i],
+          score: evaluation.scores[i],
+          selected: evaluation.selected[i],
+        })),
+        history,
+        paper: PAPER_BOTTLE,
+      };
+    } finally {
+      polling = false;
+      await memoryLoop;
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+/** Writes the report as JSON to `out`, or to bench-results/<timestamp>.json; returns the path. */
+export function writeReport(report: BenchReport, out?: string): string {
+  const path = out
+    ? resolve(out)
+    : join(REPO_ROOT, 'bench-results', `${report.startedAt.replace(/[:.]/g, '-')}.json`);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(report, null, 1));
+  return path;
+}

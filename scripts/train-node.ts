@@ -1,0 +1,79 @@
+/**
+ * Trains and evaluates in Node on the tfjs WASM backend through the same Session the worker uses:
+ *   npx vite-node scripts/train-node.ts -- --data ../shared/data/mvtec-256/bottle --teacher mobilenet_v2 --steps 200
+ * Any CONFIG_SCHEMA option is a flag (--imageSize 128, --paperSelect true, ...); --maxTrain N and
+ * --testEvery K subsample the data. Prints every step's loss terms and gradient norms, then metrics.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { loadTeacher, type ReadFile } from '../src/core/backbones';
+import { CONFIG_SCHEMA, validateConfig, type OptionSpec } from '../src/core/config';
+import { Session } from '../src/core/pipeline/session';
+import { loadMvtecFolder } from './lib/node-dataset';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+function parseFlags(argv: string[]): { config: Record<string, unknown>; extra: Record<string, string> } {
+  const config: Record<string, unknown> = {};
+  const extra: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--(.+)$/.exec(argv[i]);
+    if (!m) continue;
+    const value = argv[++i];
+    const spec = (CONFIG_SCHEMA as Record<string, OptionSpec>)[m[1]];
+    if (!spec) extra[m[1]] = value;
+    else config[m[1]] = spec.kind === 'number' ? Number(value) : spec.kind === 'choice' ? value : value === 'true';
+  }
+  return { config, extra };
+}
+
+const dirReader =
+  (dir: string): ReadFile =>
+  async (path) => {
+    const b = await readFile(join(dir, path));
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  };
+
+async function main(): Promise<void> {
+  const { config: flags, extra } = parseFlags(process.argv.slice(2));
+  if (!extra.data) throw new Error('--data <MVTec category folder> is required');
+  const config = validateConfig(flags);
+  setWasmPaths(join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + '/');
+  await tf.setBackend('wasm');
+  const data = loadMvtecFolder(resolve(extra.data), config.imageSize, {
+    maxTrain: extra.maxTrain ? Number(extra.maxTrain) : undefined,
+    testEvery: extra.testEvery ? Number(extra.testEvery) : undefined,
+  });
+  const teacher = await loadTeacher(config.teacher, dirReader(join(ROOT, 'public/teachers', config.teacher)));
+  console.log(`data: ${data.train.length} train, ${data.test.length} test at ${config.imageSize}px; config ${JSON.stringify(config)}`);
+  const t0 = Date.now();
+  const session = await Session.create(teacher, data, config);
+  console.log(`memory banks built in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${session.net.store.count()} trainable parameters`);
+  const f = (x: number) => x.toExponential(3);
+  for (let i = 0; i < config.steps; i++) {
+    const r = await session.step();
+    const g = r.gradNorm ? ` | grad kd ${f(r.gradNorm.kd)} ot ${f(r.gradNorm.ot)} con ${f(r.gradNorm.con)} se ${f(r.gradNorm.se)}` : '';
+    const sel = r.selected ? ` | slots ${r.selected.normal.join(',')} / ${r.selected.abnormal.join(',')}` : '';
+    console.log(
+      `step ${r.step} lr ${r.lr.toExponential(2)} kd ${r.loss.kd.toFixed(4)} ot ${f(r.loss.ot)} con ${r.loss.con.toFixed(4)} se ${r.loss.se.toFixed(4)}${g}${sel} (${r.ms.toFixed(0)} ms)`,
+    );
+  }
+  for (const n of session.trainer.notes) console.log(`note: ${n}`);
+  if (extra.evaluate !== 'false') {
+    const ev = await session.evaluate();
+    const m = ev.metrics;
+    console.log(
+      `I-AUROC ${(100 * m.imageAuroc).toFixed(2)} P-AUROC ${(100 * m.pixelAuroc).toFixed(2)} PRO(0-1) ${(100 * m.aupro.fullRange).toFixed(2)} PRO@0.3 ${(100 * m.aupro.mvtec03).toFixed(2)} (${ev.msPerImage.toFixed(0)} ms/image)`,
+    );
+  }
+  session.dispose();
+  teacher.dispose();
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

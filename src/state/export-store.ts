@@ -1,0 +1,101 @@
+import { create } from 'zustand';
+import type { SessionInfo } from '../../workers/engine-api';
+import { getEngine, newTaskId } from '../client/engine';
+import { onEngineEvent } from '../client/event-bus';
+import { checkpointFileName } from '../ui/export/formats';
+import { useDatasetStore } from './dataset-store';
+import { engineReady, errorText, isCancelled, type TaskProgress } from './engine-ready';
+import { useMemoryStore } from './memory-store';
+import { useResultsStore } from './results-store';
+
+interface ExportState {
+  info: SessionInfo | null;
+  infoError: string | null;
+  exporting: boolean;
+  exportError: string | null;
+  lastExport: { name: string; bytes: number } | null;
+  importing: boolean;
+  importTask: string | null;
+  importProgress: TaskProgress | null;
+  importError: string | null;
+  imported: { name: string; info: SessionInfo } | null;
+  refreshInfo(): Promise<void>;
+  /** Resolves to the file's bytes and name (the caller triggers the download). */
+  exportCheckpoint(): Promise<{ blob: Blob; name: string } | null>;
+  importCheckpoint(file: File): Promise<void>;
+  cancelImport(): Promise<void>;
+}
+
+export const useExportStore = create<ExportState>()((set, get) => ({
+  info: null,
+  infoError: null,
+  exporting: false,
+  exportError: null,
+  lastExport: null,
+  importing: false,
+  importTask: null,
+  importProgress: null,
+  importError: null,
+  imported: null,
+
+  async refreshInfo() {
+    try {
+      await engineReady();
+      set({ info: await getEngine().sessionInfo(), infoError: null });
+    } catch (err) {
+      set({ infoError: errorText(err) });
+    }
+  },
+
+  async exportCheckpoint() {
+    if (get().exporting) return null;
+    set({ exporting: true, exportError: null });
+    try {
+      await engineReady();
+      const info = await getEngine().sessionInfo();
+      if (!info) throw new Error('There is no model to export: create or import one first.');
+      const bytes = await getEngine().exportCheckpoint();
+      const dataset = useDatasetStore.getState().summary?.category ?? 'dataset';
+      const name = checkpointFileName(info.config.model, dataset, info.config.teacher, info.step);
+      set({ info, lastExport: { name, bytes: bytes.byteLength } });
+      return {
+        blob: new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }),
+        name,
+      };
+    } catch (err) {
+      set({ exportError: errorText(err) });
+      return null;
+    } finally {
+      set({ exporting: false });
+    }
+  },
+
+  async importCheckpoint(file) {
+    if (get().importing) return;
+    const taskId = newTaskId('import');
+    set({ importing: true, importTask: taskId, importProgress: null, importError: null, imported: null });
+    const unsubscribe = onEngineEvent((e) => {
+      if (e.type === 'progress' && e.task === taskId)
+        set({ importProgress: { done: e.done, total: e.total, message: e.message ?? '' } });
+    });
+    try {
+      await engineReady();
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const info = await getEngine().importCheckpoint(bytes, { taskId });
+      // Results and explorations of the previous model no longer apply.
+      useResultsStore.getState().setSummary(null);
+      useMemoryStore.setState({ exploration: null, point: null, error: null });
+      set({ imported: { name: file.name, info }, info });
+    } catch (err) {
+      set({ importError: isCancelled(err) ? 'Import cancelled.' : errorText(err) });
+    } finally {
+      unsubscribe();
+      set({ importing: false, importTask: null, importProgress: null });
+    }
+  },
+
+  async cancelImport() {
+    const { importTask } = get();
+    if (importTask) await getEngine().cancel(importTask);
+  },
+}));

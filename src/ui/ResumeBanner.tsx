@@ -1,0 +1,76 @@
+import { useEffect } from 'react';
+import { useDatasetStore } from '../state/dataset-store';
+import { useEngineStore } from '../state/engine-store';
+import { useRunsStore } from '../state/runs-store';
+import { ProgressBar } from './common/ProgressBar';
+
+/** Offers to resume a run the previous page left mid-training (found once, at start-up). */
+export function ResumeBanner({ onResume }: { onResume(): void }) {
+  const {
+    interrupted,
+    bannerDismissed,
+    resuming,
+    resumeProgress,
+    resumeError,
+    checkInterrupted,
+    resume,
+    dismissBanner,
+  } = useRunsStore();
+  const engineReady = useEngineStore((s) => s.status === 'ready');
+  const summary = useDatasetStore((s) => s.summary);
+
+  useEffect(() => {
+    if (engineReady) void checkInterrupted();
+  }, [engineReady, checkInterrupted]);
+
+  if (!interrupted || bannerDismissed) return null;
+  const run = interrupted;
+  const sameDataset = summary?.category === run.dataset;
+  return (
+    <div className="banner" role="region" aria-label="Unfinished run" data-testid="resume-banner">
+      <p>
+        A run on <strong>{run.dataset}</strong> ({run.config.model}/{run.config.teacher}) stopped at step{' '}
+        {run.step} of {run.config.steps} when the page closed.{' '}
+        {!summary && (
+          <span data-testid="resume-needs-dataset">
+            Load the <strong>{run.dataset}</strong> dataset again (Dataset tab), then resume.
+          </span>
+        )}
+        {summary && !sameDataset && (
+          <span className="warn">
+            The loaded dataset is <strong>{summary.category}</strong>, not {run.dataset}.
+          </span>
+        )}
+      </p>
+      <div className="actions">
+        <button
+          type="button"
+          disabled={!summary || resuming !== null}
+          onClick={() => {
+            onResume();
+            void resume(run.id);
+          }}
+          data-testid="resume-banner-resume"
+        >
+          {resuming ? 'Resuming…' : 'Resume training'}
+        </button>
+        <button type="button" onClick={dismissBanner} data-testid="resume-banner-dismiss">
+          Dismiss
+        </button>
+      </div>
+      {resuming && resumeProgress && (
+        <ProgressBar
+          label="Resuming"
+          done={resumeProgress.done}
+          total={resumeProgress.total}
+          message={resumeProgress.message}
+        />
+      )}
+      {resumeError && (
+        <p className="alert" role="alert">
+          Could not resume: {resumeError}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,206 @@
+import { useEffect, useMemo, useState } from 'react';
+import { useDatasetStore } from '../../state/dataset-store';
+import { useEngineStore } from '../../state/engine-store';
+import { useTrainStore, type TrainStatus } from '../../state/train-store';
+import { ProgressBar } from '../common/ProgressBar';
+import { StepChart } from '../train/charts';
+import { ConfigForm } from '../train/ConfigForm';
+import { formatBytes, formatDuration } from '../train/format';
+import { GRAD_SERIES, LOSS_SERIES, LR_SERIES, gradRows, lossRows, lrRows } from '../train/series';
+
+const MEMORY_POLL_MS = 2000;
+
+const STATUS_TEXT: Record<TrainStatus, string> = {
+  idle: 'Not started',
+  creating: 'Creating the session (teacher, network, memory banks)…',
+  training: 'Training',
+  pausing: 'Stopping after the current step…',
+  paused: 'Paused',
+  finished: 'Finished',
+  error: 'Failed',
+};
+
+function useMemoryPolling(enabled: boolean): void {
+  const refresh = useEngineStore((s) => s.refreshMemory);
+  useEffect(() => {
+    if (!enabled) return;
+    const poll = (): void => void refresh().catch(() => undefined);
+    poll();
+    const timer = setInterval(poll, MEMORY_POLL_MS);
+    return () => clearInterval(timer);
+  }, [enabled, refresh]);
+}
+
+/** Configure, start / pause / resume / stop training and watch every loss term live. */
+export function TrainPanel() {
+  const t = useTrainStore();
+  const summary = useDatasetStore((s) => s.summary);
+  const engineStatus = useEngineStore((s) => s.status);
+  const backend = useEngineStore((s) => s.info?.backend ?? null);
+  const memory = useEngineStore((s) => s.memory);
+  const [log, setLog] = useState(false);
+  useMemoryPolling(engineStatus === 'ready');
+
+  const losses = useMemo(() => lossRows(t.history, log), [t.history, log]);
+  const grads = useMemo(() => gradRows(t.history, log), [t.history, log]);
+  const lrs = useMemo(() => lrRows(t.history), [t.history]);
+
+  const busy = t.status === 'creating' || t.status === 'training' || t.status === 'pausing';
+  const last = t.history[t.history.length - 1];
+  const step = Math.max(last?.step ?? 0, t.session?.step ?? 0);
+  const first = t.timing[0];
+  const latest = t.timing[t.timing.length - 1];
+  const rate =
+    first && latest && latest.at > first.at
+      ? ((latest.step - first.step) * 1000) / (latest.at - first.at)
+      : null;
+  const eta = rate && rate > 0 ? (t.totalSteps - step) / rate : null;
+  const canStart = !busy && !!t.config && !!summary && engineStatus === 'ready';
+
+  return (
+    <div className="train-panel">
+      {!summary && (
+        <p className="warn" data-testid="train-needs-dataset">
+          Load a dataset first (Dataset tab); training uses its training images.
+        </p>
+      )}
+      <ConfigForm
+        draft={t.draft}
+        disabled={busy}
+        error={t.configError}
+        checkpointEvery={t.checkpointEvery}
+        onChange={t.setField}
+        onCheckpointEvery={t.setCheckpointEvery}
+      />
+
+      <div className="actions train-actions" role="group" aria-label="Training controls">
+        <button type="button" onClick={() => void t.start()} disabled={!canStart} data-testid="train-start">
+          {t.session ? 'Start new run' : 'Start'}
+        </button>
+        <button
+          type="button"
+          onClick={() => void t.pause()}
+          disabled={t.status !== 'training'}
+          data-testid="train-pause"
+        >
+          Pause
+        </button>
+        <button
+          type="button"
+          onClick={() => void t.resume()}
+          disabled={t.status !== 'paused' || !t.session}
+          data-testid="train-resume"
+        >
+          Resume
+        </button>
+        <button
+          type="button"
+          onClick={() => void t.stop()}
+          disabled={!(busy || t.status === 'paused')}
+          data-testid="train-stop"
+        >
+          Stop
+        </button>
+      </div>
+
+      <section className="train-status" aria-labelledby="train-status-heading">
+        <h3 id="train-status-heading">Status</h3>
+        <p data-testid="train-status" data-status={t.status} aria-live="polite">
+          {STATUS_TEXT[t.status]}
+          {t.error && `: ${t.error}`}
+        </p>
+        {t.status === 'creating' && t.progress && (
+          <ProgressBar
+            label="Session creation"
+            done={t.progress.done}
+            total={t.progress.total}
+            message={t.progress.message}
+            testId="session-progress"
+          />
+        )}
+        {t.session && (
+          <>
+            <ProgressBar label="Training steps" done={step} total={t.totalSteps} testId="train-progress" />
+            <dl className="facts inline-facts">
+              <dt>Step</dt>
+              <dd data-testid="train-step" data-step={step}>
+                {step} / {t.totalSteps}
+              </dd>
+              <dt>Speed</dt>
+              <dd data-testid="train-rate">{rate ? `${rate.toFixed(2)} steps/s` : '—'}</dd>
+              <dt>ETA</dt>
+              <dd data-testid="train-eta">
+                {t.status === 'training' && eta !== null ? formatDuration(eta) : '—'}
+              </dd>
+              <dt>Last step</dt>
+              <dd>{last ? `${last.ms.toFixed(0)} ms` : '—'}</dd>
+              <dt>Backend</dt>
+              <dd data-testid="train-backend">{backend ?? '…'}</dd>
+              <dt>Tensors</dt>
+              <dd data-testid="train-memory">
+                {memory
+                  ? `${memory.numTensors} tensors, ${formatBytes(memory.numBytes)}${
+                      memory.numBytesInGPU !== null ? `, ${formatBytes(memory.numBytesInGPU)} on GPU` : ''
+                    }`
+                  : '…'}
+              </dd>
+              <dt>Run</dt>
+              <dd data-testid="train-run-id">
+                {t.session.runId} · {t.session.config.model} / {t.session.config.teacher} ·{' '}
+                {t.session.parameters.toLocaleString()} parameters
+              </dd>
+              <dt>Checkpoint</dt>
+              <dd data-testid="train-checkpoint">
+                {t.lastCheckpoint !== null ? `saved at step ${t.lastCheckpoint}` : 'none yet'}
+              </dd>
+            </dl>
+            {t.session.notes.length > 0 && (
+              <ul className="notes" data-testid="session-notes" aria-label="Session notes">
+                {t.session.notes.map((n) => (
+                  <li key={n}>{n}</li>
+                ))}
+              </ul>
+            )}
+          </>
+        )}
+      </section>
+
+      <section aria-labelledby="train-charts-heading">
+        <div className="chart-head">
+          <h3 id="train-charts-heading">Live curves</h3>
+          <label>
+            <input
+              type="checkbox"
+              checked={log}
+              onChange={(e) => setLog(e.currentTarget.checked)}
+              data-testid="chart-log"
+            />{' '}
+            log scale
+          </label>
+          <span className="muted">
+            {t.history.length > 0 &&
+              `${t.history.length} steps, ≤ ${Math.min(t.history.length, 500)} points drawn`}
+          </span>
+        </div>
+        <div className="chart-grid">
+          <StepChart
+            title="Loss terms (unweighted) and weighted total"
+            rows={losses}
+            series={LOSS_SERIES}
+            log={log}
+            testId="loss-chart"
+          />
+          <StepChart
+            title="Gradient norm of each weighted term (measured steps only)"
+            rows={grads}
+            series={GRAD_SERIES}
+            log={log}
+            dots={grads.length <= 120}
+            testId="grad-chart"
+          />
+          <StepChart title="Learning rate" rows={lrs} series={LR_SERIES} log={log} testId="lr-chart" />
+        </div>
+      </section>
+    </div>
+  );
+}
