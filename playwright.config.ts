@@ -1,6 +1,7 @@
 import { defineConfig, devices } from '@playwright/test';
 
-const PORT = 4173;
+// .ci/run sets E2E_PORT to a free port when 4173 is taken (e.g. by another preview on a shared machine).
+const PORT = Number(process.env.E2E_PORT ?? 4173);
 
 // The system Chromium is used (never `npx playwright install`); SwiftShader gives it a WebGPU adapter.
 export default defineConfig({

@@ -1,5 +1,6 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { precacheManifest } from './scripts/precache-plugin';
 
 // Cross-origin isolation makes SharedArrayBuffer available, which the multi-threaded WASM backend needs.
 export const isolationHeaders = {
@@ -9,7 +10,7 @@ export const isolationHeaders = {
 } as const;
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), precacheManifest()],
   server: { headers: isolationHeaders, port: 5173 },
   preview: { headers: isolationHeaders, port: 4173 },
   worker: { format: 'es' },

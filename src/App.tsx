@@ -1,5 +1,6 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { BackendPanel } from './ui/BackendPanel';
+import { DemoBar } from './ui/demo/DemoBar';
 import { DatasetPanel } from './ui/panels/DatasetPanel';
 import { ExportPanel } from './ui/panels/ExportPanel';
 import { MemoryPanel } from './ui/panels/MemoryPanel';
@@ -73,6 +74,7 @@ export function App() {
         </button>
       </header>
       <ResumeBanner onResume={() => select('train')} />
+      <DemoBar />
       <TabBar tabs={TABS} active={tab.id} onSelect={select} />
       <div className="app-body">
         <main

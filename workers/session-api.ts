@@ -3,8 +3,9 @@
 import type { TrainConfig } from '../src/core/config';
 import type { DatasetCounts, DatasetLayout, Problem } from '../src/core/data/layout';
 import type { LossTerm, StepReport } from '../src/core/train/trainer';
+import type { DemoCategory } from '../src/core/demo/surfaces';
 
-export type { LossTerm, StepReport, TrainConfig, Problem };
+export type { LossTerm, StepReport, TrainConfig, Problem, DemoCategory };
 
 /** A file picked or dropped by the user; `path` is relative to the dropped folder's parent. */
 export interface InputFile {
@@ -40,6 +41,37 @@ export interface LoadDatasetOptions {
   size?: number;
   /** Which category to index when several were dropped. */
   category?: string;
+}
+
+export interface LoadDemoDatasetOptions {
+  taskId: string;
+  /** Same seed, size and category → the same images (default seed 1). */
+  seed?: number;
+  /** Stored image side (default 128). */
+  size?: number;
+  /** Which generated part (default 'wood'). */
+  category?: DemoCategory;
+}
+
+/** Scales of the last evaluation, so a live frame is coloured and judged like the test images. */
+export interface FrameReference {
+  mapMin: number;
+  mapMax: number;
+  /** Image score above which a test image counted as anomalous (best-F1 threshold). */
+  imageThreshold: number;
+  /** Map value above which a pixel counted as anomalous (best-F1 threshold). */
+  pixelThreshold: number;
+}
+
+export interface FrameScore {
+  /** Blurred anomaly map [size*size] of the centre square of the frame. */
+  map: Float32Array;
+  size: number;
+  score: number;
+  /** Worker time for this frame (resize, forward pass, read-back). */
+  ms: number;
+  /** Null before the model was evaluated. */
+  reference: FrameReference | null;
 }
 
 export interface SynthPreviewOptions {
@@ -175,6 +207,13 @@ export interface RunRecord {
 export interface SessionCommands {
   /** Reads, detects the layout of and decodes a dropped / picked folder. Per-file problems never abort. */
   loadDataset(files: InputFile[], opts: LoadDatasetOptions): Promise<DatasetSummary>;
+  /** Generates the built-in demo dataset (no files needed) and makes it the current dataset. */
+  loadDemoDataset(opts: LoadDemoDatasetOptions): Promise<DatasetSummary>;
+  /**
+   * Scores one camera frame with the current model (its centre square, resized to the model input).
+   * Transfer the bitmap (Comlink.transfer); the worker closes it.
+   */
+  scoreFrame(frame: ImageBitmap): Promise<FrameScore>;
   /** Texture images for the Fourier mix (e.g. DTD); replaces the built-in procedural textures. */
   loadTextures(files: InputFile[], opts: { taskId: string }): Promise<{ count: number; problems: Problem[] }>;
   /** A thumbnail of a dataset image (split index as in DatasetSummary). */

@@ -160,7 +160,9 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
     page.on('console', (m) => {
       if (m.type() === 'error') log(`[page console] ${m.text()}`);
     });
-    await page.goto(`http://127.0.0.1:${port}/?automation=1&backend=${backend}`);
+    const appUrl = `http://127.0.0.1:${port}/?automation=1&backend=${backend}`;
+    // One retry: a first navigation can fail while a concurrent build rewrites dist/.
+    await page.goto(appUrl).catch(() => page.goto(appUrl));
     await page.waitForFunction(() => window.__engine !== undefined && window.__engineEvents !== undefined);
 
     let lastProgress = 0;

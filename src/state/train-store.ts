@@ -1,21 +1,12 @@
 import { create } from 'zustand';
-import {
-  CONFIG_SCHEMA,
-  ConfigError,
-  defaultConfig,
-  validateConfig,
-  type ConfigKey,
-  type TrainConfig,
-} from '../core/config';
+import { defaultConfig, type ConfigKey, type TrainConfig } from '../core/config';
 import type { SessionInfo, StepReport } from '../../workers/engine-api';
 import { getEngine, newTaskId } from '../client/engine';
 import { onEngineEvent } from '../client/event-bus';
+import { configOf, draftOf, type ConfigDraft } from './config-draft';
 import { engineReady, errorText, isCancelled, type TaskProgress } from './engine-ready';
 
 export type TrainStatus = 'idle' | 'creating' | 'training' | 'pausing' | 'paused' | 'finished' | 'error';
-
-/** Form values as typed (numbers stay strings until validated, so "0." can be typed). */
-export type ConfigDraft = Record<ConfigKey, string | boolean>;
 
 interface Timing {
   step: number;
@@ -57,36 +48,7 @@ interface TrainState {
 /** How often buffered step events reach the store (and so the charts). */
 const FLUSH_MS = 200;
 const TIMING_WINDOW = 30;
-export const DEFAULT_CHECKPOINT_EVERY = 25;
-
-function draftOf(config: TrainConfig): ConfigDraft {
-  const out = {} as ConfigDraft;
-  for (const key of Object.keys(CONFIG_SCHEMA) as ConfigKey[]) {
-    const v = config[key];
-    out[key] = typeof v === 'boolean' ? v : String(v);
-  }
-  return out;
-}
-
-/** Parses the form; the ConfigError message is what the form shows. */
-export function parseDraft(draft: ConfigDraft): { config: TrainConfig | null; error: string | null } {
-  const raw: Record<string, unknown> = {};
-  for (const key of Object.keys(CONFIG_SCHEMA) as ConfigKey[]) {
-    const spec = CONFIG_SCHEMA[key];
-    const v = draft[key];
-    if (spec.kind === 'number') {
-      const text = String(v).trim();
-      if (text === '') return { config: null, error: `${spec.label} is empty.` };
-      raw[key] = Number(text);
-    } else raw[key] = v;
-  }
-  try {
-    return { config: validateConfig(raw), error: null };
-  } catch (err) {
-    if (err instanceof ConfigError) return { config: null, error: err.message };
-    throw err;
-  }
-}
+const DEFAULT_CHECKPOINT_EVERY = 25;
 
 export const useTrainStore = create<TrainState>()((set, get) => {
   let buffer: StepReport[] = [];
@@ -261,8 +223,3 @@ export const useTrainStore = create<TrainState>()((set, get) => {
     },
   };
 });
-
-function configOf(draft: ConfigDraft): { config: TrainConfig | null; configError: string | null } {
-  const { config, error } = parseDraft(draft);
-  return { config, configError: error };
-}

@@ -77,12 +77,14 @@ describe('Trainer', () => {
     // The argmin over sorted top-k blocks can only be the last slot of a block: k-1, 2k-1, 3k-1.
     for (const j of [...r.selected!.normal, ...r.selected!.abnormal]) expect([1, 3, 5]).toContain(j);
 
-    const paper = tinySetup({ paperSelect: true, paperSinkhorn: true });
+    const paper = tinySetup({ paperSelect: true, paperSinkhorn: true, paperTriplet: true });
     const t2 = new Trainer(paper.net, paper.teacher, banks, paper.config, new Rng(2));
     const r2 = await t2.trainStep(batch);
     // Normal vs abnormal fusions are different clouds: a real (if small, softmax-flattened) divergence.
     expect(Math.abs(r2.loss.ot)).toBeGreaterThan(100 * Math.abs(r.loss.ot));
     expect(r2.gradNorm!.ot).toBeGreaterThan(100 * r.gradNorm!.ot);
+    // Trainable memories: the triplet term now moves parameters (the memory maps).
+    expect(r2.gradNorm!.se).toBeGreaterThan(0);
     // Nearest-item selection: the batch images are memory items 0..3, so each picks itself.
     expect(r2.selected!.normal).toEqual([0, 1, 2, 3]);
     t.dispose();

@@ -64,7 +64,13 @@ describe('result files', () => {
       summary,
       [
         { path: 'bottle/test/good/000.png', split: 'test', defectType: 'good', label: 0, hasMask: false },
-        { path: 'bottle/test/odd,name/001.png', split: 'test', defectType: 'odd,name', label: 1, hasMask: true },
+        {
+          path: 'bottle/test/odd,name/001.png',
+          split: 'test',
+          defectType: 'odd,name',
+          label: 1,
+          hasMask: true,
+        },
       ],
       0.5,
     );
@@ -77,7 +83,9 @@ describe('result files', () => {
   });
 
   it('round-trips the evaluation through JSON', () => {
-    const parsed = JSON.parse(resultsJson(summary, { dataset: 'bottle' })) as EvaluationSummary & { dataset: string };
+    const parsed = JSON.parse(resultsJson(summary, { dataset: 'bottle' })) as EvaluationSummary & {
+      dataset: string;
+    };
     expect(parsed.dataset).toBe('bottle');
     expect(parsed.scores).toEqual(summary.scores);
     expect(parsed.metrics.proMvtec03).toBe(0.7);
@@ -87,8 +95,12 @@ describe('result files', () => {
     expect(checkpointFileName('dmgrd', 'bottle', 'mobilenet_v2_0.35', 40)).toBe(
       'dmgrd-bottle-mobilenet_v2_0.35-step40.safetensors',
     );
-    expect(checkpointFileName('dmgrd', 'my data/set', 'wrn50', 0)).toBe('dmgrd-my_data_set-wrn50-step0.safetensors');
-    expect(heatmapFileName('bottle/test/broken_large/000.png', 3)).toBe('heatmap-bottle_test_broken_large_000.png');
+    expect(checkpointFileName('dmgrd', 'my data/set', 'wrn50', 0)).toBe(
+      'dmgrd-my_data_set-wrn50-step0.safetensors',
+    );
+    expect(heatmapFileName('bottle/test/broken_large/000.png', 3)).toBe(
+      'heatmap-bottle_test_broken_large_000.png',
+    );
     expect(heatmapFileName(undefined, 3)).toBe('heatmap-test-3.png');
   });
 });

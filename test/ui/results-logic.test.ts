@@ -11,10 +11,10 @@ describe('colour maps', () => {
   it('match the matplotlib / MATLAB end and middle colours', () => {
     expect(rgb(colormapLut('jet'), 0)).toEqual([0, 0, 128]);
     expect(rgb(colormapLut('jet'), 255)).toEqual([128, 0, 0]);
-    // jet(0.5): r = b = 0.5, g = 1 (value 127.5/255 rounds to entry 128 neighbourhood).
+    // jet(0.5): r = b = 0.5, g = 1; entry 128 is t = 0.502, so r and b differ by a few levels.
     const mid = rgb(colormapLut('jet'), 128);
     expect(mid[1]).toBe(255);
-    expect(Math.abs(mid[0] - mid[2])).toBeLessThanOrEqual(3);
+    expect(Math.abs(mid[0] - mid[2])).toBeLessThanOrEqual(5);
     // matplotlib viridis(0) = #440154, viridis(1) = #fde725; inferno(0) = #000004, inferno(1) = #fcffa4.
     expect(rgb(colormapLut('viridis'), 0)).toEqual([68, 1, 84]);
     expect(rgb(colormapLut('viridis'), 255)).toEqual([253, 231, 37]);
@@ -64,13 +64,18 @@ describe('overlay composition', () => {
     const base = { min: 0, max: 1, colormap: 'jet' as const, showMask: false, segThreshold: null };
     const half = composeOverlay({ size, image, map, mask }, { ...base, opacity: 0.5 });
     const cold = rgb(colormapLut('jet'), 0);
-    expect(Array.from(half.slice(0, 4))).toEqual([50, 50, 114, 255].map((v, c) => (c < 3 ? Math.round(50 + cold[c] / 2) : v)));
+    expect(Array.from(half.slice(0, 4))).toEqual(
+      [50, 50, 114, 255].map((v, c) => (c < 3 ? Math.round(50 + cold[c] / 2) : v)),
+    );
     const none = composeOverlay({ size, image, map, mask }, { ...base, opacity: 0 });
     expect(Array.from(none.slice(20, 24))).toEqual([100, 100, 100, 255]);
 
     const seg = composeOverlay({ size, image, map, mask }, { ...base, opacity: 0, segThreshold: 0.5 });
     expect(Array.from(seg.slice(20, 23))).toEqual([...SEG_RGB]);
-    const both = composeOverlay({ size, image, map, mask }, { ...base, opacity: 0, segThreshold: 0.5, showMask: true });
+    const both = composeOverlay(
+      { size, image, map, mask },
+      { ...base, opacity: 0, segThreshold: 0.5, showMask: true },
+    );
     // The ground truth is drawn last, on top of the segmentation.
     expect(Array.from(both.slice(20, 23))).toEqual([...MASK_RGB]);
     expect(Array.from(both.slice(0, 3))).toEqual([100, 100, 100]);
@@ -104,7 +109,7 @@ describe('threshold analysis', () => {
   });
 
   it('lands on the ROC curve of the metrics module at every score', () => {
-    const roc = rocCurve(labels, scores);
+    const roc = rocCurve(labels, scores, { dropIntermediate: false });
     for (const t of scores) {
       const c = confusionAt(scores, labels, t);
       const hit = roc.fpr.some((f, i) => Math.abs(f - c.fpr) < 1e-12 && Math.abs(roc.tpr[i] - c.tpr) < 1e-12);

@@ -25,6 +25,7 @@ import type {
 } from '../session-api';
 import { CancelledError, type TaskRegistry } from '../tasks';
 import { loadDatasetFiles, loadTextureFiles } from './dataset-loader';
+import { frameReference, frameToRgb, loadDemo } from './demo-dataset';
 import { grayToBitmap, rgbToBitmap } from './decode';
 import * as runsDb from './runs-db';
 
@@ -142,6 +143,41 @@ export function createSessionCommands(tasks: TaskRegistry, emit: (e: EngineEvent
         state.evaluation = null;
         return summary;
       });
+    },
+
+    async loadDemoDataset(opts) {
+      return tasks.run(opts.taskId, async (task) => {
+        const { images, summary } = loadDemo(opts, (d, t) =>
+          task.progress(d, t, 'Generating the demo dataset'),
+        );
+        images.textures = state.data?.textures ?? [];
+        summary.textures = images.textures.length;
+        state.data = images;
+        state.summary = summary;
+        state.evaluation = null;
+        return summary;
+      });
+    },
+
+    async scoreFrame(frame) {
+      const s = requireSession();
+      const t0 = performance.now();
+      let rgb;
+      try {
+        rgb = frameToRgb(frame, s.config.imageSize);
+      } finally {
+        frame.close();
+      }
+      const r = await s.score([rgb]);
+      const reference = state.evaluation ? frameReference(state.evaluation) : null;
+      const out = {
+        map: r.maps,
+        size: s.config.imageSize,
+        score: r.scores[0],
+        ms: performance.now() - t0,
+        reference,
+      };
+      return Comlink.transfer(out, [out.map.buffer]);
     },
 
     async loadTextures(files, opts) {

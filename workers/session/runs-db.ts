@@ -50,7 +50,9 @@ export async function saveRun(record: RunRecord, checkpoint?: Uint8Array): Promi
   const db = await open();
   const tx = db.transaction([RUNS, CHECKPOINTS], 'readwrite');
   tx.objectStore(RUNS).put(record);
-  if (checkpoint) tx.objectStore(CHECKPOINTS).put(checkpoint, record.id);
+  // As a Blob: Chromium refuses single IndexedDB values over ~133 MB, but stores blobs as files.
+  if (checkpoint)
+    tx.objectStore(CHECKPOINTS).put(new Blob([checkpoint as Uint8Array<ArrayBuffer>]), record.id);
   await done(tx);
 }
 
@@ -75,7 +77,8 @@ export async function getCheckpoint(id: string): Promise<Uint8Array | undefined>
   const tx = db.transaction(CHECKPOINTS, 'readonly');
   const req = tx.objectStore(CHECKPOINTS).get(id);
   await done(tx);
-  return req.result as Uint8Array | undefined;
+  const value = req.result as Blob | Uint8Array | undefined;
+  return value instanceof Blob ? new Uint8Array(await value.arrayBuffer()) : value;
 }
 
 export async function deleteRun(id: string): Promise<void> {

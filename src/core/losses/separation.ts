@@ -6,11 +6,12 @@ import { REFERENCE_SINKHORN, sinkhornDivergence, type SinkhornOptions } from './
  *
  * mode 'reference': S(softmax(flat(normal_l)), softmax(flat(normal_l[perm]))). A batch and its
  *   permutation are the same uniform point cloud, so this is 0 up to rounding (goldens: ±2.5e-10).
- * mode 'paper': S(softmax(flat(normal_l)), softmax(flat(abnormal_l))) — our reading of Eq. 9 that
- *   makes the term compare different samples: the normal and the abnormal MSFF outputs of the batch
- *   as two point clouds. (Eq. 9's literal per-pair form S(σ(f(MI_i)), σ(f(MI_j))) over single
- *   samples i, j would compare two Diracs, i.e. plain ½‖·‖², and the pixels-as-points reading
- *   needs (H·W)² cost matrices per pair — too large for the browser.)
+ * mode 'paper': Eq. 9 as written, L_OT = 1/(m·K) Σ_k Σ_{i,j} S(σ(f_k(MI_i)), σ(f_k(MI_j))) over pairs of
+ *   samples of the batch, all from the normal-bank fusion ("proximity among standard samples within
+ *   the normal memory bank"). Each σ(f_k(MI_i)) is one point of R^D (a Dirac), and the debiased
+ *   balanced Sinkhorn divergence between two Diracs is exactly their cost ½‖x − y‖² (one coupling,
+ *   and S(δ,δ) = 0), so the sum is computed in closed form: Σ_{i,j} ½‖x_i − x_j‖² = m Σ‖x_i‖² − ‖Σx_i‖².
+ *   (Comparing normal with abnormal fusions instead would pull them together and fight L_Con.)
  *
  * Flattening is NHWC here, NCHW in the reference: softmax, norms and inner products are sums over
  * all elements of a row, so the values are the same.
@@ -88,6 +89,20 @@ export function contrastLoss(
 
 const flat = (x: tf.Tensor4D): tf.Tensor2D => tf.reshape(x, [x.shape[0], -1]);
 
+/**
+ * The paper's L_OT for one level, divided by the number of levels `levels` as Eq. 9 does:
+ * 1/(m·K) Σ_{i,j} ½‖σ(x_i) − σ(x_j)‖², σ = softmax over each flattened sample (see the module note).
+ */
+export function pairwiseOtLevel(normal: tf.Tensor4D /* [m,H,W,C] */, levels: number): tf.Scalar {
+  return tf.tidy(() => {
+    const x = tf.softmax(flat(normal));
+    const m = x.shape[0];
+    const sumSq = tf.sum(tf.square(x));
+    const total = tf.sum(tf.square(tf.sum(x, 0)));
+    return tf.div(tf.sub(tf.mul(sumSq, m), total), m * levels) as tf.Scalar;
+  });
+}
+
 export function separationLoss(
   normal: tf.Tensor4D[], // per level [N,H,W,C] normal MSFF outputs
   abnormal: tf.Tensor4D[], // per level [N,H,W,C] abnormal (noise) MSFF outputs
@@ -104,12 +119,12 @@ export function separationLoss(
   const contrast: tf.Scalar[] = [];
   for (let l = 0; l < normal.length; l++) {
     sinkhorn.push(
-      tf.tidy(() => {
-        const x = tf.softmax(flat(normal[l])) as tf.Tensor2D;
-        const y =
-          opts.mode === 'reference' ? permuteRows(x, perm) : (tf.softmax(flat(abnormal[l])) as tf.Tensor2D);
-        return sinkhornDivergence(x, y, opts.sinkhorn);
-      }),
+      opts.mode === 'paper'
+        ? pairwiseOtLevel(normal[l], normal.length)
+        : tf.tidy(() => {
+            const x = tf.softmax(flat(normal[l])) as tf.Tensor2D;
+            return sinkhornDivergence(x, permuteRows(x, perm), opts.sinkhorn);
+          }),
     );
     contrast.push(tf.tidy(() => contrastLoss(flat(abnormal[l]), flat(normal[l]), opts.margin)));
   }

@@ -34,8 +34,6 @@ export interface ParityReport {
   backend: string;
   /** Why the check did not run. */
   skipped?: string;
-  /** Why the tolerance differs from the README's suggestion for this kind of check. */
-  note?: string;
 }
 
 /** README thresholds for an fp32 re-implementation. */
@@ -98,7 +96,7 @@ export class ReportSink {
 
   constructor(readonly fixture: string) {}
 
-  add(check: string, error: number, tolerance: number, kind: ErrorKind, note?: string): void {
+  add(check: string, error: number, tolerance: number, kind: ErrorKind): void {
     this.reports.push({
       fixture: this.fixture,
       check,
@@ -107,7 +105,6 @@ export class ReportSink {
       kind,
       pass: error <= tolerance,
       backend: this.backend,
-      ...(note ? { note } : {}),
     });
   }
 

@@ -207,7 +207,7 @@ const losses: FixtureRunner = async (g, sink) => {
       });
       sinkhorns.push(await sinkhornDivergenceAsync(x, y));
       tf.dispose([x, y]);
-      contrasts.push(contrastLoss(flatRows(noise[l]), flatRows(normal[l]), margin));
+      contrasts.push(tf.tidy(() => contrastLoss(flatRows(noise[l]), flatRows(normal[l]), margin)));
       // Both sides are rounding noise around 0 (README: test as |x| < 1e-6, not as parity).
       const s = (await sinkhorns[l].data())[0];
       sink.add(`output.sep_sinkhorn.l${l} (|x|)`, Math.abs(s), TOLERANCE.nearZero, 'abs');

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config';
 import type { Teacher } from '../backbones/teacher';
 import { kdLoss } from '../losses/kd';
-import { contrastLoss, permuteRows, randomPermutation } from '../losses/separation';
+import { contrastLoss, pairwiseOtLevel, permuteRows, randomPermutation } from '../losses/separation';
 import { sinkhornDivergence } from '../losses/sinkhorn';
 import { tripletLoss } from '../losses/triplet';
 import {
@@ -55,6 +55,9 @@ export class Trainer {
   /** Warnings about the configuration found while training (shown once by the UI). */
   readonly notes: string[] = [];
 
+  /** Paper mode: the memory maps are parameters too (Eq. 11 trains them through L_SE). */
+  private readonly memoryParams = new Map<string, tf.Variable>();
+
   constructor(
     readonly net: Network,
     readonly teacher: Teacher,
@@ -63,6 +66,23 @@ export class Trainer {
     private readonly rng: Rng,
   ) {
     if (net.kind === 'dmgrd' && !banks) throw new Error('DM-GRD training needs memory banks.');
+    if (banks && config.paperTriplet) {
+      for (const [bankName, bank] of Object.entries(banks) as [keyof Banks, Banks[keyof Banks]][]) {
+        bank.levels.forEach((level, l) => {
+          if (!(level.maps instanceof tf.Variable)) {
+            const maps = level.maps;
+            level.maps = tf.variable(maps, true, `memory.${bankName}.l${l}.maps#${Math.random()}`) as unknown as tf.Tensor4D;
+            maps.dispose();
+          }
+          this.memoryParams.set(`memory.${bankName}.l${l}.maps`, level.maps as unknown as tf.Variable);
+        });
+      }
+    }
+  }
+
+  /** Everything the optimiser updates: the network's parameters and, in paper mode, the memories. */
+  trainable(): Map<string, tf.Variable> {
+    return this.memoryParams.size ? new Map([...this.net.store.params, ...this.memoryParams]) : this.net.store.params;
   }
 
   private weight(term: LossTerm): number {
@@ -87,8 +107,9 @@ export class Trainer {
     const perm = randomPermutation(b, () => this.rng.next());
     const active = this.activeTerms(sel, b);
     const measure = c.gradNormEvery > 0 && this.step % c.gradNormEvery === 0;
-    const params = [...this.net.store.params.values()];
-    const pnames = [...this.net.store.params.keys()];
+    const trainable = this.trainable();
+    const params = [...trainable.values()];
+    const pnames = [...trainable.keys()];
 
     const values: Partial<Record<LossTerm, tf.Scalar>> = {};
     const norms: Partial<Record<LossTerm, tf.Scalar>> = {};
@@ -141,7 +162,7 @@ export class Trainer {
 
     const gradMap = new Map<string, tf.Tensor>();
     if (grads) (grads as tf.Tensor[]).forEach((g, i) => gradMap.set(pnames[i], g));
-    this.adam.apply(this.net.store.params, gradMap, lr);
+    this.adam.apply(trainable, gradMap, lr);
     tf.dispose(grads ?? []);
 
     const readback = tf.tidy(() =>
@@ -232,11 +253,10 @@ export class Trainer {
     if (want.has('kd'))
       out.kd = kdLoss(feats, decode(this.net, normal(), mode('decoder')), { perPixel: c.paperKdPerPixel });
     if (want.has('ot')) {
-      const parts = normal().map((n, l) => {
-        const x = tf.softmax(flat(n)) as tf.Tensor2D;
-        const y = c.paperSinkhorn ? (tf.softmax(flat(abnormal()[l])) as tf.Tensor2D) : permuteRows(x, perm);
-        return sinkhornDivergence(x, y);
-      });
+      const levels = normal();
+      const parts = levels.map((n) =>
+        c.paperSinkhorn ? pairwiseOtLevel(n, levels.length) : sinkhornDivergence(...softmaxAndPermuted(n, perm)),
+      );
       out.ot = tf.addN(parts) as tf.Scalar;
     }
     if (want.has('con')) {
@@ -260,6 +280,12 @@ export class Trainer {
   dispose(): void {
     this.adam.dispose();
   }
+}
+
+/** The reference's L_OT operands: the batch's softmaxed fusions and the same rows permuted. */
+function softmaxAndPermuted(x: tf.Tensor4D, perm: number[]): [tf.Tensor2D, tf.Tensor2D] {
+  const p = tf.softmax(flat(x)) as tf.Tensor2D;
+  return [p, permuteRows(p, perm)];
 }
 
 function globalNorm(grads: tf.Tensor[]): tf.Scalar {

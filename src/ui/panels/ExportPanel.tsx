@@ -1,6 +1,7 @@
 import '../results/results.css';
 import { CheckpointExport } from '../export/CheckpointExport';
 import { ResultsExport } from '../export/ResultsExport';
+import { TorchImportNotice } from '../export/TorchImportNotice';
 
 /** Model checkpoint download / import, and the results as files. */
 export function ExportPanel() {
@@ -9,6 +10,7 @@ export function ExportPanel() {
       <CheckpointExport />
       <h3>Results</h3>
       <ResultsExport />
+      <TorchImportNotice />
     </section>
   );
 }

@@ -10,6 +10,8 @@ function RunRow({ run, busy, datasetLoaded }: { run: RunRecord; busy: boolean; d
   const { compare, toggleCompare, remove, resume, resuming } = useRunsStore();
   const current = useTrainStore((s) => s.session?.runId === run.id);
   const [confirming, setConfirming] = useState(false);
+  // A run saved as training that this page is not training was cut off by a reload or a crash.
+  const shownStatus = run.status === 'training' && !(current && busy) ? 'interrupted' : run.status;
   const resumeBlock = !run.hasCheckpoint
     ? 'No checkpoint was saved for this run.'
     : !datasetLoaded
@@ -28,15 +30,19 @@ function RunRow({ run, busy, datasetLoaded }: { run: RunRecord; busy: boolean; d
           data-testid="run-compare-toggle"
         />
       </td>
-      <td title={run.id}>{new Date(run.createdAt).toLocaleString()}</td>
+      <td title={run.id}>
+        {new Date(run.createdAt).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })}
+      </td>
       <td>{run.dataset}</td>
-      <td>{run.config.model}</td>
-      <td>{run.config.teacher}</td>
+      <td>
+        {run.config.model} / {run.config.teacher}
+        <span className="muted"> · {run.config.imageSize} px</span>
+      </td>
       <td>
         {run.step} / {run.config.steps}
       </td>
       <td>
-        <span className={`badge status-${run.status}`}>{run.status}</span>
+        <span className={`badge status-${shownStatus}`}>{shownStatus}</span>
         {current && <span className="muted"> (open)</span>}
       </td>
       <td>
@@ -129,8 +135,7 @@ export function RunsPanel() {
                 <th scope="col">Compare</th>
                 <th scope="col">Created</th>
                 <th scope="col">Dataset</th>
-                <th scope="col">Model</th>
-                <th scope="col">Teacher</th>
+                <th scope="col">Model / teacher</th>
                 <th scope="col">Step</th>
                 <th scope="col">Status</th>
                 <th scope="col" title="Image AUROC / pixel AUROC / PRO (FPR ≤ 0.3)">

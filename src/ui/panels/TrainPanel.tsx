@@ -39,6 +39,7 @@ export function TrainPanel() {
   const backend = useEngineStore((s) => s.info?.backend ?? null);
   const memory = useEngineStore((s) => s.memory);
   const [log, setLog] = useState(false);
+  const [formOpen, setFormOpen] = useState(() => useTrainStore.getState().session === null);
   useMemoryPolling(engineStatus === 'ready');
 
   const losses = useMemo(() => lossRows(t.history, log), [t.history, log]);
@@ -64,17 +65,48 @@ export function TrainPanel() {
           Load a dataset first (Dataset tab); training uses its training images.
         </p>
       )}
-      <ConfigForm
-        draft={t.draft}
-        disabled={busy}
-        error={t.configError}
-        checkpointEvery={t.checkpointEvery}
-        onChange={t.setField}
-        onCheckpointEvery={t.setCheckpointEvery}
-      />
+      <details
+        className="config-details"
+        open={formOpen}
+        onToggle={(e) => setFormOpen(e.currentTarget.open)}
+        data-testid="config-details"
+      >
+        <summary>
+          Configuration
+          {t.config && (
+            <span className="muted">
+              {' '}
+              — {t.config.model} / {t.config.teacher}, {t.config.imageSize} px, batch {t.config.batchSize},{' '}
+              {t.config.steps} steps
+            </span>
+          )}
+        </summary>
+        <ConfigForm
+          draft={t.draft}
+          disabled={busy}
+          error={t.configError}
+          checkpointEvery={t.checkpointEvery}
+          onChange={t.setField}
+          onCheckpointEvery={t.setCheckpointEvery}
+        />
+      </details>
+      {!formOpen && t.configError && (
+        <p className="alert" role="alert">
+          {t.configError}
+        </p>
+      )}
 
       <div className="actions train-actions" role="group" aria-label="Training controls">
-        <button type="button" onClick={() => void t.start()} disabled={!canStart} data-testid="train-start">
+        <button
+          type="button"
+          onClick={() => {
+            // Make room for the live curves; the form stays one click away.
+            setFormOpen(false);
+            void t.start();
+          }}
+          disabled={!canStart}
+          data-testid="train-start"
+        >
           {t.session ? 'Start new run' : 'Start'}
         </button>
         <button

@@ -36,7 +36,11 @@ export function DetailView({ summary, tests, order }: DetailViewProps) {
   useEffect(() => {
     const dialog = dialogRef.current;
     if (!dialog) return;
-    if (index !== null && !dialog.open) dialog.showModal();
+    if (index !== null && !dialog.open) {
+      dialog.showModal();
+      // Focus the dialog itself, not its first slider, so ←/→ step through images at once.
+      dialog.focus();
+    }
     if (index === null && dialog.open) dialog.close();
   }, [index]);
 
@@ -93,6 +97,7 @@ export function DetailView({ summary, tests, order }: DetailViewProps) {
     <dialog
       ref={dialogRef}
       className="detail-dialog"
+      tabIndex={-1}
       aria-labelledby="detail-title"
       onCancel={(e) => {
         e.preventDefault();

@@ -31,6 +31,7 @@ export function ResultGrid({ summary, tests }: ResultGridProps) {
               onClick={() => openDetail(i)}
               data-testid={`result-tile-${i}`}
               data-rank={rank}
+              data-score={summary.scores[i]}
               aria-label={`${name}: score ${fmt(summary.scores[i])}, ${anomalous ? 'anomalous' : 'normal'}, ${verdict}`}
             >
               <Thumb split="test" index={i} size={96} label={name} />

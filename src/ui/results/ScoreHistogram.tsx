@@ -49,11 +49,12 @@ export function ScoreHistogram({ scores, labels, best }: ScoreHistogramProps) {
   };
   const onKeyDown = (e: KeyboardEvent<SVGGElement>): void => {
     const step = ((hist.max - hist.min) / 100) * (e.shiftKey ? 10 : 1);
+    const at = Number.isFinite(threshold) ? threshold : hist.max;
     const next: Record<string, number> = {
-      ArrowLeft: threshold - step,
-      ArrowDown: threshold - step,
-      ArrowRight: threshold + step,
-      ArrowUp: threshold + step,
+      ArrowLeft: at - step,
+      ArrowDown: at - step,
+      ArrowRight: at + step,
+      ArrowUp: at + step,
       Home: hist.min,
       End: hist.max,
     };
@@ -63,7 +64,8 @@ export function ScoreHistogram({ scores, labels, best }: ScoreHistogramProps) {
   };
 
   const barW = plotW / BINS;
-  const tx = xOf(Math.min(hist.max, Math.max(hist.min, threshold)));
+  // A NaN threshold (no anomalous test image, so no F1-max) sits at the right end.
+  const tx = xOf(Number.isFinite(threshold) ? Math.min(hist.max, Math.max(hist.min, threshold)) : hist.max);
   return (
     <div className="histogram" data-testid="score-histogram">
       <svg
@@ -125,7 +127,7 @@ export function ScoreHistogram({ scores, labels, best }: ScoreHistogramProps) {
           aria-label="Image score threshold (drag, or use the arrow keys)"
           aria-valuemin={hist.min}
           aria-valuemax={hist.max}
-          aria-valuenow={threshold}
+          aria-valuenow={Number.isFinite(threshold) ? threshold : undefined}
           aria-valuetext={fmt(threshold)}
           onKeyDown={onKeyDown}
           className="threshold-handle"

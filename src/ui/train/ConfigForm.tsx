@@ -1,5 +1,5 @@
 import { CONFIG_SCHEMA, type ConfigKey, type OptionSpec } from '../../core/config';
-import type { ConfigDraft } from '../../state/train-store';
+import type { ConfigDraft } from '../../state/config-draft';
 
 interface ConfigFormProps {
   draft: ConfigDraft;

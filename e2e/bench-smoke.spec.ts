@@ -1,0 +1,79 @@
+import { expect, test } from '@playwright/test';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPORT_FORMAT, type BenchReport } from '../scripts/bench/report';
+import { BenchError, runBenchmark, writeReport } from '../scripts/bench/run';
+import { SHARED } from './helpers/serve-folder';
+
+// The benchmark runner end to end at CI size: its own preview server and Chromium, the real MVTec
+// bottle images (a subset), the light teacher at 64 px, WASM. `.ci/run` builds dist/ before this.
+const BOTTLE = join(SHARED, 'data/mvtec-256/bottle');
+
+test('bench runner: trains, evaluates and writes a well-formed report', async () => {
+  test.setTimeout(600_000);
+  const lines: string[] = [];
+  const report = await runBenchmark({
+    data: BOTTLE,
+    backend: 'wasm',
+    build: 'never',
+    maxTrain: 40,
+    maxTestPerType: 5,
+    config: {
+      teacher: 'mobilenet_v2',
+      model: 'dmgrd',
+      imageSize: 64,
+      batchSize: 4,
+      steps: 30,
+      memoryItems: 10,
+    },
+    log: (l) => lines.push(l),
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
+  try {
+    const path = writeReport(report, join(dir, 'r.json'));
+    const back = JSON.parse(readFileSync(path, 'utf8')) as BenchReport;
+    expect(back.format).toBe(REPORT_FORMAT);
+    expect(back.config).toMatchObject({
+      teacher: 'mobilenet_v2',
+      imageSize: 64,
+      steps: 30,
+      gradNormEvery: 0,
+    });
+    expect(back.backend.backend).toBe('wasm');
+    expect(back.git.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(back.dataset.counts.train).toBe(40);
+    // 20 test images: 5 of each of the four types, all scored with path and label.
+    expect(back.images).toHaveLength(20);
+    expect(back.images.filter((i) => i.label === 1)).toHaveLength(15);
+    for (const i of back.images) {
+      expect(i.path).toMatch(/^bottle\/test\/\w+\/\d+\.png$/);
+      expect(i.label).toBe(i.defectType === 'good' ? 0 : 1);
+      expect(Number.isFinite(i.score)).toBe(true);
+    }
+    expect(back.history.map((h) => h.step)).toEqual(Array.from({ length: 30 }, (_, k) => k + 1));
+    expect(back.history.every((h) => Number.isFinite(h.loss.total))).toBe(true);
+    expect(back.curves.roc.x.length).toBe(back.curves.roc.y.length);
+    expect(back.curves.pro.x.length).toBeGreaterThan(1);
+    expect(back.timings.msPerStep).toBeGreaterThan(0);
+    expect(back.timings.msPerImage).toBeGreaterThan(0);
+    expect(back.memory.peakBytes).toBeGreaterThan(0);
+    for (const k of ['imageAuroc', 'pixelAuroc', 'proFullRange', 'proMvtec03'] as const) {
+      expect(back.metrics[k]).toBeGreaterThanOrEqual(0);
+      expect(back.metrics[k]).toBeLessThanOrEqual(1);
+    }
+    expect(back.metrics.imageAuroc).toBeGreaterThan(0.7);
+    expect(lines.some((l) => /^step +30\/30 .*steps\/s/.test(l))).toBe(true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bench runner: a folder that is not a dataset is a clear error', async () => {
+  test.setTimeout(120_000);
+  const folder = join(SHARED, 'data/mvtec-256/bottle/ground_truth');
+  expect(existsSync(folder)).toBe(true);
+  const run = runBenchmark({ data: folder, build: 'never', config: { imageSize: 64 }, log: () => {} });
+  await expect(run).rejects.toBeInstanceOf(BenchError);
+  await expect(run).rejects.toThrow(/not a usable dataset/);
+});

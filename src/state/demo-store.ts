@@ -1,0 +1,180 @@
+import { create } from 'zustand';
+import type { TrainConfig } from '../core/config';
+import type { DatasetSummary, EvaluationSummary, StepReport } from '../../workers/engine-api';
+import { getEngine, newTaskId } from '../client/engine';
+import { onEngineEvent } from '../client/event-bus';
+import { DEMO_PRESET } from '../ui/demo/demo-params';
+import { pickHighlights } from '../ui/demo/heatmap';
+import { useDatasetStore } from './dataset-store';
+import { engineReady, errorText, isCancelled, type TaskProgress } from './engine-ready';
+import { useTrainStore } from './train-store';
+
+export type DemoPhase = 'idle' | 'creating' | 'training' | 'evaluating' | 'done' | 'error';
+
+interface DemoState {
+  /** The generated dataset, once loaded (null while a user dataset is in use). */
+  dataset: DatasetSummary | null;
+  datasetLoading: boolean;
+  datasetError: string | null;
+
+  phase: DemoPhase;
+  taskId: string | null;
+  progress: TaskProgress | null;
+  step: number;
+  totalSteps: number;
+  lastLoss: number | null;
+  /** ms per step, averaged over the run so far. */
+  msPerStep: number | null;
+  evaluation: EvaluationSummary | null;
+  /** Test indices to show, most convincing first. */
+  highlights: number[];
+  /** A model exists in the worker (the demo's or the user's), so the camera can score frames. */
+  hasModel: boolean;
+  error: string | null;
+
+  /** Generates and loads the built-in dataset (skipped when a user dataset is already loaded). */
+  loadDataset(opts?: { seed?: number; size?: number; force?: boolean }): Promise<void>;
+  /** One click: demo dataset if needed, then create, train and evaluate the preset. */
+  run(overrides?: Partial<TrainConfig>): Promise<void>;
+  cancel(): Promise<void>;
+  /** Asks the worker whether a model exists (e.g. one trained in the Train tab). */
+  refreshModel(): Promise<void>;
+}
+
+export const useDemoStore = create<DemoState>()((set, get) => {
+  let runId: string | null = null;
+  let history: StepReport[] = [];
+  let firstStepAt = 0;
+
+  onEngineEvent((e) => {
+    const { taskId } = get();
+    if (e.type === 'progress' && e.task === taskId)
+      set({ progress: { done: e.done, total: e.total, message: e.message ?? '' } });
+    else if (e.type === 'step' && runId !== null && e.runId === runId) {
+      history.push(e.report);
+      if (history.length === 1) firstStepAt = performance.now();
+      const n = history.length - 1;
+      set({
+        step: e.report.step,
+        totalSteps: e.totalSteps,
+        lastLoss: e.report.loss.total,
+        msPerStep: n > 0 ? (performance.now() - firstStepAt) / n : e.report.ms,
+      });
+    }
+  });
+
+  return {
+    dataset: null,
+    datasetLoading: false,
+    datasetError: null,
+    phase: 'idle',
+    taskId: null,
+    progress: null,
+    step: 0,
+    totalSteps: 0,
+    lastLoss: null,
+    msPerStep: null,
+    evaluation: null,
+    highlights: [],
+    hasModel: false,
+    error: null,
+
+    async loadDataset(opts = {}) {
+      if (get().datasetLoading) return;
+      const ds = useDatasetStore.getState();
+      if (!opts.force && (ds.summary || ds.loading)) return;
+      const taskId = newTaskId('demo-dataset');
+      set({ datasetLoading: true, datasetError: null, taskId, progress: null });
+      try {
+        await engineReady();
+        const summary = await getEngine().loadDemoDataset({ taskId, seed: opts.seed, size: opts.size });
+        set({ dataset: summary });
+        // Publish it as the current dataset unless the user loaded one meanwhile.
+        const now = useDatasetStore.getState();
+        if (opts.force || (!now.summary && !now.loading))
+          useDatasetStore.setState((s) => ({
+            summary,
+            generation: s.generation + 1,
+            files: [],
+            error: null,
+          }));
+      } catch (err) {
+        set({ datasetError: errorText(err) });
+      } finally {
+        set({ datasetLoading: false, taskId: null, progress: null });
+      }
+    },
+
+    async run(overrides = {}) {
+      const { phase } = get();
+      if (phase === 'creating' || phase === 'training' || phase === 'evaluating') return;
+      const config: Partial<TrainConfig> = { ...DEMO_PRESET, ...overrides };
+      runId = null;
+      history = [];
+      set({
+        phase: 'creating',
+        error: null,
+        step: 0,
+        totalSteps: config.steps ?? 0,
+        lastLoss: null,
+        msPerStep: null,
+        evaluation: null,
+        highlights: [],
+      });
+      try {
+        if (get().datasetLoading)
+          await new Promise<void>((resolve) => {
+            const unsubscribe = useDemoStore.subscribe((s) => {
+              if (!s.datasetLoading) {
+                unsubscribe();
+                resolve();
+              }
+            });
+          });
+        const current = useDatasetStore.getState().summary;
+        if (!current || current.category !== get().dataset?.category)
+          await get().loadDataset({ force: true });
+        if (get().datasetError) throw new Error(get().datasetError ?? 'The demo dataset failed to load.');
+        await engineReady();
+        const engine = getEngine();
+        let taskId = newTaskId('demo-create');
+        set({ taskId, progress: null });
+        const info = await engine.createSession(config, { taskId });
+        runId = info.runId;
+        set({ hasModel: true });
+        taskId = newTaskId('demo-train');
+        set({ phase: 'training', taskId, progress: null });
+        const trained = await engine.train({ taskId, checkpointEvery: 0 });
+        if (trained.paused) throw Object.assign(new Error('Stopped.'), { name: 'CancelledError' });
+        taskId = newTaskId('demo-eval');
+        set({ phase: 'evaluating', taskId, progress: null });
+        const evaluation = await engine.evaluate({ taskId });
+        // Show the run in the Train tab as a finished session with its loss history.
+        const final = await engine.sessionInfo();
+        if (final) useTrainStore.getState().adopt(final, history.slice());
+        set({
+          phase: 'done',
+          evaluation,
+          highlights: pickHighlights(evaluation.scores, evaluation.labels),
+        });
+      } catch (err) {
+        if (isCancelled(err)) set({ phase: 'idle' });
+        else set({ phase: 'error', error: errorText(err) });
+      } finally {
+        set({ taskId: null, progress: null });
+      }
+    },
+
+    async cancel() {
+      const { taskId } = get();
+      if (taskId) await getEngine().cancel(taskId);
+    },
+
+    async refreshModel() {
+      const info = await getEngine()
+        .sessionInfo()
+        .catch(() => null);
+      set({ hasModel: info !== null });
+    },
+  };
+});

@@ -1,0 +1,50 @@
+import type { TrainConfig } from '../../core/config';
+
+/**
+ * URL switches of the demo: `?demo=0` skips loading the built-in dataset, `?kiosk=1` opens the
+ * full-screen conference layout, and `demoSteps` / `demoSize` shorten the one-click run (tests).
+ * `?automation=1` (tests driving the worker directly) skips the auto-load unless `demo=1`.
+ */
+export interface DemoParams {
+  autoLoad: boolean;
+  kiosk: boolean;
+  /** Overrides of the one-click preset. */
+  preset: Partial<TrainConfig>;
+  /** Start the camera view in kiosk mode once a model exists. */
+  camera: boolean;
+}
+
+/** The one-click preset: small teacher and input, few steps, no extra gradient-norm passes. */
+export const DEMO_PRESET: Partial<TrainConfig> = {
+  teacher: 'mobilenet_v2',
+  model: 'dmgrd',
+  imageSize: 64,
+  batchSize: 4,
+  steps: 120,
+  memoryItems: 10,
+  gradNormEvery: 0,
+  seed: 111,
+};
+
+const positiveInt = (v: string | null, lo: number, hi: number): number | null => {
+  if (v === null) return null;
+  const n = Number(v);
+  return Number.isInteger(n) && n >= lo && n <= hi ? n : null;
+};
+
+export function parseDemoParams(search: string): DemoParams {
+  const q = new URLSearchParams(search);
+  const demo = q.get('demo');
+  const automation = q.get('automation') === '1';
+  const preset: Partial<TrainConfig> = {};
+  const steps = positiveInt(q.get('demoSteps'), 1, 100000);
+  if (steps !== null) preset.steps = steps;
+  const size = positiveInt(q.get('demoSize'), 32, 512);
+  if (size !== null) preset.imageSize = Math.round(size / 32) * 32 || 32;
+  return {
+    autoLoad: demo === '1' || (demo !== '0' && !automation),
+    kiosk: q.get('kiosk') === '1',
+    preset,
+    camera: q.get('camera') === '1',
+  };
+}

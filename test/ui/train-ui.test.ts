@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../src/core/config';
+import { draftOf, parseDraft } from '../../src/state/config-draft';
+import { downsample, forLog } from '../../src/ui/train/downsample';
+import { gradRows, lossRows, overlayRows } from '../../src/ui/train/series';
+import type { StepReport } from '../../workers/engine-api';
+
+const report = (step: number, measured: boolean): StepReport => ({
+  step,
+  lr: 0.001 * step,
+  loss: { kd: 1 / step, ot: 0, con: 0.5, se: 3, total: 1 / step + 0.3 },
+  gradNorm: measured ? { kd: 2, ot: 0, con: 0.1, se: 0 } : null,
+  selected: null,
+  batchSize: 2,
+  ms: 10,
+});
+
+describe('downsample', () => {
+  it('keeps short series whole and copies them', () => {
+    const xs = [1, 2, 3];
+    const out = downsample(xs, 5);
+    expect(out).toEqual(xs);
+    expect(out).not.toBe(xs);
+  });
+
+  it('caps long series at max points, keeping both ends in order', () => {
+    const xs = Array.from({ length: 10_001 }, (_, i) => i);
+    const out = downsample(xs, 500);
+    expect(out).toHaveLength(500);
+    expect(out[0]).toBe(0);
+    expect(out[499]).toBe(10_000);
+    for (let i = 1; i < out.length; i++) expect(out[i]).toBeGreaterThan(out[i - 1]);
+  });
+
+  it('turns non-positive values into gaps on log axes only', () => {
+    expect(forLog(0, true)).toBeNull();
+    expect(forLog(-1, true)).toBeNull();
+    expect(forLog(0, false)).toBe(0);
+    expect(forLog(2, true)).toBe(2);
+  });
+});
+
+describe('chart rows', () => {
+  const history = Array.from({ length: 2000 }, (_, i) => report(i + 1, i % 10 === 0));
+
+  it('draws at most 500 loss points', () => {
+    const rows = lossRows(history, false);
+    expect(rows).toHaveLength(500);
+    expect(rows[499]).toMatchObject({ step: 2000, ot: 0, se: 3 });
+    expect(lossRows(history, true)[0].ot).toBeNull();
+  });
+
+  it('plots gradient norms only at measured steps', () => {
+    const rows = gradRows(history, false);
+    expect(rows).toHaveLength(200);
+    expect(rows.every((r) => ((r.step as number) - 1) % 10 === 0)).toBe(true);
+  });
+
+  it('overlays two runs on one step axis', () => {
+    const rows = overlayRows([history.slice(0, 3), history.slice(0, 2)], 'kd');
+    expect(rows).toEqual([
+      { step: 1, run0: 1, run1: 1 },
+      { step: 2, run0: 0.5, run1: 0.5 },
+      { step: 3, run0: 1 / 3 },
+    ]);
+  });
+});
+
+describe('config form draft', () => {
+  it('round-trips the defaults', () => {
+    expect(parseDraft(draftOf(defaultConfig()))).toEqual({ config: defaultConfig(), error: null });
+  });
+
+  it('reports the schema error for an out-of-range or empty field', () => {
+    const draft = draftOf(defaultConfig());
+    expect(parseDraft({ ...draft, batchSize: '1' }).error).toBe('Batch must be between 2 and 32 (got 1).');
+    expect(parseDraft({ ...draft, steps: ' ' }).error).toBe('Steps is empty.');
+    expect(parseDraft({ ...draft, lr: '0.0001', minLr: '0.001' }).error).toBe(
+      'Min LR must not exceed the learning rate.',
+    );
+    expect(parseDraft({ ...draft, imageSize: '64', paperBeta: true }).config).toMatchObject({
+      imageSize: 64,
+      paperBeta: true,
+    });
+  });
+});
