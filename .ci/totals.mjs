@@ -4,6 +4,13 @@ import { existsSync, readFileSync } from 'node:fs';
 
 const [stepsPath, vitestPath, playwrightPath] = process.argv.slice(2);
 
+// Whatever goes wrong in here, the last line must still be the totals.
+process.on('uncaughtException', (err) => {
+  console.error(err);
+  console.log('0 passed, 1 failed');
+  process.exit(2);
+});
+
 function readJson(path) {
   if (!path || !existsSync(path)) return null;
   try {

@@ -62,7 +62,8 @@ test('results, memory explorer and checkpoint round trip through the UI', async 
   test.setTimeout(900_000);
   const consoleErrors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-  await page.goto('/?backend=wasm');
+  // demo=0: no built-in demo dataset auto-load racing the folder we load.
+  await page.goto('/?backend=wasm&demo=0');
   await expect(page.getByTestId('engine-status')).toHaveAttribute('data-status', 'ready', {
     timeout: 120_000,
   });

@@ -53,7 +53,7 @@ test('dataset with a corrupt file → synthetic preview → training → reload 
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   try {
-    await page.goto('/?backend=wasm');
+    await page.goto('/?backend=wasm&demo=0');
     await expect(page.getByTestId('engine-status')).toHaveAttribute('data-status', 'ready');
 
     // Dataset: 5 good training images decode, the corrupt one is listed as a problem, not fatal.
@@ -137,6 +137,14 @@ test('dataset with a corrupt file → synthetic preview → training → reload 
     expect(Number(await page.getByTestId('loss-chart').getAttribute('data-points'))).toBeGreaterThanOrEqual(
       resumedAt,
     );
+    await page.getByTestId('train-pause').click();
+    await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'paused', {
+      timeout: 300_000,
+    });
+    const pausedAt = await stepOf(page);
+    await page.getByTestId('train-resume').click();
+    await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'training');
+    await expect.poll(() => stepOf(page), { timeout: 300_000 }).toBeGreaterThan(pausedAt);
     await page.getByTestId('train-stop').click();
     await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'finished', {
       timeout: 300_000,

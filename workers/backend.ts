@@ -89,7 +89,7 @@ async function tryWebgpu(): Promise<Attempt> {
 
 async function tryWasm(): Promise<Attempt> {
   // Threads need SharedArrayBuffer, i.e. a cross-origin isolated context; the count must be set before
-  // init. TF.js 4.22 then caps it at min(8, hardwareConcurrency / 2), so getThreadsCount() may be lower.
+  // init, and TF.js 4.22 still caps it at min(8, hardwareConcurrency / 2) (see below).
   if (!self.crossOriginIsolated) return activate('wasm');
   const cores = Math.max(1, navigator.hardwareConcurrency || 1);
   setThreadsCount(cores);

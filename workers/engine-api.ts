@@ -49,7 +49,7 @@ export interface BackendInfo {
   crossOriginIsolated: boolean;
   hardwareConcurrency: number;
   /**
-   * XNNPACK threads of the WASM backend (TF.js caps them at min(8, hardwareConcurrency / 2));
+   * XNNPACK threads of the WASM backend (at most 8; workers/backend.ts lifts TF.js' cores / 2 cap);
    * null when wasm is not the active backend.
    */
   wasmThreads: number | null;

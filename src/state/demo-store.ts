@@ -3,7 +3,7 @@ import type { TrainConfig } from '../core/config';
 import type { DatasetSummary, EvaluationSummary, StepReport } from '../../workers/engine-api';
 import { getEngine, newTaskId } from '../client/engine';
 import { onEngineEvent } from '../client/event-bus';
-import { DEMO_PRESET } from '../ui/demo/demo-params';
+import { DEMO_BUDGET_SECONDS, DEMO_PRESET } from '../ui/demo/demo-params';
 import { pickHighlights } from '../ui/demo/heatmap';
 import { useDatasetStore } from './dataset-store';
 import { engineReady, errorText, isCancelled, type TaskProgress } from './engine-ready';
@@ -25,6 +25,10 @@ interface DemoState {
   lastLoss: number | null;
   /** ms per step, averaged over the run so far. */
   msPerStep: number | null;
+  /** Training stopped at the time budget before the preset's steps. */
+  stoppedByBudget: boolean;
+  /** performance.now() at which the time budget stops training. */
+  deadline: number | null;
   evaluation: EvaluationSummary | null;
   /** Test indices to show, most convincing first. */
   highlights: number[];
@@ -34,8 +38,11 @@ interface DemoState {
 
   /** Generates and loads the built-in dataset (skipped when a user dataset is already loaded). */
   loadDataset(opts?: { seed?: number; size?: number; force?: boolean }): Promise<void>;
-  /** One click: demo dataset if needed, then create, train and evaluate the preset. */
-  run(overrides?: Partial<TrainConfig>): Promise<void>;
+  /**
+   * One click: demo dataset if needed, then create, train (until the preset's steps or the time
+   * budget) and evaluate the preset.
+   */
+  run(overrides?: Partial<TrainConfig>, budgetSeconds?: number): Promise<void>;
   cancel(): Promise<void>;
   /** Asks the worker whether a model exists (e.g. one trained in the Train tab). */
   refreshModel(): Promise<void>;
@@ -74,6 +81,8 @@ export const useDemoStore = create<DemoState>()((set, get) => {
     totalSteps: 0,
     lastLoss: null,
     msPerStep: null,
+    stoppedByBudget: false,
+    deadline: null,
     evaluation: null,
     highlights: [],
     hasModel: false,
@@ -105,7 +114,7 @@ export const useDemoStore = create<DemoState>()((set, get) => {
       }
     },
 
-    async run(overrides = {}) {
+    async run(overrides = {}, budgetSeconds = DEMO_BUDGET_SECONDS) {
       const { phase } = get();
       if (phase === 'creating' || phase === 'training' || phase === 'evaluating') return;
       const config: Partial<TrainConfig> = { ...DEMO_PRESET, ...overrides };
@@ -118,9 +127,11 @@ export const useDemoStore = create<DemoState>()((set, get) => {
         totalSteps: config.steps ?? 0,
         lastLoss: null,
         msPerStep: null,
+        stoppedByBudget: false,
         evaluation: null,
         highlights: [],
       });
+      let budgetTimer: ReturnType<typeof setTimeout> | null = null;
       try {
         if (get().datasetLoading)
           await new Promise<void>((resolve) => {
@@ -143,9 +154,24 @@ export const useDemoStore = create<DemoState>()((set, get) => {
         runId = info.runId;
         set({ hasModel: true });
         taskId = newTaskId('demo-train');
-        set({ phase: 'training', taskId, progress: null });
+        set({
+          phase: 'training',
+          taskId,
+          progress: null,
+          deadline: performance.now() + budgetSeconds * 1000,
+        });
+        const trainTask = taskId;
+        let budgetHit = false;
+        budgetTimer = setTimeout(() => {
+          budgetHit = true;
+          void engine.cancel(trainTask);
+        }, budgetSeconds * 1000);
         const trained = await engine.train({ taskId, checkpointEvery: 0 });
-        if (trained.paused) throw Object.assign(new Error('Stopped.'), { name: 'CancelledError' });
+        clearTimeout(budgetTimer);
+        // A pause by the time budget still evaluates; one by the Stop button ends the run.
+        if (trained.paused && !budgetHit)
+          throw Object.assign(new Error('Stopped.'), { name: 'CancelledError' });
+        set({ stoppedByBudget: trained.paused, step: trained.step });
         taskId = newTaskId('demo-eval');
         set({ phase: 'evaluating', taskId, progress: null });
         const evaluation = await engine.evaluate({ taskId });
@@ -161,6 +187,7 @@ export const useDemoStore = create<DemoState>()((set, get) => {
         if (isCancelled(err)) set({ phase: 'idle' });
         else set({ phase: 'error', error: errorText(err) });
       } finally {
+        if (budgetTimer) clearTimeout(budgetTimer);
         set({ taskId: null, progress: null });
       }
     },

@@ -101,7 +101,7 @@ export function createSessionCommands(tasks: TaskRegistry, emit: (e: EngineEvent
     run.step = s.trainer.step;
     run.status = status;
     run.updatedAt = Date.now();
-    const bytes = withCheckpoint ? await encodeSession(s, { dataset: run.dataset }) : undefined;
+    const bytes = withCheckpoint ? await encodeSession(s, { dataset: run.dataset }, { optimizer: true }) : undefined;
     if (bytes) run.hasCheckpoint = true;
     try {
       await runsDb.saveRun(structuredClone(run), bytes);

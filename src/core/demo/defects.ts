@@ -7,7 +7,8 @@ import type { Surface } from './surfaces';
  * paint.blend), so the ground truth never disagrees with the image.
  */
 
-export const DEMO_DEFECTS = ['scratch', 'hole', 'stain', 'missing'] as const;
+// Alphabetical, as a folder drop of the same files would be indexed (evaluation order matches).
+export const DEMO_DEFECTS = ['hole', 'missing', 'scratch', 'stain'] as const;
 export type DemoDefect = (typeof DEMO_DEFECTS)[number];
 
 type Point = [number, number];

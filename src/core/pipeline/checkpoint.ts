@@ -36,16 +36,23 @@ async function bankArrays(prefix: string, bank: MemoryBank, into: Arrays): Promi
   }
 }
 
+/**
+ * `optimizer` adds Adam's moments (twice the weights' size): needed to resume training exactly, not
+ * to use or inspect the model, so downloads leave them out and the run store keeps them.
+ */
 export async function encodeSession(
   session: Session,
   extra: Record<string, unknown> = {},
+  opts: { optimizer: boolean } = { optimizer: false },
 ): Promise<Uint8Array> {
   const arrays = await storeToArrays(session.net.store);
   const adam = session.trainer.adam;
-  for (const [name, m] of adam.m)
-    arrays.set(`adam.m/${name}`, { shape: m.shape, data: (await m.data()) as Float32Array });
-  for (const [name, v] of adam.v)
-    arrays.set(`adam.v/${name}`, { shape: v.shape, data: (await v.data()) as Float32Array });
+  if (opts.optimizer) {
+    for (const [name, m] of adam.m)
+      arrays.set(`adam.m/${name}`, { shape: m.shape, data: (await m.data()) as Float32Array });
+    for (const [name, v] of adam.v)
+      arrays.set(`adam.v/${name}`, { shape: v.shape, data: (await v.data()) as Float32Array });
+  }
   if (session.banks) {
     await bankArrays('memory.normal', session.banks.normal, arrays);
     await bankArrays('memory.abnormal', session.banks.abnormal, arrays);
@@ -53,7 +60,7 @@ export async function encodeSession(
   const meta: SessionMeta = {
     config: session.config,
     step: session.trainer.step,
-    adamStep: adam.step,
+    adamStep: opts.optimizer ? adam.step : 0,
     teacherChannels: [...session.net.teacherChannels] as [number, number, number],
     banks: session.banks
       ? { normal: session.banks.normal.sources, abnormal: session.banks.abnormal.sources }

@@ -67,7 +67,7 @@ export function DemoBar() {
           <button
             type="button"
             className="demo-bar__run"
-            onClick={() => void run(params.preset)}
+            onClick={() => void run(params.preset, params.budgetSeconds)}
             disabled={datasetLoading || training}
             title="Trains a small DM-GRD model on the built-in dataset, then shows its best detections"
             data-testid="demo-run"

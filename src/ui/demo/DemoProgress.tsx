@@ -19,6 +19,8 @@ export function DemoProgress() {
   const msPerStep = useDemoStore((s) => s.msPerStep);
   const error = useDemoStore((s) => s.error);
   const evaluation = useDemoStore((s) => s.evaluation);
+  const deadline = useDemoStore((s) => s.deadline);
+  const stoppedByBudget = useDemoStore((s) => s.stoppedByBudget);
 
   const fraction =
     phase === 'training' && total > 0
@@ -26,7 +28,12 @@ export function DemoProgress() {
       : progress && progress.total > 0
         ? progress.done / progress.total
         : null;
-  const remaining = phase === 'training' && msPerStep ? ((total - step) * msPerStep) / 1000 : null;
+  const bySteps = phase === 'training' && msPerStep ? ((total - step) * msPerStep) / 1000 : null;
+  // Recomputed on every step event, which is when this re-renders anyway.
+  // eslint-disable-next-line react-hooks/purity
+  const byBudget = phase === 'training' && deadline !== null ? (deadline - performance.now()) / 1000 : null;
+  const remaining =
+    bySteps === null ? byBudget : byBudget === null ? bySteps : Math.max(0, Math.min(bySteps, byBudget));
 
   return (
     <div className="demo-progress" data-testid="demo-progress" data-phase={phase}>
@@ -49,6 +56,11 @@ export function DemoProgress() {
       {error && (
         <p className="demo-error" role="alert" data-testid="demo-error">
           {error}
+        </p>
+      )}
+      {phase === 'done' && stoppedByBudget && (
+        <p className="demo-note" data-testid="demo-budget-note">
+          Stopped at the time budget after {step} of {total} steps; results are from that model.
         </p>
       )}
       {phase === 'done' && evaluation && (

@@ -35,8 +35,8 @@ export function Kiosk() {
   }, [start]);
 
   useEffect(() => {
-    if (engineStatus === 'ready' && phase === 'idle') void run(params.preset);
-  }, [engineStatus, phase, run, params.preset]);
+    if (engineStatus === 'ready' && phase === 'idle') void run(params.preset, params.budgetSeconds);
+  }, [engineStatus, phase, run, params.preset, params.budgetSeconds]);
 
   const fullscreen = (): void => {
     void document.documentElement.requestFullscreen?.().catch(() => undefined);

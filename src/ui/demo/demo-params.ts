@@ -2,7 +2,7 @@ import type { TrainConfig } from '../../core/config';
 
 /**
  * URL switches of the demo: `?demo=0` skips loading the built-in dataset, `?kiosk=1` opens the
- * full-screen conference layout, and `demoSteps` / `demoSize` shorten the one-click run (tests).
+ * full-screen conference layout, and `demoSteps` / `demoSize` / `demoSeconds` change the one-click run (tests).
  * `?automation=1` (tests driving the worker directly) skips the auto-load unless `demo=1`.
  */
 export interface DemoParams {
@@ -10,17 +10,25 @@ export interface DemoParams {
   kiosk: boolean;
   /** Overrides of the one-click preset. */
   preset: Partial<TrainConfig>;
+  /** Training time budget of the one-click run in seconds (`demoSeconds`). */
+  budgetSeconds: number;
   /** Start the camera view in kiosk mode once a model exists. */
   camera: boolean;
 }
 
-/** The one-click preset: small teacher and input, few steps, no extra gradient-norm passes. */
+/**
+ * The one-click preset: small teacher and input, no extra gradient-norm passes. Training stops at
+ * `steps` or after DEMO_BUDGET_SECONDS, whichever comes first, so a slow machine (WASM on two
+ * busy cores: ~15 s a step) still shows results in a couple of minutes and a GPU trains it fully.
+ */
+export const DEMO_BUDGET_SECONDS = 90;
+
 export const DEMO_PRESET: Partial<TrainConfig> = {
   teacher: 'mobilenet_v2',
   model: 'dmgrd',
   imageSize: 64,
   batchSize: 4,
-  steps: 120,
+  steps: 200,
   memoryItems: 10,
   gradNormEvery: 0,
   seed: 111,
@@ -41,7 +49,9 @@ export function parseDemoParams(search: string): DemoParams {
   if (steps !== null) preset.steps = steps;
   const size = positiveInt(q.get('demoSize'), 32, 512);
   if (size !== null) preset.imageSize = Math.round(size / 32) * 32 || 32;
+  const budget = positiveInt(q.get('demoSeconds'), 1, 3600);
   return {
+    budgetSeconds: budget ?? DEMO_BUDGET_SECONDS,
     autoLoad: demo === '1' || (demo !== '0' && !automation),
     kiosk: q.get('kiosk') === '1',
     preset,

@@ -14,11 +14,13 @@ function RunRow({ run, busy, datasetLoaded }: { run: RunRecord; busy: boolean; d
   const shownStatus = run.status === 'training' && !(current && busy) ? 'interrupted' : run.status;
   const resumeBlock = !run.hasCheckpoint
     ? 'No checkpoint was saved for this run.'
-    : !datasetLoaded
-      ? 'Load the dataset again (Dataset tab) before resuming.'
-      : busy
-        ? 'Another run is training.'
-        : null;
+    : run.step >= run.config.steps
+      ? 'This run reached its last step.'
+      : !datasetLoaded
+        ? 'Load the dataset again (Dataset tab) before resuming.'
+        : busy
+          ? 'Another run is training.'
+          : null;
   return (
     <tr data-testid="run-row" data-run-id={run.id} data-status={run.status}>
       <td>
@@ -53,7 +55,11 @@ function RunRow({ run, busy, datasetLoaded }: { run: RunRecord; busy: boolean; d
       <td className="row-actions">
         <button
           type="button"
-          onClick={() => void resume(run.id)}
+          onClick={() => {
+            // The Train tab shows the resumed run (App follows the hash).
+            window.location.hash = 'train';
+            void resume(run.id);
+          }}
           disabled={resumeBlock !== null || resuming !== null || current}
           title={resumeBlock ?? 'Re-create the model from its last checkpoint and continue training'}
           data-testid="run-resume"

@@ -39,7 +39,10 @@ export function TrainPanel() {
   const backend = useEngineStore((s) => s.info?.backend ?? null);
   const memory = useEngineStore((s) => s.memory);
   const [log, setLog] = useState(false);
-  const [formOpen, setFormOpen] = useState(() => useTrainStore.getState().session === null);
+  // The form is open until a run exists (then the curves need the room) unless the user toggled it.
+  const runId = t.session?.runId ?? null;
+  const [toggled, setToggled] = useState<{ runId: string | null; open: boolean } | null>(null);
+  const formOpen = toggled && toggled.runId === runId ? toggled.open : runId === null;
   useMemoryPolling(engineStatus === 'ready');
 
   const losses = useMemo(() => lossRows(t.history, log), [t.history, log]);
@@ -68,7 +71,7 @@ export function TrainPanel() {
       <details
         className="config-details"
         open={formOpen}
-        onToggle={(e) => setFormOpen(e.currentTarget.open)}
+        onToggle={(e) => setToggled({ runId, open: e.currentTarget.open })}
         data-testid="config-details"
       >
         <summary>
@@ -97,16 +100,7 @@ export function TrainPanel() {
       )}
 
       <div className="actions train-actions" role="group" aria-label="Training controls">
-        <button
-          type="button"
-          onClick={() => {
-            // Make room for the live curves; the form stays one click away.
-            setFormOpen(false);
-            void t.start();
-          }}
-          disabled={!canStart}
-          data-testid="train-start"
-        >
+        <button type="button" onClick={() => void t.start()} disabled={!canStart} data-testid="train-start">
           {t.session ? 'Start new run' : 'Start'}
         </button>
         <button
