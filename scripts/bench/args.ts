@@ -18,8 +18,13 @@ export interface RunnerOptions {
   backend: BackendRequest;
   /** Report path; `bench-results/<timestamp>.json` when absent. */
   out?: string;
-  /** 'auto' builds when dist/ is missing or older than the sources. */
+  /** 'auto' builds when the bundle is missing or older than the sources. */
   build: 'auto' | 'always' | 'never';
+  /**
+   * Bundle folder to build into and serve (default dist/). A private one keeps long runs immune to
+   * other work rebuilding dist/ meanwhile.
+   */
+  dist?: string;
   /** Keep only the first N training images (sorted paths); all when absent. */
   maxTrain?: number;
   /** Keep only the first N test images of each defect type (and their masks). */
@@ -51,6 +56,7 @@ const RUNNER_FLAGS: Record<string, string> = {
   textures: 'texture folder for the Fourier mix, e.g. ../shared/data/dtd-256 (default: procedural)',
   backend: 'webgpu | wasm | auto (default wasm)',
   out: 'report file (default bench-results/<timestamp>.json)',
+  dist: 'bundle folder to build into and serve (default dist/)',
   build: 'always rebuild dist/ (default: only when missing or stale)',
   'no-build': 'never build; use dist/ as it is',
   'max-train': 'use only the first N training images',
@@ -125,7 +131,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       runner.build = 'always';
       continue;
     }
-    if (flag === 'data' || flag === 'textures' || flag === 'out') {
+    if (flag === 'data' || flag === 'textures' || flag === 'out' || flag === 'dist') {
       const v = next();
       if (!v) throw new ArgsError(`--${flag} needs a path.`);
       runner[flag] = v;

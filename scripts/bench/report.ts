@@ -41,6 +41,7 @@ export interface BenchReport {
   format: typeof REPORT_FORMAT;
   startedAt: string;
   finishedAt: string;
+  /** HEAD and whether the tree had uncommitted changes, when the run started. */
   git: { commit: string | null; dirty: boolean | null };
   /** The runner flags that produced it (as parsed). */
   runner: {
@@ -50,6 +51,10 @@ export interface BenchReport {
     maxTrain: number | null;
     maxTestPerType: number | null;
     storedSize: number;
+    /** Bundle folder that was served. */
+    dist: string;
+    /** When that bundle was built (it holds the working tree of that moment, not necessarily `git.commit`). */
+    distBuiltAt: string;
   };
   host: {
     platform: string;

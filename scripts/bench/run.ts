@@ -47,20 +47,27 @@ function newestMtime(path: string): number {
 
 const BUILD_INPUTS = ['src', 'workers', 'public', 'index.html', 'vite.config.ts', 'package-lock.json'];
 
-/** Builds dist/ with `vite build` when asked, or when it is missing or older than any build input. */
-export function ensureBuilt(mode: RunnerOptions['build'], log: (s: string) => void): number {
-  const stamp = join(REPO_ROOT, 'dist/index.html');
+/**
+ * Builds the bundle into `outDir` with `vite build` when asked, or when it is missing or older than
+ * any build input.
+ */
+export function ensureBuilt(mode: RunnerOptions['build'], outDir: string, log: (s: string) => void): number {
+  const stamp = join(outDir, 'index.html');
   const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
   if (mode === 'never') {
-    if (!built) throw new BenchError('dist/ is missing: run without --no-build (or `npm run build`) first.');
+    if (!built)
+      throw new BenchError(`${outDir} has no build: run without --no-build (or \`npm run build\`) first.`);
     return 0;
   }
   const stale = !built || BUILD_INPUTS.some((p) => newestMtime(join(REPO_ROOT, p)) > built);
   if (mode === 'auto' && !stale) return 0;
-  log(mode === 'always' ? 'Building dist/ ...' : 'dist/ is missing or stale: building ...');
+  log(mode === 'always' ? `Building ${outDir} ...` : `${outDir} is missing or stale: building ...`);
   const t0 = performance.now();
   // Type-checking is `npm run typecheck`'s job; the benchmark only needs the bundle.
-  const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], {
+    cwd: REPO_ROOT,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) throw new BenchError(`vite build failed (exit ${r.status}).`);
   return performance.now() - t0;
 }
@@ -131,6 +138,8 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
   const startedAt = new Date();
   const t0 = performance.now();
   const loadAvgStart = os.loadavg()[0];
+  // Taken before the run: the tree may be committed or edited while a long run trains.
+  const git = gitInfo();
   const config = validateConfig({ ...BENCH_DEFAULTS, ...opts.config });
   const backend = opts.backend ?? 'wasm';
   const dataDir = resolve(opts.data);
@@ -142,11 +151,13 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
   const storedSize = opts.storedSize ?? config.imageSize;
   const progressMs = opts.progressMs ?? 2000;
 
-  const buildMs = ensureBuilt(opts.build ?? 'auto', log);
+  const outDir = resolve(REPO_ROOT, opts.dist ?? 'dist');
+  const buildMs = ensureBuilt(opts.build ?? 'auto', outDir, log);
   const port = await freePort();
   const server = await preview({
     root: REPO_ROOT,
     logLevel: 'error',
+    build: { outDir },
     preview: { port, strictPort: true, host: '127.0.0.1', open: false },
   });
   const browser = await chromium.launch({
@@ -317,7 +328,7 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
         format: REPORT_FORMAT,
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
-        git: gitInfo(),
+        git,
         runner: {
           data: dataDir,
           textures: textureDir,
@@ -325,6 +336,8 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
           maxTrain: opts.maxTrain ?? null,
           maxTestPerType: opts.maxTestPerType ?? null,
           storedSize,
+          dist: outDir,
+          distBuiltAt: new Date(statSync(join(outDir, 'index.html')).mtimeMs).toISOString(),
         },
         host: {
           platform: `${os.type()} ${os.release()} ${os.arch()}`,

@@ -94,19 +94,24 @@ export function createSessionCommands(tasks: TaskRegistry, emit: (e: EngineEvent
     };
   }
 
-  async function persist(status: RunRecord['status'], withCheckpoint: boolean): Promise<void> {
+  /** Saves the run record (and a checkpoint); false when storage failed (already reported as a log event). */
+  async function persist(status: RunRecord['status'], withCheckpoint: boolean): Promise<boolean> {
     const s = state.session;
     const run = state.run;
-    if (!s || !run) return;
+    if (!s || !run) return false;
     run.step = s.trainer.step;
     run.status = status;
     run.updatedAt = Date.now();
-    const bytes = withCheckpoint ? await encodeSession(s, { dataset: run.dataset }, { optimizer: true }) : undefined;
+    const bytes = withCheckpoint
+      ? await encodeSession(s, { dataset: run.dataset }, { optimizer: true })
+      : undefined;
     if (bytes) run.hasCheckpoint = true;
     try {
       await runsDb.saveRun(structuredClone(run), bytes);
+      return true;
     } catch (e) {
       emit({ type: 'log', level: 'error', message: (e as Error).message });
+      return false;
     }
   }
 
@@ -286,8 +291,7 @@ export function createSessionCommands(tasks: TaskRegistry, emit: (e: EngineEvent
             run.history.push({ ...report, selected: null });
             emit({ type: 'step', runId: run.id, report, totalSteps: until });
             if (every > 0 && s.trainer.step % every === 0) {
-              await persist('training', true);
-              emit({ type: 'checkpoint', runId: run.id, step: s.trainer.step });
+              if (await persist('training', true)) emit({ type: 'checkpoint', runId: run.id, step: s.trainer.step });
             }
             await task.checkpoint();
           }

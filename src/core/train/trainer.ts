@@ -3,7 +3,12 @@ import type { TrainConfig } from '../config';
 import type { Teacher } from '../backbones/teacher';
 import { kdLoss } from '../losses/kd';
 import { contrastLoss, pairwiseOtLevel, permuteRows, randomPermutation } from '../losses/separation';
-import { sinkhornDivergence } from '../losses/sinkhorn';
+import {
+  sinkhornDivergence,
+  sinkhornDualsAsync,
+  sinkhornFromDuals,
+  type SinkhornDuals,
+} from '../losses/sinkhorn';
 import { tripletLoss } from '../losses/triplet';
 import {
   decode,
@@ -106,6 +111,7 @@ export class Trainer {
         : null;
     const perm = randomPermutation(b, () => this.rng.next());
     const active = this.activeTerms(sel, b);
+    const inputs = await this.prepare(feats, sel, perm, active);
     const measure = c.gradNormEvery > 0 && this.step % c.gradNormEvery === 0;
     const trainable = this.trainable();
     const params = [...trainable.values()];
@@ -129,13 +135,13 @@ export class Trainer {
       for (const term of LOSS_TERMS) {
         if (!active.has(term) || !this.differentiable(term)) {
           values[term] = tf.tidy(
-            () => this.lossGraph(feats, sel, perm, new Set([term]), updated)[term] ?? tf.scalar(0),
+            () => this.lossGraph(inputs, new Set([term]), updated)[term] ?? tf.scalar(0),
           );
           norms[term] = tf.scalar(0);
           continue;
         }
         const { value, grads: g } = tf.variableGrads(() => {
-          const terms = this.lossGraph(feats, sel, perm, new Set([term]), updated);
+          const terms = this.lossGraph(inputs, new Set([term]), updated);
           values[term] = tf.keep(terms[term]!);
           return tf.mul(terms[term]!, this.weight(term)) as tf.Scalar;
         }, params);
@@ -145,7 +151,7 @@ export class Trainer {
       }
     } else {
       const { value, grads: g } = tf.variableGrads(() => {
-        const terms = this.lossGraph(feats, sel, perm, active, new Set());
+        const terms = this.lossGraph(inputs, active, new Set());
         let total: tf.Scalar = tf.scalar(0);
         for (const term of LOSS_TERMS) {
           const t = terms[term];
@@ -213,6 +219,40 @@ export class Trainer {
     return terms;
   }
 
+  /**
+   * Reads what the loss needs from the device before the tape starts, on GPU backends, where a
+   * blocking read inside the tape stalls the queue (and SwiftShader/WebGPU in a worker can lose the
+   * device): the reference Sinkhorn duals (one extra MSFF forward without statistics updates) and
+   * the diff-bank rows the triplet loss ranks. On CPU/WASM the loss reads them synchronously.
+   */
+  private async prepare(
+    feats: Levels,
+    sel: { normal: BankSelection; abnormal: BankSelection } | null,
+    perm: number[],
+    active: Set<LossTerm>,
+  ): Promise<StepInputs> {
+    const inputs: StepInputs = { feats, sel, perm, duals: null, rankings: null };
+    const backend = tf.getBackend();
+    if (!sel || (backend !== 'webgpu' && backend !== 'webgl')) return inputs;
+    if (active.has('se')) {
+      inputs.rankings = {
+        normal: (await sel.normal.ranking.array()) as number[][],
+        abnormal: (await sel.abnormal.ranking.array()) as number[][],
+      };
+    }
+    if (active.has('ot') && !this.config.paperSinkhorn) {
+      const pairs = tf.tidy(() =>
+        msff(this.net, sel.normal.inputs, { training: true, updateStats: false }).map((n) => softmaxAndPermuted(n, perm)),
+      );
+      try {
+        inputs.duals = await Promise.all(pairs.map(([x, y]) => sinkhornDualsAsync(x, y)));
+      } finally {
+        tf.dispose(pairs.flat());
+      }
+    }
+    return inputs;
+  }
+
   /** The reference triplet reads memories built without gradients: no parameter can move it. */
   private differentiable(term: LossTerm): boolean {
     return term !== 'se' || this.config.paperTriplet;
@@ -228,12 +268,11 @@ export class Trainer {
    * forward does.
    */
   private lossGraph(
-    feats: Levels,
-    sel: { normal: BankSelection; abnormal: BankSelection } | null,
-    perm: number[],
+    inputs: StepInputs,
     want: Set<LossTerm>,
     updated: Set<string>,
   ): Partial<Record<LossTerm, tf.Scalar>> {
+    const { feats, sel, perm, duals, rankings } = inputs;
     const c = this.config;
     const mode = (key: string) => {
       const first = !updated.has(key);
@@ -254,9 +293,11 @@ export class Trainer {
       out.kd = kdLoss(feats, decode(this.net, normal(), mode('decoder')), { perPixel: c.paperKdPerPixel });
     if (want.has('ot')) {
       const levels = normal();
-      const parts = levels.map((n) =>
-        c.paperSinkhorn ? pairwiseOtLevel(n, levels.length) : sinkhornDivergence(...softmaxAndPermuted(n, perm)),
-      );
+      const parts = levels.map((n, l) => {
+        if (c.paperSinkhorn) return pairwiseOtLevel(n, levels.length);
+        const [x, y] = softmaxAndPermuted(n, perm);
+        return duals ? sinkhornFromDuals(x, y, duals[l]).value : sinkhornDivergence(x, y);
+      });
       out.ot = tf.addN(parts) as tf.Scalar;
     }
     if (want.has('con')) {
@@ -266,9 +307,9 @@ export class Trainer {
       const maps = (bank: Banks['normal']) => bank.levels.map((l) => l.maps);
       out.se = tripletLoss(
         maps(this.banks!.normal),
-        sel.normal.ranking,
+        rankings?.normal ?? sel.normal.ranking,
         maps(this.banks!.abnormal),
-        sel.abnormal.ranking,
+        rankings?.abnormal ?? sel.abnormal.ranking,
         {
           mode: c.paperTriplet ? 'paper' : 'reference',
         },
@@ -280,6 +321,17 @@ export class Trainer {
   dispose(): void {
     this.adam.dispose();
   }
+}
+
+/** Everything one step's loss graph reads besides the weights. */
+interface StepInputs {
+  feats: Levels;
+  sel: { normal: BankSelection; abnormal: BankSelection } | null;
+  perm: number[];
+  /** Reference Sinkhorn duals per level, precomputed on GPU backends. */
+  duals: SinkhornDuals[] | null;
+  /** Diff-bank rows for the triplet loss, read ahead on GPU backends. */
+  rankings: { normal: number[][]; abnormal: number[][] } | null;
 }
 
 /** The reference's L_OT operands: the batch's softmaxed fusions and the same rows permuted. */
