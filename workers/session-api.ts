@@ -230,6 +230,16 @@ export interface SessionCommands {
   /** The whole model (weights, memory banks, optimiser, config, metrics) as one safetensors file. */
   exportCheckpoint(): Promise<Uint8Array>;
   importCheckpoint(bytes: Uint8Array, opts: { taskId: string }): Promise<SessionInfo>;
+  /**
+   * Inspects a model trained with the authors' PyTorch code: `checkpoint` is their `best_model.pt`
+   * (msff / student / bn state dicts), `teacher` the torchvision weights of its backbone
+   * (wide_resnet50_2, resnet18 or resnet34; .pth or .safetensors). The memory banks are rebuilt from
+   * the loaded dataset's training images, as the reference does at start-up.
+   */
+  importReference(
+    files: { checkpoint: InputFile; teacher: InputFile },
+    opts: { taskId: string; imageSize?: number; memoryItems?: number },
+  ): Promise<SessionInfo>;
   listRuns(): Promise<RunRecord[]>;
   deleteRun(id: string): Promise<void>;
   /** Re-creates the session of a saved run from its last checkpoint (the dataset must be loaded). */

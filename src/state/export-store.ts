@@ -23,6 +23,8 @@ interface ExportState {
   /** Resolves to the file's bytes and name (the caller triggers the download). */
   exportCheckpoint(): Promise<{ blob: Blob; name: string } | null>;
   importCheckpoint(file: File): Promise<void>;
+  /** A `best_model.pt` of the authors' code plus the torchvision weights of its teacher. */
+  importReference(checkpoint: File, teacher: File, imageSize: number): Promise<void>;
   cancelImport(): Promise<void>;
 }
 
@@ -71,27 +73,21 @@ export const useExportStore = create<ExportState>()((set, get) => ({
   },
 
   async importCheckpoint(file) {
-    if (get().importing) return;
-    const taskId = newTaskId('import');
-    set({ importing: true, importTask: taskId, importProgress: null, importError: null, imported: null });
-    const unsubscribe = onEngineEvent((e) => {
-      if (e.type === 'progress' && e.task === taskId)
-        set({ importProgress: { done: e.done, total: e.total, message: e.message ?? '' } });
-    });
-    try {
-      await engineReady();
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      const info = await getEngine().importCheckpoint(bytes, { taskId });
-      // Results and explorations of the previous model no longer apply.
-      useResultsStore.getState().setSummary(null);
-      useMemoryStore.setState({ exploration: null, point: null, error: null });
-      set({ imported: { name: file.name, info }, info });
-    } catch (err) {
-      set({ importError: isCancelled(err) ? 'Import cancelled.' : errorText(err) });
-    } finally {
-      unsubscribe();
-      set({ importing: false, importTask: null, importProgress: null });
-    }
+    await runImport(file.name, async (taskId) =>
+      getEngine().importCheckpoint(new Uint8Array(await file.arrayBuffer()), { taskId }),
+    );
+  },
+
+  async importReference(checkpoint, teacher, imageSize) {
+    await runImport(checkpoint.name, (taskId) =>
+      getEngine().importReference(
+        {
+          checkpoint: { path: checkpoint.name, file: checkpoint },
+          teacher: { path: teacher.name, file: teacher },
+        },
+        { taskId, imageSize },
+      ),
+    );
   },
 
   async cancelImport() {
@@ -99,3 +95,28 @@ export const useExportStore = create<ExportState>()((set, get) => ({
     if (importTask) await getEngine().cancel(importTask);
   },
 }));
+
+/** One import at a time, with progress and cancel; the previous model's results are dropped on success. */
+async function runImport(name: string, call: (taskId: string) => Promise<SessionInfo>): Promise<void> {
+  const { getState: get, setState: set } = useExportStore;
+  if (get().importing) return;
+  const taskId = newTaskId('import');
+  set({ importing: true, importTask: taskId, importProgress: null, importError: null, imported: null });
+  const unsubscribe = onEngineEvent((e) => {
+    if (e.type === 'progress' && e.task === taskId)
+      set({ importProgress: { done: e.done, total: e.total, message: e.message ?? '' } });
+  });
+  try {
+    await engineReady();
+    const info = await call(taskId);
+    // Results and explorations of the previous model no longer apply.
+    useResultsStore.getState().setSummary(null);
+    useMemoryStore.setState({ exploration: null, point: null, error: null });
+    set({ imported: { name, info }, info });
+  } catch (err) {
+    set({ importError: isCancelled(err) ? 'Import cancelled.' : errorText(err) });
+  } finally {
+    unsubscribe();
+    set({ importing: false, importTask: null, importProgress: null });
+  }
+}

@@ -14,8 +14,12 @@ import { proceduralTexture } from '../../src/core/synth/textures';
 import { resizeMask, resizeRgb } from '../../src/core/data/resize';
 import type { StepReport } from '../../src/core/train/trainer';
 import type { EngineEvent } from '../engine-api';
+import { readPth } from '../../src/core/io/pth';
+import { readSafetensors, type NamedArray } from '../../src/core/io/safetensors';
+import { detectTorchvisionArch, importReferenceWeights } from '../../src/core/pipeline/reference-import';
 import type {
   BankExploration,
+  InputFile,
   DatasetSummary,
   EvaluationSummary,
   MetricsSummary,
@@ -61,17 +65,22 @@ export function createSessionCommands(tasks: TaskRegistry, emit: (e: EngineEvent
     return state.session;
   };
 
+  /** The loaded teacher, reloaded when another is asked for or new torchvision weights are given. */
   async function teacherFor(
     name: TeacherName,
     onProgress?: (done: number, total: number) => void,
+    torchWeights?: Map<string, NamedArray>,
   ): Promise<Teacher> {
-    if (state.teacher?.name === name) return state.teacher;
+    if (state.teacher?.name === name && !torchWeights) return state.teacher;
     state.session?.dispose();
     state.session = null;
     state.teacher?.dispose();
     state.teacher = null;
     const base = `${import.meta.env.BASE_URL}teachers/`;
-    state.teacher = await loadTeacher(name, fetchReader(teacherUrl(name, base)), { onProgress });
+    state.teacher = await loadTeacher(name, fetchReader(teacherUrl(name, base)), {
+      onProgress,
+      torchWeights,
+    });
     return state.teacher;
   }
 
@@ -291,7 +300,8 @@ export function createSessionCommands(tasks: TaskRegistry, emit: (e: EngineEvent
             run.history.push({ ...report, selected: null });
             emit({ type: 'step', runId: run.id, report, totalSteps: until });
             if (every > 0 && s.trainer.step % every === 0) {
-              if (await persist('training', true)) emit({ type: 'checkpoint', runId: run.id, step: s.trainer.step });
+              if (await persist('training', true))
+                emit({ type: 'checkpoint', runId: run.id, step: s.trainer.step });
             }
             await task.checkpoint();
           }
@@ -395,6 +405,42 @@ export function createSessionCommands(tasks: TaskRegistry, emit: (e: EngineEvent
         replaceSession(session);
         state.run = newRun(session.config);
         state.run.step = session.trainer.step;
+        await persist('paused', true);
+        return info();
+      });
+    },
+
+    async importReference(files, opts) {
+      return tasks.run(opts.taskId, async (task) => {
+        const data = requireData();
+        const read = async (f: InputFile) => {
+          const bytes = new Uint8Array(await f.file.arrayBuffer());
+          return /\.safetensors$/i.test(f.path) ? readSafetensors(bytes) : readPth(bytes);
+        };
+        task.progress(0, 3, 'Reading the checkpoint');
+        const weights = await read(files.checkpoint);
+        task.progress(1, 3, 'Reading the teacher weights');
+        const teacherWeights = await read(files.teacher);
+        const arch = detectTorchvisionArch(teacherWeights);
+        const config = validateConfig({
+          teacher: arch,
+          model: 'dmgrd',
+          imageSize: opts.imageSize ?? 256,
+          memoryItems: opts.memoryItems ?? 30,
+        });
+        const teacher = await teacherFor(arch, undefined, teacherWeights);
+        const session = await Session.create(teacher, data, config, {
+          onProgress: (d, t, m) => task.progress(d, t, m),
+          signal: task.signal,
+        });
+        try {
+          importReferenceWeights(session.net, weights);
+        } catch (e) {
+          session.dispose();
+          throw e;
+        }
+        replaceSession(session);
+        state.run = newRun(config);
         await persist('paused', true);
         return info();
       });

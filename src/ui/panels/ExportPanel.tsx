@@ -1,7 +1,7 @@
 import '../results/results.css';
 import { CheckpointExport } from '../export/CheckpointExport';
 import { ResultsExport } from '../export/ResultsExport';
-import { TorchImportNotice } from '../export/TorchImportNotice';
+import { ReferenceImport } from '../export/ReferenceImport';
 
 /** Model checkpoint download / import, and the results as files. */
 export function ExportPanel() {
@@ -10,7 +10,7 @@ export function ExportPanel() {
       <CheckpointExport />
       <h3>Results</h3>
       <ResultsExport />
-      <TorchImportNotice />
+      <ReferenceImport />
     </section>
   );
 }
