@@ -25,7 +25,10 @@ function goldenFiles(): { checkpoint: string; teacher: string } {
     ...pick(read('msff_resnet18.safetensors.gz'), /^msff\./),
   ]);
   writeFileSync(checkpoint, writeSafetensors(weights));
-  writeFileSync(teacher, writeSafetensors(pick(read('backbone_resnet18.safetensors.gz'), /^teacher\./, 'teacher.')));
+  writeFileSync(
+    teacher,
+    writeSafetensors(pick(read('backbone_resnet18.safetensors.gz'), /^teacher\./, 'teacher.')),
+  );
   return { checkpoint, teacher };
 }
 
@@ -34,7 +37,9 @@ async function openTab(page: Page, id: string): Promise<void> {
   await expect(page.getByTestId(`panel-${id}`)).toBeVisible();
 }
 
-test('imports a reference DM-GRD checkpoint with its torchvision teacher and evaluates it', async ({ page }) => {
+test('imports a reference DM-GRD checkpoint with its torchvision teacher and evaluates it', async ({
+  page,
+}) => {
   test.setTimeout(300_000);
   const files = goldenFiles();
   await page.goto('/?backend=wasm&demo=0');
@@ -59,7 +64,9 @@ test('imports a reference DM-GRD checkpoint with its torchvision teacher and eva
   await page.getByTestId('evaluate').click();
   await expect(page.getByTestId('metrics-table')).toBeVisible({ timeout: 120_000 });
   const scores = await page.evaluate(() =>
-    [...document.querySelectorAll<HTMLElement>('[data-testid^=result-tile-]')].map((el) => Number(el.dataset.score)),
+    [...document.querySelectorAll<HTMLElement>('[data-testid^=result-tile-]')].map((el) =>
+      Number(el.dataset.score),
+    ),
   );
   expect(scores).toHaveLength(10);
   expect(scores.every((s) => Number.isFinite(s) && s > 0)).toBe(true);

@@ -25,7 +25,9 @@ function parseFlags(argv: string[]): { config: Record<string, unknown>; extra: R
     const value = argv[++i];
     const spec = (CONFIG_SCHEMA as Record<string, OptionSpec>)[m[1]];
     if (!spec) extra[m[1]] = value;
-    else config[m[1]] = spec.kind === 'number' ? Number(value) : spec.kind === 'choice' ? value : value === 'true';
+    else
+      config[m[1]] =
+        spec.kind === 'number' ? Number(value) : spec.kind === 'choice' ? value : value === 'true';
   }
   return { config, extra };
 }
@@ -48,15 +50,23 @@ async function main(): Promise<void> {
     testEvery: extra.testEvery ? Number(extra.testEvery) : undefined,
   });
   const teacher = await loadTeacher(config.teacher, dirReader(join(ROOT, 'public/teachers', config.teacher)));
-  console.log(`data: ${data.train.length} train, ${data.test.length} test at ${config.imageSize}px; config ${JSON.stringify(config)}`);
+  console.log(
+    `data: ${data.train.length} train, ${data.test.length} test at ${config.imageSize}px; config ${JSON.stringify(config)}`,
+  );
   const t0 = Date.now();
   const session = await Session.create(teacher, data, config);
-  console.log(`memory banks built in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${session.net.store.count()} trainable parameters`);
+  console.log(
+    `memory banks built in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${session.net.store.count()} trainable parameters`,
+  );
   const f = (x: number) => x.toExponential(3);
   for (let i = 0; i < config.steps; i++) {
     const r = await session.step();
-    const g = r.gradNorm ? ` | grad kd ${f(r.gradNorm.kd)} ot ${f(r.gradNorm.ot)} con ${f(r.gradNorm.con)} se ${f(r.gradNorm.se)}` : '';
-    const sel = r.selected ? ` | slots ${r.selected.normal.join(',')} / ${r.selected.abnormal.join(',')}` : '';
+    const g = r.gradNorm
+      ? ` | grad kd ${f(r.gradNorm.kd)} ot ${f(r.gradNorm.ot)} con ${f(r.gradNorm.con)} se ${f(r.gradNorm.se)}`
+      : '';
+    const sel = r.selected
+      ? ` | slots ${r.selected.normal.join(',')} / ${r.selected.abnormal.join(',')}`
+      : '';
     console.log(
       `step ${r.step} lr ${r.lr.toExponential(2)} kd ${r.loss.kd.toFixed(4)} ot ${f(r.loss.ot)} con ${r.loss.con.toFixed(4)} se ${r.loss.se.toFixed(4)}${g}${sel} (${r.ms.toFixed(0)} ms)`,
     );

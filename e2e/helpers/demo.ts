@@ -4,5 +4,9 @@ import { expect, type Page } from '@playwright/test';
 export async function runDemo(page: Page): Promise<void> {
   await expect(page.getByTestId('demo-dataset')).toHaveAttribute('data-loaded', 'true', { timeout: 120_000 });
   await page.getByTestId('demo-run').click();
-  await expect(page.getByTestId('demo-phase')).toHaveAttribute('data-phase', 'done', { timeout: 800_000 });
+  // Done or failed, whichever comes first; a failure shows its message right away.
+  const phase = page.getByTestId('demo-phase');
+  await expect(phase).toHaveAttribute('data-phase', /^(done|error)$/, { timeout: 800_000 });
+  await expect(page.getByTestId('demo-error')).toHaveCount(0);
+  await expect(phase).toHaveAttribute('data-phase', 'done');
 }

@@ -205,7 +205,7 @@ export const CONFIG_SCHEMA = {
   gradNormEvery: {
     kind: 'number',
     label: 'Per-term gradient norms every',
-    help: 'Steps between measurements of each loss term\'s gradient norm (one extra backward pass per term; 0 = never).',
+    help: "Steps between measurements of each loss term's gradient norm (one extra backward pass per term; 0 = never).",
     default: 1,
     min: 0,
     max: 10000,

@@ -12,7 +12,11 @@ import { useBackend } from '../helpers/backends';
  * golden has exactly the channel counts a ResNet18 teacher gives (2 x 64/128/256), and the OCBE +
  * student golden holds `bn.*` and `student.*` as the authors' state dicts name them.
  */
-function referenceCheckpoint(): { weights: Map<string, NamedArray>; ocbe: Map<string, NamedArray>; msffG: Map<string, NamedArray> } {
+function referenceCheckpoint(): {
+  weights: Map<string, NamedArray>;
+  ocbe: Map<string, NamedArray>;
+  msffG: Map<string, NamedArray>;
+} {
   const ocbe = loadGolden('ocbe_student_resnet18.safetensors.gz');
   const msffG = loadGolden('msff_resnet18.safetensors.gz');
   const weights = new Map<string, NamedArray>();
@@ -48,7 +52,9 @@ describe('importing a checkpoint of the authors’ code', () => {
   it('names every mismatch when the checkpoint is of another backbone', () => {
     const { weights } = referenceCheckpoint();
     const net = createNetwork('dmgrd', 'mobilenet_v2', [48, 96, 192], 0);
-    expect(() => importReferenceWeights(net, weights)).toThrow(/mobilenet_v2 teacher.*(file has|model expects|missing|unexpected)/s);
+    expect(() => importReferenceWeights(net, weights)).toThrow(
+      /mobilenet_v2 teacher.*(file has|model expects|missing|unexpected)/s,
+    );
     net.store.dispose();
   });
 
@@ -58,8 +64,12 @@ describe('importing a checkpoint of the authors’ code', () => {
     expect(() => importReferenceWeights(net, teacherOnly)).toThrow(/not a DM-GRD reference checkpoint/);
     net.store.dispose();
     const strip = (m: Map<string, NamedArray>) =>
-      new Map([...m].filter(([k]) => k.startsWith('teacher.')).map(([k, v]) => [k.slice('teacher.'.length), v]));
+      new Map(
+        [...m].filter(([k]) => k.startsWith('teacher.')).map(([k, v]) => [k.slice('teacher.'.length), v]),
+      );
     expect(detectTorchvisionArch(strip(teacherOnly))).toBe('resnet18');
-    expect(() => detectTorchvisionArch(strip(loadGolden('backbone_resnet50.safetensors.gz')))).toThrow(/Keras ResNet50/);
+    expect(() => detectTorchvisionArch(strip(loadGolden('backbone_resnet50.safetensors.gz')))).toThrow(
+      /Keras ResNet50/,
+    );
   });
 });

@@ -73,7 +73,9 @@ export function msff(net: Network, inputs: Levels, mode: Mode): Levels {
 
 /** OCBE + reverse student on the three fused levels; returns [de0, de1, de2] paired with teacher taps. */
 export function decode(net: Network, fused: Levels, mode: Mode): Levels {
-  return tf.tidy(() => studentForward(scope(net, 'student'), net.rd, ocbeForward(scope(net, 'bn'), net.rd, fused, mode), mode));
+  return tf.tidy(() =>
+    studentForward(scope(net, 'student'), net.rd, ocbeForward(scope(net, 'bn'), net.rd, fused, mode), mode),
+  );
 }
 
 /**

@@ -36,7 +36,8 @@ export function convDefault(
   );
   // A seeded draw would otherwise repeat the weight's first values in the bias.
   const biasSeed = seed === undefined ? undefined : seed + 1;
-  if (bias) s.store.addParam(s.name(`${name}.bias`), tf.randomUniform([cout], -bound, bound, 'float32', biasSeed));
+  if (bias)
+    s.store.addParam(s.name(`${name}.bias`), tf.randomUniform([cout], -bound, bound, 'float32', biasSeed));
 }
 
 /** BatchNorm2d parameters and running statistics, at PyTorch's defaults unless `zero` (weight = bias = 0). */

@@ -12,7 +12,8 @@ import { loadTorchWeights } from '../nn/torch-weights';
  * rebuilds them from training images at start-up, and so does the playground.
  */
 export function importReferenceWeights(net: Network, weights: Map<string, NamedArray>): void {
-  if (net.kind !== 'dmgrd') throw new Error('A reference DM-GRD checkpoint needs the DM-GRD model, not plain RD.');
+  if (net.kind !== 'dmgrd')
+    throw new Error('A reference DM-GRD checkpoint needs the DM-GRD model, not plain RD.');
   const groups = ['msff', 'bn', 'student'] as const;
   const missing = groups.filter((g) => ![...weights.keys()].some((k) => k.startsWith(`${g}.`)));
   if (missing.length) {
@@ -38,7 +39,9 @@ export function detectTorchvisionArch(weights: Map<string, NamedArray>): Teacher
   if (!conv1) throw new Error('This file is not a torchvision ResNet state dict (no layer1.0.conv1.weight).');
   if (weights.has('layer1.0.conv3.weight')) {
     if (conv1.shape[0] === 128) return 'wide_resnet50_2';
-    throw new Error('A torchvision ResNet50 checkpoint: use the built-in Keras ResNet50 teacher, or a wide_resnet50_2 file.');
+    throw new Error(
+      'A torchvision ResNet50 checkpoint: use the built-in Keras ResNet50 teacher, or a wide_resnet50_2 file.',
+    );
   }
   return weights.has('layer3.5.conv1.weight') ? 'resnet34' : 'resnet18';
 }

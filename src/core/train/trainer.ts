@@ -76,7 +76,11 @@ export class Trainer {
         bank.levels.forEach((level, l) => {
           if (!(level.maps instanceof tf.Variable)) {
             const maps = level.maps;
-            level.maps = tf.variable(maps, true, `memory.${bankName}.l${l}.maps#${Math.random()}`) as unknown as tf.Tensor4D;
+            level.maps = tf.variable(
+              maps,
+              true,
+              `memory.${bankName}.l${l}.maps#${Math.random()}`,
+            ) as unknown as tf.Tensor4D;
             maps.dispose();
           }
           this.memoryParams.set(`memory.${bankName}.l${l}.maps`, level.maps as unknown as tf.Variable);
@@ -87,7 +91,9 @@ export class Trainer {
 
   /** Everything the optimiser updates: the network's parameters and, in paper mode, the memories. */
   trainable(): Map<string, tf.Variable> {
-    return this.memoryParams.size ? new Map([...this.net.store.params, ...this.memoryParams]) : this.net.store.params;
+    return this.memoryParams.size
+      ? new Map([...this.net.store.params, ...this.memoryParams])
+      : this.net.store.params;
   }
 
   private weight(term: LossTerm): number {
@@ -242,7 +248,9 @@ export class Trainer {
     }
     if (active.has('ot') && !this.config.paperSinkhorn) {
       const pairs = tf.tidy(() =>
-        msff(this.net, sel.normal.inputs, { training: true, updateStats: false }).map((n) => softmaxAndPermuted(n, perm)),
+        msff(this.net, sel.normal.inputs, { training: true, updateStats: false }).map((n) =>
+          softmaxAndPermuted(n, perm),
+        ),
       );
       try {
         inputs.duals = await Promise.all(pairs.map(([x, y]) => sinkhornDualsAsync(x, y)));
