@@ -349,5 +349,12 @@ function softmaxAndPermuted(x: tf.Tensor4D, perm: number[]): [tf.Tensor2D, tf.Te
 }
 
 function globalNorm(grads: tf.Tensor[]): tf.Scalar {
-  return tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
+  // A chain of adds rather than one AddN: WebGPU's AddN binds every input to one shader and
+  // returns wrong sums past the storage-buffer limit (hundreds of parameters here).
+  return tf.tidy(
+    () =>
+      tf.sqrt(
+        grads.reduce<tf.Tensor>((acc, g) => tf.add(acc, tf.sum(tf.square(g))), tf.scalar(0)),
+      ) as tf.Scalar,
+  );
 }
