@@ -51,6 +51,8 @@ export interface LoadDemoDatasetOptions {
   size?: number;
   /** Which generated part (default 'wood'). */
   category?: DemoCategory;
+  /** Skip (resolve to null) when a user dataset is loaded or loading: the start page's auto-load. */
+  onlyIfEmpty?: boolean;
 }
 
 /** Scales of the last evaluation, so a live frame is coloured and judged like the test images. */
@@ -208,7 +210,7 @@ export interface SessionCommands {
   /** Reads, detects the layout of and decodes a dropped / picked folder. Per-file problems never abort. */
   loadDataset(files: InputFile[], opts: LoadDatasetOptions): Promise<DatasetSummary>;
   /** Generates the built-in demo dataset (no files needed) and makes it the current dataset. */
-  loadDemoDataset(opts: LoadDemoDatasetOptions): Promise<DatasetSummary>;
+  loadDemoDataset(opts: LoadDemoDatasetOptions): Promise<DatasetSummary | null>;
   /**
    * Scores one camera frame with the current model (its centre square, resized to the model input).
    * Transfer the bitmap (Comlink.transfer); the worker closes it.

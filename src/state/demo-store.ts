@@ -96,7 +96,13 @@ export const useDemoStore = create<DemoState>()((set, get) => {
       set({ datasetLoading: true, datasetError: null, taskId, progress: null });
       try {
         await engineReady();
-        const summary = await getEngine().loadDemoDataset({ taskId, seed: opts.seed, size: opts.size });
+        const summary = await getEngine().loadDemoDataset({
+          taskId,
+          seed: opts.seed,
+          size: opts.size,
+          onlyIfEmpty: !opts.force,
+        });
+        if (!summary) return; // the user's own dataset came first
         set({ dataset: summary });
         // Publish it as the current dataset unless the user loaded one meanwhile.
         const now = useDatasetStore.getState();

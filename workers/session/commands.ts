@@ -46,6 +46,9 @@ interface State {
 const CHECKPOINT_EVERY = 50;
 
 export function createSessionCommands(tasks: TaskRegistry, emit: (e: EngineEvent) => void): SessionCommands {
+  /** Whether the current dataset is the user's (not the generated demo), and user loads in flight. */
+  let userDataset = false;
+  let userLoads = 0;
   const state: State = {
     data: null,
     summary: null,
@@ -149,7 +152,10 @@ export function createSessionCommands(tasks: TaskRegistry, emit: (e: EngineEvent
   return {
     async loadDataset(files, opts) {
       return tasks.run(opts.taskId, async (task) => {
-        const { images, summary } = await loadDatasetFiles(files, opts, task);
+        userLoads += 1;
+        const loaded = await loadDatasetFiles(files, opts, task).finally(() => (userLoads -= 1));
+        const { images, summary } = loaded;
+        userDataset = true;
         images.textures = state.data?.textures ?? [];
         summary.textures = images.textures.length;
         state.data = images;
@@ -160,7 +166,10 @@ export function createSessionCommands(tasks: TaskRegistry, emit: (e: EngineEvent
     },
 
     async loadDemoDataset(opts) {
+      // The start page's auto-load must never replace a folder the user dropped meanwhile.
+      if (opts.onlyIfEmpty && (userDataset || userLoads > 0)) return null;
       return tasks.run(opts.taskId, async (task) => {
+        userDataset = false;
         const { images, summary } = loadDemo(opts, (d, t) =>
           task.progress(d, t, 'Generating the demo dataset'),
         );

@@ -17,18 +17,19 @@ export interface DemoParams {
 }
 
 /**
- * The one-click preset: small teacher and input, no extra gradient-norm passes. Training stops at
- * `steps` or after DEMO_BUDGET_SECONDS, whichever comes first, so a slow machine (WASM on two
- * busy cores: ~15 s a step) still shows results in a couple of minutes and a GPU trains it fully.
+ * The one-click preset: small teacher and input, no extra gradient-norm passes. Measured in
+ * headless Chromium on WASM with 2 cores: ~3.4 s a step at 64 px, batch 4, and image AUROC 100 %
+ * on the demo set after 26 steps; 30 steps take about 1.5 minutes there. Training also stops after
+ * DEMO_BUDGET_SECONDS, so a slower machine still shows results (from the model it has by then).
  */
-export const DEMO_BUDGET_SECONDS = 90;
+export const DEMO_BUDGET_SECONDS = 120;
 
 export const DEMO_PRESET: Partial<TrainConfig> = {
   teacher: 'mobilenet_v2',
   model: 'dmgrd',
   imageSize: 64,
   batchSize: 4,
-  steps: 200,
+  steps: 30,
   memoryItems: 10,
   gradNormEvery: 0,
   seed: 111,
