@@ -149,19 +149,23 @@ export function createSessionCommands(tasks: TaskRegistry, emit: (e: EngineEvent
     return Session.fromCheckpoint(teacher, requireData(), decoded);
   }
 
+  /** Makes a freshly loaded dataset current; the texture folder, if any, carries over. */
+  function install(images: DatasetImages, summary: DatasetSummary): DatasetSummary {
+    images.textures = state.data?.textures ?? [];
+    summary.textures = images.textures.length;
+    state.data = images;
+    state.summary = summary;
+    state.evaluation = null;
+    return summary;
+  }
+
   return {
     async loadDataset(files, opts) {
       return tasks.run(opts.taskId, async (task) => {
         userLoads += 1;
         const loaded = await loadDatasetFiles(files, opts, task).finally(() => (userLoads -= 1));
-        const { images, summary } = loaded;
         userDataset = true;
-        images.textures = state.data?.textures ?? [];
-        summary.textures = images.textures.length;
-        state.data = images;
-        state.summary = summary;
-        state.evaluation = null;
-        return summary;
+        return install(loaded.images, loaded.summary);
       });
     },
 
@@ -173,12 +177,7 @@ export function createSessionCommands(tasks: TaskRegistry, emit: (e: EngineEvent
         const { images, summary } = loadDemo(opts, (d, t) =>
           task.progress(d, t, 'Generating the demo dataset'),
         );
-        images.textures = state.data?.textures ?? [];
-        summary.textures = images.textures.length;
-        state.data = images;
-        state.summary = summary;
-        state.evaluation = null;
-        return summary;
+        return install(images, summary);
       });
     },
 
