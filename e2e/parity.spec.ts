@@ -3,19 +3,11 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
 import type { ParityReport } from '../workers/parity-api';
+import { PARITY_FILES as FILES } from '../src/core/parity/files';
 
 // The goldens stay in ../shared: the test process reads them and serves them to the page on a
 // same-origin path, so the page (COEP require-corp) fetches them like any other asset.
 const GOLDEN = resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/golden');
-const FILES = [
-  'backbone_resnet18.safetensors.gz',
-  'backbone_resnet50.safetensors.gz',
-  'ocbe_student_resnet18.safetensors.gz',
-  'msff_resnet18.safetensors.gz',
-  'memory_bank.safetensors',
-  'losses.safetensors',
-  'anomaly_map.safetensors',
-];
 
 test.skip(!existsSync(GOLDEN), 'no ../shared/golden');
 

@@ -1,19 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { FIXTURE_RUNNERS, runParityChecks, type ParityReport } from '../../src/core/parity';
+import {
+  FIXTURE_RUNNERS,
+  PARITY_FILES as FILES,
+  runParityChecks,
+  type ParityReport,
+} from '../../src/core/parity';
 import type { NamedArray } from '../../src/core/io/safetensors';
 import { hasShared, loadGolden } from '../helpers/golden';
 import { useBackend } from '../helpers/backends';
-
-const FILES = [
-  'backbone_resnet18.safetensors.gz',
-  'backbone_resnet50.safetensors.gz',
-  'ocbe_student_resnet18.safetensors.gz',
-  'msff_resnet18.safetensors.gz',
-  'memory_bank.safetensors',
-  'losses.safetensors',
-  'anomaly_map.safetensors',
-];
 
 const table: string[] = [];
 afterAll(() => console.log(table.join('\n')));

@@ -4,6 +4,7 @@ import { FIXTURE_RUNNERS } from './fixtures';
 
 export { TOLERANCE, type ErrorKind, type ParityReport } from './compare';
 export { FIXTURE_RUNNERS } from './fixtures';
+export { PARITY_FILES } from './files';
 
 export interface ParityOptions {
   /** Fixture names (with or without `.safetensors[.gz]`) to run; all given fixtures when omitted. */
