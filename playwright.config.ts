@@ -1,4 +1,5 @@
 import { defineConfig, devices } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/chromium.mjs';
 
 // .ci/run sets E2E_PORT to a free port when 4173 is taken (e.g. by another preview on a shared machine).
 const PORT = Number(process.env.E2E_PORT ?? 4173);
@@ -28,13 +29,8 @@ export default defineConfig({
         viewport: { width: 1280, height: 720 },
         headless: true,
         launchOptions: {
-          executablePath: '/usr/bin/chromium',
-          args: [
-            '--no-sandbox',
-            '--enable-unsafe-webgpu',
-            '--disable-background-networking',
-            '--disable-component-update',
-          ],
+          executablePath: CHROMIUM_PATH,
+          args: CHROMIUM_ARGS,
         },
       },
     },

@@ -1,11 +1,12 @@
 import { expect, test } from '@playwright/test';
+import { CHROMIUM_PATH, QUIET_ARGS } from '../scripts/chromium.mjs';
 
 // The same system Chromium without --enable-unsafe-webgpu has no WebGPU adapter, so the automatic
 // chain must land on WASM and say why. (launchOptions force a separate browser, hence its own file.)
 test.use({
   launchOptions: {
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update'],
+    executablePath: CHROMIUM_PATH,
+    args: QUIET_ARGS,
   },
 });
 

@@ -8,6 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from '@playwright/test';
 import { preview } from 'vite';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.mjs';
 import { validateConfig, type TrainConfig } from '../../src/core/config';
 import type { EngineEvent, EngineMemory } from '../../workers/engine-api';
 import { listRelative, serveFolder } from '../../e2e/helpers/serve-folder';
@@ -16,14 +17,6 @@ import { selectDatasetFiles } from './dataset-files';
 import { PAPER_BOTTLE, REPORT_FORMAT, type BenchReport, type MemorySample } from './report';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** Same flags as playwright.config.ts: the system Chromium, never a downloaded one. */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-];
 
 export interface BenchmarkOptions extends Partial<RunnerOptions> {
   data: string;
@@ -161,7 +154,7 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
     preview: { port, strictPort: true, host: '127.0.0.1', open: false },
   });
   const browser = await chromium.launch({
-    executablePath: process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium',
+    executablePath: process.env.BENCH_CHROMIUM ?? CHROMIUM_PATH,
     args: CHROMIUM_ARGS,
     headless: true,
   });
