@@ -3,11 +3,13 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/chromium.mjs';
 
 // .ci/run sets E2E_PORT to a free port when 4173 is taken (e.g. by another preview on a shared machine).
 const PORT = Number(process.env.E2E_PORT ?? 4173);
+// Several people (or agents) testing in one tree each build into and serve their own bundle folder.
+const DIST = process.env.E2E_DIST ?? 'dist';
 
 // The system Chromium is used (never `npx playwright install`); SwiftShader gives it a WebGPU adapter.
 export default defineConfig({
   testDir: 'e2e',
-  outputDir: 'test-results/artifacts',
+  outputDir: process.env.E2E_ARTIFACTS ?? 'test-results/artifacts',
   timeout: 120_000,
   expect: { timeout: 60_000 },
   fullyParallel: false,
@@ -37,7 +39,7 @@ export default defineConfig({
   ],
   webServer: {
     // .ci/run builds first; the preview server sends the COOP/COEP headers from vite.config.ts.
-    command: `npx vite preview --port ${PORT} --strictPort`,
+    command: `npx vite preview --port ${PORT} --strictPort --outDir ${DIST}`,
     url: `http://localhost:${PORT}`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,
