@@ -1,6 +1,7 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { precacheManifest } from './scripts/precache-plugin';
+import { CSP, CSP_DEV, cspMeta } from './scripts/csp';
 
 // Cross-origin isolation makes SharedArrayBuffer available, which the multi-threaded WASM backend needs.
 export const isolationHeaders = {
@@ -9,10 +10,13 @@ export const isolationHeaders = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 } as const;
 
+// No request may leave the origin (scripts/csp.ts). Sent on every response, so the worker gets it too.
+export const securityHeaders = { ...isolationHeaders, 'Content-Security-Policy': CSP } as const;
+
 export default defineConfig({
-  plugins: [react(), precacheManifest()],
-  server: { headers: isolationHeaders, port: 5173 },
-  preview: { headers: isolationHeaders, port: 4173 },
+  plugins: [react(), precacheManifest(), cspMeta()],
+  server: { headers: { ...isolationHeaders, 'Content-Security-Policy': CSP_DEV }, port: 5173 },
+  preview: { headers: securityHeaders, port: 4173 },
   worker: { format: 'es' },
   optimizeDeps: {
     // The worker is only reachable through `new Worker(new URL(...))`, which the dependency scan does

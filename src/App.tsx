@@ -8,6 +8,7 @@ import { ResultsPanel } from './ui/panels/ResultsPanel';
 import { RunsPanel } from './ui/panels/RunsPanel';
 import { SyntheticPanel } from './ui/panels/SyntheticPanel';
 import { TrainPanel } from './ui/panels/TrainPanel';
+import { RecoveryBanner } from './ui/RecoveryBanner';
 import { ResumeBanner } from './ui/ResumeBanner';
 import { TabBar, type TabSpec } from './ui/TabBar';
 import { panelDomId, tabDomId } from './ui/tab-ids';
@@ -74,6 +75,7 @@ export function App() {
         </button>
       </header>
       <ResumeBanner onResume={() => select('train')} />
+      <RecoveryBanner />
       <DemoBar />
       <TabBar tabs={TABS} active={tab.id} onSelect={select} />
       <div className="app-body">

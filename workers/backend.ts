@@ -121,15 +121,73 @@ const attempts: Record<BackendName, () => Promise<Attempt>> = {
 };
 
 const watchedDevices = new WeakSet<GPUDevice>();
+/** Lost devices and the reason the browser gave ('destroyed', 'unknown'). */
+const lostDevices = new WeakMap<GPUDevice, string>();
+
+/** The WebGPU device running the ops now; null on every other backend. */
+export function activeDevice(): GPUDevice | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  return ((tf.backend() as WebGPUBackend).device as GPUDevice | undefined) ?? null;
+}
+
+/** Why the active WebGPU device was lost (its tensors are gone with it); null while it works. */
+export function activeDeviceLost(): string | null {
+  const device = activeDevice();
+  return (device && lostDevices.get(device)) ?? null;
+}
+
+/** Test hook: destroys the active WebGPU device, as a driver reset would. False off WebGPU. */
+export function destroyActiveDevice(): boolean {
+  const device = activeDevice();
+  if (!device || lostDevices.has(device)) return false;
+  device.destroy();
+  return true;
+}
+
+/**
+ * Forgets the active backend so the next tf.setBackend builds a fresh one from the same factory:
+ * a new adapter and device for WebGPU, a new module for WASM (whose heap is dead after an abort).
+ * Dispose every tensor that lives on it first; tensors left behind are lost.
+ */
+function forgetActiveBackend(): void {
+  const name = tf.getBackend();
+  const engine = tf.engine();
+  const entry = engine.registryFactory[name];
+  if (!entry) return;
+  const backend = engine.registry[name];
+  if (backend) {
+    // Disposing a lost device or an aborted WASM module can throw; removeBackend must still run.
+    const dispose = backend.dispose.bind(backend);
+    backend.dispose = () => {
+      try {
+        dispose();
+      } catch {
+        // Nothing left to free.
+      }
+    };
+  }
+  tf.removeBackend(name);
+  tf.registerBackend(name, entry.factory, entry.priority);
+}
+
+/**
+ * After a lost device or a dead WASM module: drops the active backend and selects again, walking
+ * the same plan as at start-up (so a new WebGPU device first, then WASM).
+ */
+export async function reselectBackend(request: BackendRequest, emit: Emit): Promise<BackendInfo> {
+  forgetActiveBackend();
+  return selectBackend(request, emit);
+}
 
 /** Device loss ends every WebGPU computation; the UI must hear about it instead of seeing a hang. */
 function watchDevice(emit: Emit): void {
   const device = (tf.backend() as WebGPUBackend).device as GPUDevice | undefined;
   if (!device || watchedDevices.has(device)) return;
   watchedDevices.add(device);
-  void device.lost.then((info) =>
-    emit({ type: 'device-lost', backend: 'webgpu', reason: info.reason ?? 'unknown', message: info.message }),
-  );
+  void device.lost.then((info) => {
+    lostDevices.set(device, info.reason ?? 'unknown');
+    emit({ type: 'device-lost', backend: 'webgpu', reason: info.reason ?? 'unknown', message: info.message });
+  });
   device.addEventListener('uncapturederror', (ev) =>
     emit({
       type: 'log',

@@ -4,9 +4,11 @@
 
 import type { ParityCommands } from './parity-api';
 import type { SessionCommands, SessionEvent } from './session-api';
+import type { SpeedCommands } from './speed-api';
 
 export type * from './session-api';
 export type * from './parity-api';
+export type * from './speed-api';
 
 /** Backends in the order the engine prefers them. */
 export const BACKEND_ORDER = ['webgpu', 'wasm', 'webgl', 'cpu'] as const;
@@ -93,7 +95,28 @@ export type EngineEvent =
   | { type: 'backend'; info: BackendInfo }
   | { type: 'task'; task: TaskId; state: TaskState; message?: string }
   | { type: 'device-lost'; backend: BackendName; reason: string; message: string }
+  | RecoveryEvent
   | SessionEvent;
+
+/**
+ * Training lost its device or ran out of memory and the worker handles it: `recovering` when the
+ * failure is seen, then `resumed` (training continues from `savedStep`) or `failed` (it stopped).
+ */
+export interface RecoveryEvent {
+  type: 'recovery';
+  runId: string;
+  cause: 'device-lost' | 'out-of-memory';
+  phase: 'recovering' | 'resumed' | 'failed';
+  /** Step of the last saved checkpoint, where training restarts (0 = from the start). */
+  savedStep: number;
+  /** Step the run had reached when it failed (the steps after savedStep are redone). */
+  failedStep: number;
+  /** Backend that trains from now on (for `recovering`: the one that failed). */
+  backend: BackendName;
+  batchSize: number;
+  /** A sentence for the user. */
+  message: string;
+}
 
 export type EngineListener = (event: EngineEvent) => void;
 
@@ -107,7 +130,7 @@ export interface InitOptions {
  * with an error named CANCELLED_ERROR_NAME once `cancel(taskId)` was called (they stop at their
  * next checkpoint, between steps).
  */
-export interface EngineApi extends SessionCommands, ParityCommands {
+export interface EngineApi extends SessionCommands, ParityCommands, SpeedCommands {
   /** Selects and initialises the backend; calling again re-selects. */
   init(opts: InitOptions): Promise<BackendInfo>;
   /** Null before init. */
@@ -123,4 +146,9 @@ export interface EngineApi extends SessionCommands, ParityCommands {
   unsubscribe(id: number): Promise<void>;
   /** True when a task with that id was running and is now flagged to stop. */
   cancel(taskId: TaskId): Promise<boolean>;
+  /**
+   * Test hook (automation only; the UI never calls it): destroys the WebGPU device as a driver
+   * reset would. False when no WebGPU device is active.
+   */
+  debugLoseDevice(): Promise<boolean>;
 }

@@ -1,12 +1,20 @@
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from './backend';
+import {
+  activeDevice,
+  activeDeviceLost,
+  destroyActiveDevice,
+  reselectBackend,
+  selectBackend,
+} from './backend';
 import type { BackendInfo, EngineApi, EngineListener, EngineMemory, InitOptions } from './engine-api';
 import { EventHub } from './events';
 import { parityCommands } from './parity';
 import { selfTestConv2d } from './self-test';
+import { createSpeedCommands } from './speed';
 import { TaskRegistry } from './tasks';
 import { createSessionCommands } from './session/commands';
+import type { BackendControl } from './session/train-guard';
 
 const events = new EventHub();
 /** Long tasks run through `tasks.run(taskId, ...)` so `cancel(taskId)` reaches them. */
@@ -20,9 +28,21 @@ function requireBackend(): BackendInfo {
   return current;
 }
 
+/** Lets training re-select the backend after a lost device or a dead WASM module. */
+const backendControl = {
+  device: activeDevice,
+  lost: activeDeviceLost,
+  active: () => current?.backend ?? 'cpu',
+  async reselect() {
+    current = await reselectBackend(current?.requested ?? 'auto', events.emit);
+    return current;
+  },
+} satisfies BackendControl;
+
 const engine: EngineApi = {
   ...parityCommands,
-  ...createSessionCommands(tasks, events.emit),
+  ...createSessionCommands(tasks, events.emit, backendControl),
+  ...createSpeedCommands(tasks),
   async init(opts: InitOptions) {
     // Concurrent init calls share one selection instead of racing tf.setBackend.
     selecting ??= selectBackend(opts.backend ?? 'auto', events.emit).finally(() => (selecting = null));
@@ -63,6 +83,10 @@ const engine: EngineApi = {
 
   async cancel(taskId) {
     return tasks.cancel(taskId);
+  },
+
+  async debugLoseDevice() {
+    return destroyActiveDevice();
   },
 };
 

@@ -1,5 +1,6 @@
 import { readSafetensors } from '../src/core/io/safetensors';
 import { runParityChecks } from '../src/core/parity';
+import { runKernelChecks, timeKernels } from '../src/core/kernels/checks';
 import type { Fixture } from '../src/core/parity/compare';
 import type { ParityCommands, ParityFixtureFile } from './parity-api';
 
@@ -24,4 +25,6 @@ export const parityCommands: ParityCommands = {
     for (const f of files) fixtures.set(f.name, await parse(f));
     return runParityChecks(fixtures);
   },
+  runKernelChecks,
+  timeKernels,
 };

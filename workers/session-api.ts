@@ -201,8 +201,10 @@ export interface RunRecord {
   step: number;
   history: StepReport[];
   metrics: MetricsSummary | null;
-  /** Whether a checkpoint is stored (resumable). */
+  /** Whether a checkpoint is stored (resumable). Set by the run store, never ahead of what is stored. */
   hasCheckpoint: boolean;
+  /** Step of the stored checkpoint (what a resume restores); `step` may be later (e.g. a failed save). */
+  checkpointStep?: number;
   status: 'training' | 'paused' | 'finished' | 'interrupted';
 }
 
@@ -250,6 +252,15 @@ export interface SessionCommands {
 
 /** Events of the session commands (part of EngineEvent). */
 export type SessionEvent =
-  | { type: 'step'; runId: string; report: StepReport; totalSteps: number }
+  | {
+      type: 'step';
+      runId: string;
+      report: StepReport;
+      totalSteps: number;
+      /** tf.memory().numTensors right after the step: constant over a healthy run (soak test). */
+      numTensors?: number;
+    }
   | { type: 'checkpoint'; runId: string; step: number }
+  /** A save of the run failed (e.g. storage quota): training goes on, the last stored checkpoint stays. */
+  | { type: 'checkpoint-failed'; runId: string; step: number; message: string }
   | { type: 'evaluation'; runId: string; summary: EvaluationSummary };

@@ -1,22 +1,26 @@
 // The benchmark run: build, serve the production bundle, drive the engine worker in headless
 // Chromium through the automation hook (`?automation=1`), and collect one report.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Page } from '@playwright/test';
-import { preview } from 'vite';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.mjs';
 import { validateConfig, type TrainConfig } from '../../src/core/config';
 import type { EngineEvent, EngineMemory } from '../../workers/engine-api';
 import { listRelative, serveFolder } from '../../e2e/helpers/serve-folder';
 import { BENCH_DEFAULTS, type RunnerOptions } from './args';
 import { selectDatasetFiles } from './dataset-files';
+import {
+  BenchError,
+  ensureBuilt,
+  EventPump,
+  fmtDuration,
+  gitInfo,
+  pumping,
+  REPO_ROOT,
+  startHarness,
+} from './harness';
 import { PAPER_BOTTLE, REPORT_FORMAT, type BenchReport, type MemorySample } from './report';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export { BenchError, ensureBuilt, REPO_ROOT } from './harness';
 
 export interface BenchmarkOptions extends Partial<RunnerOptions> {
   data: string;
@@ -24,102 +28,6 @@ export interface BenchmarkOptions extends Partial<RunnerOptions> {
   config?: Partial<TrainConfig>;
   /** Progress lines go here (default: stdout). */
   log?: (line: string) => void;
-}
-
-/** A failure the user can fix (bad folder, missing build): the CLI prints only the message. */
-export class BenchError extends Error {
-  override name = 'BenchError';
-}
-
-function newestMtime(path: string): number {
-  if (!existsSync(path)) return 0;
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return readdirSync(path).reduce((m, n) => Math.max(m, newestMtime(join(path, n))), st.mtimeMs);
-}
-
-const BUILD_INPUTS = ['src', 'workers', 'public', 'index.html', 'vite.config.ts', 'package-lock.json'];
-
-/**
- * Builds the bundle into `outDir` with `vite build` when asked, or when it is missing or older than
- * any build input.
- */
-export function ensureBuilt(mode: RunnerOptions['build'], outDir: string, log: (s: string) => void): number {
-  const stamp = join(outDir, 'index.html');
-  const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
-  if (mode === 'never') {
-    if (!built)
-      throw new BenchError(`${outDir} has no build: run without --no-build (or \`npm run build\`) first.`);
-    return 0;
-  }
-  const stale = !built || BUILD_INPUTS.some((p) => newestMtime(join(REPO_ROOT, p)) > built);
-  if (mode === 'auto' && !stale) return 0;
-  log(mode === 'always' ? `Building ${outDir} ...` : `${outDir} is missing or stale: building ...`);
-  const t0 = performance.now();
-  // Type-checking is `npm run typecheck`'s job; the benchmark only needs the bundle.
-  const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], {
-    cwd: REPO_ROOT,
-    stdio: 'inherit',
-  });
-  if (r.status !== 0) throw new BenchError(`vite build failed (exit ${r.status}).`);
-  return performance.now() - t0;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => res(port));
-    });
-  });
-}
-
-function gitInfo(): BenchReport['git'] {
-  try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-    const dirty =
-      execFileSync('git', ['status', '--porcelain'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim() !== '';
-    return { commit, dirty };
-  } catch {
-    return { commit: null, dirty: null };
-  }
-}
-
-const fmtDuration = (ms: number): string => {
-  const s = Math.max(0, Math.round(ms / 1000));
-  return s >= 3600
-    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
-    : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-};
-
-/** Polls the page's event log; `onEvent` sees each engine event once, in order. */
-class EventPump {
-  private cursor = 0;
-  constructor(
-    private readonly page: Page,
-    private readonly onEvent: (e: EngineEvent) => void,
-  ) {}
-  async drain(): Promise<void> {
-    const events = await this.page.evaluate((from) => window.__engineEvents!.slice(from), this.cursor);
-    this.cursor += events.length;
-    events.forEach(this.onEvent);
-  }
-}
-
-/** Runs `work` while draining events every `everyMs`, then drains once more. */
-async function pumping<T>(pump: EventPump, everyMs: number, work: Promise<T>): Promise<T> {
-  let done = false;
-  const settled = work.finally(() => {
-    done = true;
-  });
-  while (!done) {
-    await Promise.race([settled.catch(() => undefined), new Promise((r) => setTimeout(r, everyMs))]);
-    await pump.drain();
-  }
-  return settled;
 }
 
 /**
@@ -146,29 +54,9 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
 
   const outDir = resolve(REPO_ROOT, opts.dist ?? 'dist');
   const buildMs = ensureBuilt(opts.build ?? 'auto', outDir, log);
-  const port = await freePort();
-  const server = await preview({
-    root: REPO_ROOT,
-    logLevel: 'error',
-    build: { outDir },
-    preview: { port, strictPort: true, host: '127.0.0.1', open: false },
-  });
-  const browser = await chromium.launch({
-    executablePath: process.env.BENCH_CHROMIUM ?? CHROMIUM_PATH,
-    args: CHROMIUM_ARGS,
-    headless: true,
-  });
+  const harness = await startHarness(outDir, log);
   try {
-    const page = await browser.newPage();
-    page.on('pageerror', (e) => log(`[page error] ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') log(`[page console] ${m.text()}`);
-    });
-    const appUrl = `http://127.0.0.1:${port}/?automation=1&backend=${backend}`;
-    // One retry: a first navigation can fail while a concurrent build rewrites dist/.
-    await page.goto(appUrl).catch(() => page.goto(appUrl));
-    await page.waitForFunction(() => window.__engine !== undefined && window.__engineEvents !== undefined);
-
+    const page = await harness.openEnginePage(backend);
     let lastProgress = 0;
     let trainStart = 0;
     let firstStep = 0;
@@ -340,7 +228,7 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
           loadAvgStart,
           loadAvgEnd: os.loadavg()[0],
           node: process.version,
-          browser: `Chromium ${browser.version()}`,
+          browser: `Chromium ${harness.browser.version()}`,
         },
         config,
         backend: backendInfo,
@@ -388,8 +276,7 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
       await memoryLoop;
     }
   } finally {
-    await browser.close();
-    await server.close();
+    await harness.close();
   }
 }
 

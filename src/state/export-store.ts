@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import type { SessionInfo } from '../../workers/engine-api';
 import { getEngine, newTaskId } from '../client/engine';
 import { onEngineEvent } from '../client/event-bus';
+import { checkModelFileSize } from '../core/io/model-file';
 import { checkpointFileName } from '../ui/export/formats';
 import { useDatasetStore } from './dataset-store';
 import { engineReady, errorText, isCancelled, type TaskProgress } from './engine-ready';
@@ -73,9 +74,11 @@ export const useExportStore = create<ExportState>()((set, get) => ({
   },
 
   async importCheckpoint(file) {
-    await runImport(file.name, async (taskId) =>
-      getEngine().importCheckpoint(new Uint8Array(await file.arrayBuffer()), { taskId }),
-    );
+    await runImport(file.name, async (taskId) => {
+      // Refused before the bytes are read: a multi-GB file would otherwise fill this tab's memory.
+      checkModelFileSize(file.name, file.size);
+      return getEngine().importCheckpoint(new Uint8Array(await file.arrayBuffer()), { taskId });
+    });
   },
 
   async importReference(checkpoint, teacher, imageSize) {

@@ -54,7 +54,8 @@ export function BackendPanel() {
       </p>
       {deviceLost && (
         <p role="alert" className="alert" data-testid="device-lost">
-          GPU device lost ({deviceLost}). Reload the page to start again.
+          GPU device lost ({deviceLost}). A training run restarts from its last checkpoint on a new device or
+          the fallback backend; otherwise reload the page.
         </p>
       )}
       <dl className="facts">

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { filterGrad } from '../../src/core/nn/conv';
+import { filterGrad, inputGrad } from '../../src/core/nn/conv';
 
 describe('conv filter gradient (the WASM path)', () => {
   it('matches TF.js native Conv2DBackpropFilter for stride 1 and 2 with padding', async () => {
@@ -19,6 +19,30 @@ describe('conv filter gradient (the WASM path)', () => {
         tf.sum(tf.mul(tf.conv2d(x, wi as tf.Tensor4D, stride, pad), dy)),
       )(w);
       const ours = filterGrad(x, dy, [k, k, 3, 4], stride, pad);
+      const diff = tf.max(tf.abs(tf.sub(native, ours))).dataSync()[0];
+      expect(diff).toBeLessThan(1e-4);
+    }
+  });
+
+  it('input gradient matches TF.js native Conv2DBackpropInput, odd sizes and strides included', async () => {
+    await tf.setBackend('cpu');
+    for (const [size, k, stride, pad] of [
+      [9, 3, 1, 1],
+      [9, 3, 2, 1],
+      [8, 3, 2, 1],
+      [9, 1, 2, 0],
+      [10, 7, 2, 3],
+      [6, 1, 1, 0],
+    ]) {
+      const x = tf.randomNormal([2, size, size, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+      const w = tf.randomNormal([k, k, 3, 4], 0, 1, 'float32', 2) as tf.Tensor4D;
+      const y = tf.conv2d(x, w, stride, pad);
+      const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 3) as tf.Tensor4D;
+      const native = tf.grad((xi: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(xi as tf.Tensor4D, w, stride, pad), dy)),
+      )(x);
+      const ours = inputGrad(dy, w, x.shape, stride, pad);
+      expect(ours.shape).toEqual(x.shape);
       const diff = tf.max(tf.abs(tf.sub(native, ours))).dataSync()[0];
       expect(diff).toBeLessThan(1e-4);
     }

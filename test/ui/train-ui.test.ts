@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/core/config';
 import { draftOf, parseDraft } from '../../src/state/config-draft';
 import { downsample, forLog } from '../../src/ui/train/downsample';
-import { gradRows, lossRows, overlayRows } from '../../src/ui/train/series';
+import { MAX_POINTS, gradRows, lossRows, overlayRows } from '../../src/ui/train/series';
 import type { StepReport } from '../../workers/engine-api';
 
 const report = (step: number, measured: boolean): StepReport => ({
@@ -43,10 +43,11 @@ describe('downsample', () => {
 describe('chart rows', () => {
   const history = Array.from({ length: 2000 }, (_, i) => report(i + 1, i % 10 === 0));
 
-  it('draws at most 500 loss points', () => {
+  it('draws at most MAX_POINTS (250) loss points', () => {
     const rows = lossRows(history, false);
-    expect(rows).toHaveLength(500);
-    expect(rows[499]).toMatchObject({ step: 2000, ot: 0, se: 3 });
+    expect(MAX_POINTS).toBe(250);
+    expect(rows).toHaveLength(MAX_POINTS);
+    expect(rows[MAX_POINTS - 1]).toMatchObject({ step: 2000, ot: 0, se: 3 });
     expect(lossRows(history, true)[0].ot).toBeNull();
   });
 

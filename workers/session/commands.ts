@@ -14,8 +14,8 @@ import { proceduralTexture } from '../../src/core/synth/textures';
 import { resizeMask, resizeRgb } from '../../src/core/data/resize';
 import type { StepReport } from '../../src/core/train/trainer';
 import type { EngineEvent } from '../engine-api';
-import { readPth } from '../../src/core/io/pth';
-import { readSafetensors, type NamedArray } from '../../src/core/io/safetensors';
+import { checkModelFileSize, readModelFile } from '../../src/core/io/model-file';
+import type { NamedArray } from '../../src/core/io/safetensors';
 import { detectTorchvisionArch, importReferenceWeights } from '../../src/core/pipeline/reference-import';
 import type {
   BankExploration,
@@ -32,6 +32,8 @@ import { loadDatasetFiles, loadTextureFiles } from './dataset-loader';
 import { frameReference, frameToRgb, loadDemo } from './demo-dataset';
 import { grayToBitmap, rgbToBitmap } from './decode';
 import * as runsDb from './runs-db';
+import { DeviceLostError, wasmPreflight } from '../recovery-policy';
+import { TrainGuard, type BackendControl } from './train-guard';
 
 /** Everything the session commands hold between calls. Only the worker owns tensors. */
 interface State {
@@ -45,7 +47,15 @@ interface State {
 
 const CHECKPOINT_EVERY = 50;
 
-export function createSessionCommands(tasks: TaskRegistry, emit: (e: EngineEvent) => void): SessionCommands {
+/**
+ * `backend` lets training recover from a lost GPU or an out-of-memory step (train-guard.ts); without
+ * it (Node tests) such a failure ends the train task.
+ */
+export function createSessionCommands(
+  tasks: TaskRegistry,
+  emit: (e: EngineEvent) => void,
+  backend?: BackendControl,
+): SessionCommands {
   /** Whether the current dataset is the user's (not the generated demo), and user loads in flight. */
   let userDataset = false;
   let userLoads = 0;
@@ -68,6 +78,37 @@ export function createSessionCommands(tasks: TaskRegistry, emit: (e: EngineEvent
     return state.session;
   };
 
+  /**
+   * The teacher `name`: the loaded one when it matches (and no new torchvision weights are given),
+   * else a freshly loaded one that is not installed yet, so the current session keeps working until
+   * `adoptTeacher` runs once the new session is built: a failed import changes nothing.
+   */
+  async function candidateTeacher(
+    name: TeacherName,
+    onProgress?: (done: number, total: number) => void,
+    torchWeights?: Map<string, NamedArray>,
+  ): Promise<Teacher> {
+    if (state.teacher?.name === name && !torchWeights) return state.teacher;
+    const base = `${import.meta.env.BASE_URL}teachers/`;
+    return loadTeacher(name, fetchReader(teacherUrl(name, base)), { onProgress, torchWeights });
+  }
+
+  /** Makes a candidate teacher current, freeing the previous teacher and the session built on it. */
+  function adoptTeacher(teacher: Teacher): Teacher {
+    if (teacher === state.teacher) return teacher;
+    state.session?.dispose();
+    state.session = null;
+    state.evaluation = null;
+    state.teacher?.dispose();
+    state.teacher = teacher;
+    return teacher;
+  }
+
+  /** Frees a candidate teacher that was not adopted (the import using it failed). */
+  function dropCandidate(teacher: Teacher): void {
+    if (teacher !== state.teacher) teacher.dispose();
+  }
+
   /** The loaded teacher, reloaded when another is asked for or new torchvision weights are given. */
   async function teacherFor(
     name: TeacherName,
@@ -75,16 +116,12 @@ export function createSessionCommands(tasks: TaskRegistry, emit: (e: EngineEvent
     torchWeights?: Map<string, NamedArray>,
   ): Promise<Teacher> {
     if (state.teacher?.name === name && !torchWeights) return state.teacher;
+    // Creating a session replaces the current one anyway: free it before loading the new teacher.
     state.session?.dispose();
     state.session = null;
     state.teacher?.dispose();
     state.teacher = null;
-    const base = `${import.meta.env.BASE_URL}teachers/`;
-    state.teacher = await loadTeacher(name, fetchReader(teacherUrl(name, base)), {
-      onProgress,
-      torchWeights,
-    });
-    return state.teacher;
+    return adoptTeacher(await candidateTeacher(name, onProgress, torchWeights));
   }
 
   function replaceSession(session: Session): void {
@@ -117,12 +154,18 @@ export function createSessionCommands(tasks: TaskRegistry, emit: (e: EngineEvent
     const bytes = withCheckpoint
       ? await encodeSession(s, { dataset: run.dataset }, { optimizer: true })
       : undefined;
-    if (bytes) run.hasCheckpoint = true;
+    // Reads from a lost device can resolve with zeros: such a checkpoint must not replace a good one.
+    const lost = backend?.lost();
+    if (bytes && lost) throw new DeviceLostError(lost);
     try {
-      await runsDb.saveRun(structuredClone(run), bytes);
+      const stored = await runsDb.saveRun(structuredClone(run), bytes);
+      run.hasCheckpoint = stored.hasCheckpoint;
+      run.checkpointStep = stored.checkpointStep;
       return true;
     } catch (e) {
-      emit({ type: 'log', level: 'error', message: (e as Error).message });
+      const message = (e as Error).message;
+      emit({ type: 'log', level: 'error', message });
+      emit({ type: 'checkpoint-failed', runId: run.id, step: run.step, message });
       return false;
     }
   }
@@ -145,8 +188,58 @@ export function createSessionCommands(tasks: TaskRegistry, emit: (e: EngineEvent
 
   async function restore(bytes: Uint8Array, onProgress: (d: number, t: number) => void): Promise<Session> {
     const decoded = decodeSession(bytes);
-    const teacher = await teacherFor(decoded.meta.config.teacher, onProgress);
-    return Session.fromCheckpoint(teacher, requireData(), decoded);
+    const data = requireData();
+    const teacher = await candidateTeacher(decoded.meta.config.teacher, onProgress);
+    try {
+      const session = Session.fromCheckpoint(teacher, data, decoded);
+      adoptTeacher(teacher);
+      return session;
+    } catch (e) {
+      dropCandidate(teacher);
+      throw e;
+    }
+  }
+
+  /** Forgets the session and teacher after a device loss or OOM (their tensors may be dead). */
+  function dropModel(): void {
+    for (const owner of [state.session, state.teacher]) {
+      try {
+        owner?.dispose();
+      } catch {
+        // The backend died with its memory; nothing to free.
+      }
+    }
+    state.session = null;
+    state.teacher = null;
+    state.evaluation = null;
+  }
+
+  /** The current run again, from its last checkpoint (or from scratch), on the active backend. */
+  async function rebuildRun(batchSize: number): Promise<Session> {
+    const run = state.run;
+    if (!run) throw new Error('No run to restore.');
+    const bytes = run.hasCheckpoint ? await runsDb.getCheckpoint(run.id) : undefined;
+    let session: Session;
+    if (bytes) {
+      session = await restore(bytes, () => {});
+    } else {
+      const teacher = await teacherFor(run.config.teacher);
+      session = await Session.create(teacher, requireData(), { ...run.config });
+    }
+    session.config.batchSize = batchSize;
+    replaceSession(session);
+    run.config = session.config;
+    run.history = run.history.filter((r) => r.step <= session.trainer.step);
+    run.step = session.trainer.step;
+    return session;
+  }
+
+  /** An import failure says what happens next: nothing changed. Cancellation passes through as is. */
+  function importFailed(e: unknown): never {
+    if (!(e instanceof Error) || e instanceof CancelledError) throw e;
+    const now = state.session ? 'the current model is unchanged' : 'there is still no model';
+    e.message = `${e.message.replace(/\.?\s*$/, '.')} Nothing was imported; ${now}.`;
+    throw e;
   }
 
   /** Makes a freshly loaded dataset current; the texture folder, if any, carries over. */
@@ -298,18 +391,43 @@ export function createSessionCommands(tasks: TaskRegistry, emit: (e: EngineEvent
 
     async train(opts) {
       return tasks.run(opts.taskId, async (task) => {
-        const s = requireSession();
+        let s = requireSession();
         const run = state.run ?? (state.run = newRun(s.config));
         const until = opts.untilStep ?? s.config.steps;
         const every = opts.checkpointEvery ?? CHECKPOINT_EVERY;
+        const guard =
+          backend &&
+          new TrainGuard({
+            runId: () => run.id,
+            backend,
+            emit,
+            drop: dropModel,
+            rebuild: rebuildRun,
+            savedStep: () => (run.hasCheckpoint ? (run.checkpointStep ?? 0) : 0),
+          });
+        /** Device work of the loop; a recovery hands back the session restored from the last checkpoint. */
+        const guarded = async <T>(work: () => Promise<T>): Promise<{ value: T } | { session: Session }> =>
+          guard ? guard.run(s, work) : { value: await work() };
+        if (backend?.active() === 'wasm' && s.trainer.step < until) {
+          const warning = wasmPreflight(s.net.store.count(), s.config);
+          if (warning) emit({ type: 'log', level: 'warn', message: warning });
+        }
         try {
           while (s.trainer.step < until) {
-            const report = await s.step();
+            const stepped = await guarded(() => s.step());
+            if ('session' in stepped) {
+              s = stepped.session;
+              await task.checkpoint();
+              continue;
+            }
+            const report = stepped.value;
             run.history.push({ ...report, selected: null });
-            emit({ type: 'step', runId: run.id, report, totalSteps: until });
+            const numTensors = tf.memory().numTensors;
+            emit({ type: 'step', runId: run.id, report, totalSteps: until, numTensors });
             if (every > 0 && s.trainer.step % every === 0) {
-              if (await persist('training', true))
-                emit({ type: 'checkpoint', runId: run.id, step: s.trainer.step });
+              const saved = await guarded(() => persist('training', true));
+              if ('session' in saved) s = saved.session;
+              else if (saved.value) emit({ type: 'checkpoint', runId: run.id, step: s.trainer.step });
             }
             await task.checkpoint();
           }
@@ -318,7 +436,8 @@ export function createSessionCommands(tasks: TaskRegistry, emit: (e: EngineEvent
             await persist('paused', true);
             return { step: s.trainer.step, paused: true };
           }
-          await persist('interrupted', true);
+          // After a loss the weights are gone: the last checkpoint stays the run's state.
+          if (!backend?.lost()) await persist('interrupted', true);
           throw e;
         }
         await persist('finished', true);
@@ -409,7 +528,9 @@ export function createSessionCommands(tasks: TaskRegistry, emit: (e: EngineEvent
 
     async importCheckpoint(bytes, opts) {
       return tasks.run(opts.taskId, async (task) => {
-        const session = await restore(bytes, (d, t) => task.progress(d, t, 'Loading the teacher'));
+        const session = await restore(bytes, (d, t) => task.progress(d, t, 'Loading the teacher')).catch(
+          importFailed,
+        );
         replaceSession(session);
         state.run = newRun(session.config);
         state.run.step = session.trainer.step;
@@ -422,33 +543,41 @@ export function createSessionCommands(tasks: TaskRegistry, emit: (e: EngineEvent
       return tasks.run(opts.taskId, async (task) => {
         const data = requireData();
         const read = async (f: InputFile) => {
-          const bytes = new Uint8Array(await f.file.arrayBuffer());
-          return /\.safetensors$/i.test(f.path) ? readSafetensors(bytes) : readPth(bytes);
+          checkModelFileSize(f.path, f.file.size);
+          return readModelFile(f.path, new Uint8Array(await f.file.arrayBuffer()));
         };
-        task.progress(0, 3, 'Reading the checkpoint');
-        const weights = await read(files.checkpoint);
-        task.progress(1, 3, 'Reading the teacher weights');
-        const teacherWeights = await read(files.teacher);
-        const arch = detectTorchvisionArch(teacherWeights);
-        const config = validateConfig({
-          teacher: arch,
-          model: 'dmgrd',
-          imageSize: opts.imageSize ?? 256,
-          memoryItems: opts.memoryItems ?? 30,
-        });
-        const teacher = await teacherFor(arch, undefined, teacherWeights);
-        const session = await Session.create(teacher, data, config, {
-          onProgress: (d, t, m) => task.progress(d, t, m),
-          signal: task.signal,
-        });
-        try {
-          importReferenceWeights(session.net, weights);
-        } catch (e) {
-          session.dispose();
-          throw e;
-        }
+        // Everything up to adoptTeacher leaves the current teacher and session as they are.
+        const build = async (): Promise<{ teacher: Teacher; session: Session }> => {
+          task.progress(0, 3, 'Reading the checkpoint');
+          const weights = await read(files.checkpoint);
+          task.progress(1, 3, 'Reading the teacher weights');
+          const teacherWeights = await read(files.teacher);
+          const arch = detectTorchvisionArch(teacherWeights);
+          const config = validateConfig({
+            teacher: arch,
+            model: 'dmgrd',
+            imageSize: opts.imageSize ?? 256,
+            memoryItems: opts.memoryItems ?? 30,
+          });
+          const teacher = await candidateTeacher(arch, undefined, teacherWeights);
+          let session: Session | null = null;
+          try {
+            session = await Session.create(teacher, data, config, {
+              onProgress: (d, t, m) => task.progress(d, t, m),
+              signal: task.signal,
+            });
+            importReferenceWeights(session.net, weights);
+            return { teacher, session };
+          } catch (e) {
+            session?.dispose();
+            dropCandidate(teacher);
+            throw e;
+          }
+        };
+        const { teacher, session } = await build().catch(importFailed);
+        adoptTeacher(teacher);
         replaceSession(session);
-        state.run = newRun(config);
+        state.run = newRun(session.config);
         await persist('paused', true);
         return info();
       });
@@ -464,7 +593,7 @@ export function createSessionCommands(tasks: TaskRegistry, emit: (e: EngineEvent
 
     async resumeRun(id, opts) {
       return tasks.run(opts.taskId, async (task) => {
-        const [record, bytes] = await Promise.all([runsDb.getRun(id), runsDb.getCheckpoint(id)]);
+        const { record, checkpoint: bytes } = await runsDb.getRunWithCheckpoint(id);
         if (!record) throw new Error('That run no longer exists.');
         if (!bytes) throw new Error('That run has no saved checkpoint to resume from.');
         const session = await restore(bytes, (d, t) => task.progress(d, t, 'Loading the teacher'));

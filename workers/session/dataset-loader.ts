@@ -8,12 +8,24 @@ import {
 } from '../../src/core/pipeline/dataset';
 import type { DatasetImageInfo, DatasetSummary, InputFile, LoadDatasetOptions } from '../session-api';
 import type { TaskHandle } from '../tasks';
-import { DecodeError, decodeImage, decodeMask } from './decode';
+import { DecodeError, LARGE_PIXELS, decodeImage, decodeMask, type DecodedSize } from './decode';
 
 function decodeProblem(path: string, e: unknown, consequence: string): Problem {
   const code = e instanceof DecodeError ? e.code : 'decode-failed';
   const why = e instanceof Error ? e.message : String(e);
   return { code, severity: 'warning', path, message: `Cannot read ${path}: ${why}.`, consequence };
+}
+
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+function largeProblem(path: string, d: DecodedSize, size: number): Problem {
+  return {
+    code: 'large-image',
+    severity: 'info',
+    path,
+    message: `${path} is ${d.width}x${d.height} pixels (${Math.round((d.width * d.height) / 1e5) / 10} MP), more than ${Math.sqrt(LARGE_PIXELS)}x${Math.sqrt(LARGE_PIXELS)}: the browser decoded it at a reduced size first, to bound memory.`,
+    consequence: `It is loaded, resized to ${size}x${size} from that reduced copy.`,
+  };
 }
 
 /**
@@ -49,16 +61,19 @@ export async function loadDatasetFiles(
     }
   };
 
+  // Failures are phrased once the load is over, so each can say how many images did load.
+  const failed: { path: string; err: unknown; split: 'train' | 'test' | 'mask'; image?: string }[] = [];
   const train: StoredImage[] = [];
   const trainInfo: DatasetImageInfo[] = [];
   for (const e of index.train) {
     try {
-      const { image } = await decodeImage(byPath.get(e.path)!, size);
-      train.push({ path: e.path, rgb: fromRgb(image) });
+      const d = await decodeImage(byPath.get(e.path)!, size);
+      train.push({ path: e.path, rgb: fromRgb(d.image) });
       trainInfo.push({ path: e.path, split: 'train', defectType: 'good', label: 0, hasMask: false });
+      if (d.reduced) problems.push(largeProblem(e.path, d, size));
     } catch (err) {
       if (err instanceof Error && err.name === 'CancelledError') throw err;
-      problems.push(decodeProblem(e.path, err, 'The image is left out of training.'));
+      failed.push({ path: e.path, err, split: 'train' });
     }
     await tick();
   }
@@ -70,9 +85,11 @@ export async function loadDatasetFiles(
     let width: number;
     let height: number;
     try {
-      ({ image, width, height } = await decodeImage(byPath.get(e.path)!, size));
+      let reduced: boolean;
+      ({ image, width, height, reduced } = await decodeImage(byPath.get(e.path)!, size));
+      if (reduced) problems.push(largeProblem(e.path, { width, height, reduced }, size));
     } catch (err) {
-      problems.push(decodeProblem(e.path, err, 'The image is left out of the test set.'));
+      failed.push({ path: e.path, err, split: 'test' });
       await tick();
       continue;
     }
@@ -86,12 +103,12 @@ export async function loadDatasetFiles(
             code: 'mask-size-mismatch',
             severity: 'warning',
             path: e.maskPath,
-            message: `The mask is ${m.width}x${m.height} but its image ${e.path} is ${width}x${height}.`,
+            message: `The mask ${e.maskPath} is ${m.width}x${m.height} but its image ${e.path} is ${width}x${height}.`,
             consequence: `Both are resized to ${size}x${size}; check that the mask belongs to this image.`,
           });
         }
       } catch (err) {
-        problems.push(decodeProblem(e.maskPath, err, `${e.path} is kept for image-level scores only.`));
+        failed.push({ path: e.maskPath, err, split: 'mask', image: e.path });
       }
     }
     test.push({ path: e.path, rgb: fromRgb(image), defectType: e.defectType, label: e.label, mask });
@@ -103,6 +120,20 @@ export async function loadDatasetFiles(
       hasMask: mask !== null,
     });
     await tick();
+  }
+  // A test image that could not be read needs no "mask missing" note on top of its own problem.
+  const unreadable = new Set(failed.filter((f) => f.split === 'test').map((f) => f.path));
+  const kept = problems.filter((p) => !(p.code === 'mask-missing' && p.path && unreadable.has(p.path)));
+  problems.length = 0;
+  problems.push(...kept);
+  for (const f of failed) {
+    const consequence =
+      f.split === 'train'
+        ? `It was skipped; the other ${plural(train.length, 'training image')} loaded.`
+        : f.split === 'test'
+          ? `It was left out of the test set; the other ${plural(test.length, 'test image')} loaded.`
+          : `${f.image} stays in the test set for image-level scores, without pixel-level ground truth.`;
+    problems.push(decodeProblem(f.path, f.err, consequence));
   }
   const images: DatasetImages = { size, train, test, textures: [] };
   return { images, summary: summarize(index, problems, size, trainInfo, testInfo) };

@@ -47,6 +47,7 @@ export type ProblemCode =
   | 'raw-visa'
   | 'decode-failed' // the browser could not decode the file (corrupt, truncated, not really an image)
   | 'image-too-large' // more pixels than the loader accepts
+  | 'large-image' // decoded at a reduced size first to bound memory (still loaded)
   | 'mask-size-mismatch'; // mask and image sizes differ
 
 export interface Problem {

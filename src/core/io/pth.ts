@@ -45,6 +45,10 @@ export interface PthLimits {
 }
 
 const DEFAULT_MAX_BYTES = 4 * 1024 ** 3;
+/** Weights compress little; no real checkpoint entry inflates anywhere near this much. */
+const MAX_DEFLATE_RATIO = 100;
+/** A view may repeat storage elements (stride 0) but never into a huge tensor. */
+const MAX_REPEATED_NUMEL = 1 << 24;
 /** Largest tensor we materialise (elements); a JS typed array cannot be much larger anyway. */
 const MAX_NUMEL = 2 ** 31 - 1;
 
@@ -82,6 +86,12 @@ function readZip(bytes: Uint8Array, maxBytes: number): Map<string, NamedArray> {
         if (f.originalSize > maxBytes || f.originalSize < 0) {
           throw new PthError(
             `checkpoint entry ${f.name} declares ${f.originalSize} bytes: refused as absurd`,
+          );
+        }
+        // torch stores entries uncompressed and weights barely deflate: a huge ratio is a zip bomb.
+        if (f.originalSize > MAX_DEFLATE_RATIO * f.size + 1024 * 1024) {
+          throw new PthError(
+            `checkpoint entry ${f.name} declares ${f.originalSize} bytes from ${f.size} compressed bytes: refused as a zip bomb`,
           );
         }
         return f.name.endsWith('/data.pkl') || f.name.includes('/data/');
@@ -183,6 +193,10 @@ function materialise(name: string, t: TensorRef, raw: Uint8Array): NamedArray {
   let numel = 1;
   for (const d of size) numel *= d;
   if (numel > MAX_NUMEL) throw new PthError(`${name}: ${numel} elements is absurdly large`);
+  if (numel > storage.numel && numel > MAX_REPEATED_NUMEL)
+    throw new PthError(
+      `${name}: its shape declares ${numel} elements from a storage of ${storage.numel}: refused as absurd`,
+    );
   if (numel > 0) {
     let last = offset;
     for (let i = 0; i < size.length; i++) last += (size[i] - 1) * stride[i];

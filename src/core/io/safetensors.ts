@@ -87,7 +87,7 @@ export function readSafetensors(buffer: ArrayBuffer | Uint8Array): Map<string, N
       `Declared header size ${headerLen} bytes does not fit the ${bytes.byteLength}-byte file.`,
     );
   }
-  let header: Record<string, { dtype: SafeDType; shape: number[]; data_offsets: [number, number] }>;
+  let header: unknown;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
   } catch {
@@ -95,23 +95,47 @@ export function readSafetensors(buffer: ArrayBuffer | Uint8Array): Map<string, N
       'The safetensors header is not valid JSON: the file is corrupt or not safetensors.',
     );
   }
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    throw new SafetensorsError('The safetensors header is not a JSON object: the file is not safetensors.');
   const dataStart = 8 + headerLen;
+  const dataBytes = bytes.byteLength - dataStart;
   const out = new Map<string, NamedArray>();
-  for (const [name, entry] of Object.entries(header)) {
+  // Every entry is checked against the file's size before anything is allocated for it.
+  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') continue;
-    const { dtype, shape, data_offsets: offsets } = entry;
-    if (!(dtype in BYTES)) throw new SafetensorsError(`Tensor ${name}: unsupported dtype ${dtype}.`);
-    if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    if (typeof entry !== 'object' || entry === null)
+      throw new SafetensorsError(`Tensor ${name}: its header entry is not an object.`);
+    const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
+    if (typeof dtype !== 'string' || !Object.hasOwn(BYTES, dtype))
+      throw new SafetensorsError(`Tensor ${name}: unsupported dtype ${String(dtype)}.`);
+    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
       throw new SafetensorsError(`Tensor ${name}: invalid shape ${JSON.stringify(shape)}.`);
     }
-    const numel = shape.reduce((a, b) => a * b, 1);
-    const [start, end] = offsets;
-    if (end - start !== numel * BYTES[dtype] || start < 0 || dataStart + end > bytes.byteLength) {
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
+      offsets[0] > offsets[1]
+    )
+      throw new SafetensorsError(`Tensor ${name}: invalid data_offsets ${JSON.stringify(offsets)}.`);
+    const type = dtype as SafeDType;
+    const dims = shape as number[];
+    const numel = dims.reduce((a, b) => a * b, 1);
+    const [start, end] = offsets as [number, number];
+    if (end > dataBytes)
       throw new SafetensorsError(
-        `Tensor ${name}: declared ${dtype}${JSON.stringify(shape)} does not match its byte range.`,
+        `Tensor ${name}: declared ${type}${JSON.stringify(dims)} lies at bytes ${start}-${end}, past the end of the file's ${dataBytes} data bytes (truncated or absurd).`,
+      );
+    if (end - start !== numel * BYTES[type]) {
+      throw new SafetensorsError(
+        `Tensor ${name}: declared ${type}${JSON.stringify(dims)} does not match its byte range.`,
       );
     }
-    out.set(name, { dtype, shape, data: decode(dtype, bytes.subarray(dataStart + start, dataStart + end)) });
+    out.set(name, {
+      dtype: type,
+      shape: dims,
+      data: decode(type, bytes.subarray(dataStart + start, dataStart + end)),
+    });
   }
   return out;
 }

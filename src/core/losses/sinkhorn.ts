@@ -165,6 +165,35 @@ function packCosts(c: CostTensors): tf.Tensor1D {
   return tf.concat([c.xy, c.yx, c.xx, c.yy].map((t) => tf.reshape(t, [-1]))) as tf.Tensor1D;
 }
 
+/** Length of `sinkhornCosts(x, y)` for N and M points: 2NM + N² + M². */
+export function sinkhornCostsLength(n: number, m: number): number {
+  return 2 * n * m + n * n + m * m;
+}
+
+/**
+ * The four cost matrices the ε-loop needs, flattened into one [2NM + N² + M²] tensor, so a caller
+ * can read them (with other small tensors) in one async transfer and pass the values to
+ * `sinkhornDualsFromCosts`. No gradient is needed through it.
+ */
+export function sinkhornCosts(
+  x: tf.Tensor2D, // [N,D]
+  y: tf.Tensor2D, // [M,D]
+): tf.Tensor1D {
+  return tf.tidy(() => packCosts(costTensors(x, y)));
+}
+
+/** The ε-annealed loop (plain JS) on costs read from `sinkhornCosts`. */
+export function sinkhornDualsFromCosts(
+  flat: Float32Array, // [2NM + N² + M²]
+  n: number,
+  m: number,
+  opts: SinkhornOptions = REFERENCE_SINKHORN,
+): SinkhornDuals {
+  if (flat.length !== sinkhornCostsLength(n, m))
+    throw new Error(`sinkhorn: ${flat.length} cost values for N=${n}, M=${m}`);
+  return sinkhornLoop(unpackCosts(flat, n, m), n, m, epsilonSchedule(opts));
+}
+
 function unpackCosts(flat: Float32Array, n: number, m: number): CostArrays {
   const a = n * m;
   return {
@@ -213,8 +242,10 @@ function extrapolate(
 }
 
 /**
- * Value and potentials, differentiable w.r.t. x and y. Synchronous: reads the cost matrices
- * back with one dataSync (slow but legal on WebGPU; use the async pair below off the tape).
+ * Value and potentials, differentiable w.r.t. x and y, in one call. Synchronous: reads the cost
+ * matrices back with one dataSync inside the tape, so it stalls a GPU queue. Kept for the
+ * gradient tests and offline use; the trainer uses the two-phase API below (costs read
+ * asynchronously before the tape, `sinkhornFromDuals` on it).
  */
 export function sinkhornPotentials(
   x: tf.Tensor2D, // [N,D]
@@ -252,12 +283,10 @@ export async function sinkhornDualsAsync(
   y: tf.Tensor2D, // [M,D]
   opts: SinkhornOptions = REFERENCE_SINKHORN,
 ): Promise<SinkhornDuals> {
-  const [n] = x.shape;
-  const [m] = y.shape;
-  const flat = tf.tidy(() => packCosts(costTensors(x, y)));
+  const flat = sinkhornCosts(x, y);
   const data = (await flat.data()) as Float32Array;
   flat.dispose();
-  return sinkhornLoop(unpackCosts(data, n, m), n, m, epsilonSchedule(opts));
+  return sinkhornDualsFromCosts(data, x.shape[0], y.shape[0], opts);
 }
 
 /** Synchronous, tape-friendly second half: the final extrapolation step with given duals. */

@@ -38,8 +38,11 @@ export interface TripletOptions {
 
 export const REFERENCE_TRIPLET: TripletOptions = { mode: 'reference', k: 3, margin: 1 };
 
-/** A diff bank [B, width] as a tensor (read synchronously; it is tiny) or as rows. */
-export type DiffBank = tf.Tensor2D | number[][];
+/**
+ * A diff bank [B, width] as rows. The ranking only yields constant indices, so callers read the
+ * (tiny) tensor asynchronously before the tape instead of blocking inside it.
+ */
+export type DiffBank = number[][];
 
 export interface TripletResult {
   perLevel: tf.Scalar[];
@@ -48,10 +51,6 @@ export interface TripletResult {
 
 /** torch.nn.functional.pairwise_distance's eps, added to the difference. */
 const PD_EPS = 1e-6;
-
-function rows(bank: DiffBank): number[][] {
-  return Array.isArray(bank) ? bank : (bank.arraySync() as number[][]);
-}
 
 /** Indices of the k largest (descending) or smallest (ascending) entries of each row. */
 export function topkIndices(bank: number[][], k: number, largest = true): number[][] {
@@ -112,8 +111,8 @@ export function tripletLoss(
   options: Partial<TripletOptions> = {},
 ): TripletResult {
   const opts = { ...REFERENCE_TRIPLET, ...options };
-  const dn = rows(normalDiff);
-  const da = rows(abnormalDiff);
+  const dn = normalDiff;
+  const da = abnormalDiff;
   const nTop = topkIndices(dn, opts.k);
   const aTop = topkIndices(da, opts.k);
   const nBottom = topkIndices(dn, opts.k, false);

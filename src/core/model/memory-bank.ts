@@ -248,7 +248,7 @@ export interface SimilarityLevel {
 /**
  * For the memory explorer: per level, per item, per pixel, how similar the query is to each memory
  * item (and the image-level scores `selectNearest` ranks by: `image` = mean over levels of the
- * levels' `image`). Meant for a few queries at a time: it forms [L,H,W,C]-sized temporaries.
+ * levels' `image`). Meant for a few queries at a time: it forms a [B,L,H,W,C] temporary per level.
  */
 export function similarities(
   bank: MemoryBank,
@@ -257,15 +257,10 @@ export function similarities(
   return tf.tidy(() => {
     const levels = bank.levels.map((level, l) => {
       const q = query[l];
-      const [b, h, w] = q.shape;
-      const qn = l2NormalizeLast(q);
-      const mn = l2NormalizeLast(level.maps); // [L,H,W,C]
-      const rows: tf.Tensor[] = [];
-      for (let i = 0; i < b; i++) {
-        const qi = tf.slice(qn, [i, 0, 0, 0], [1, h, w, -1]);
-        rows.push(tf.sum(tf.mul(mn, qi), 3)); // [L,H,W]
-      }
-      const maps = tf.stack(rows) as tf.Tensor4D;
+      const qn = tf.expandDims(l2NormalizeLast(q), 1); // [B,1,H,W,C]
+      const mn = tf.expandDims(l2NormalizeLast(level.maps), 0); // [1,L,H,W,C]
+      // One broadcast product and one channel sum for the whole batch, in NHWC order (no transposes).
+      const maps = tf.sum(tf.mul(qn, mn), 4) as tf.Tensor4D; // [B,L,H,W]
       const image = tf.mean(maps, [2, 3]) as tf.Tensor2D;
       const qMean = l2NormalizeLast(tf.mean(q, [1, 2]));
       const global = tf.matMul(qMean, l2NormalizeLast(level.means), false, true) as tf.Tensor2D;

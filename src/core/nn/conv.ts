@@ -2,9 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 
 /**
  * 2-D convolution with PyTorch semantics: symmetric zero padding `pad`, square stride, NHWC input,
- * HWIO filter. TF.js' WASM backend has no Conv2DBackpropFilter kernel, so on WASM the filter
- * gradient is computed here as one im2col matmul (the K*K shifted input views concatenated along
- * channels, times the output gradient); other backends use their native kernels.
+ * HWIO filter.
+ *
+ * On WASM (and CPU) the backward pass is written here with forward convolutions and plain matmuls,
+ * the two kernels XNNPACK makes fast: TF.js 4.22's WASM backend has no Conv2DBackpropFilter at all,
+ * and its Conv2DBackpropInput and transposed matmuls are scalar loops, ~10x slower than a forward
+ * conv of the same FLOPs (measured in docs/performance.md). WebGPU and WebGL use their native kernels.
  */
 export function conv2d(
   x: tf.Tensor4D, // [N,H,W,Cin]
@@ -13,17 +16,15 @@ export function conv2d(
   pad = 0,
   bias?: tf.Tensor1D, // [Cout]
 ): tf.Tensor4D {
-  // The CPU backend has the kernel but it is ~100x slower than the matmul form (20 s for one 3x3
-  // 512->512 filter gradient on a 4x4 map), which would make gradient tests take minutes.
   const backend = tf.getBackend();
   const y =
     backend === 'wasm' || backend === 'cpu'
-      ? conv2dMatmulGrad(x, w, stride, pad)
+      ? conv2dFastGrad(x, w, stride, pad)
       : tf.conv2d(x, w, stride, pad);
   return bias ? tf.add(y, bias) : y;
 }
 
-function conv2dMatmulGrad(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
+function conv2dFastGrad(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
   // customGrad's typing passes inputs and `save` in one rest list.
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x4, w4, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
@@ -33,15 +34,67 @@ function conv2dMatmulGrad(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: n
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
         const dy4 = dy as tf.Tensor4D;
-        const dx = tf.conv2dTranspose(dy4, ws, xs.shape, stride, pad);
-        return [dx, filterGrad(xs, dy4, ws.shape, stride, pad)];
+        return [inputGrad(dy4, ws, xs.shape, stride, pad), filterGrad(xs, dy4, ws.shape, stride, pad)];
       },
     };
   });
   return op(x, w) as tf.Tensor4D;
 }
 
-/** dL/dW[kh,kw,ci,co] = sum over n,i,j of xpad[n, i*s+kh, j*s+kw, ci] * dy[n,i,j,co]. */
+/**
+ * dL/dx as a forward convolution: the output gradient, dilated by the stride (zeros between rows
+ * and columns) and padded by K-1-pad, convolved with the filter rotated by 180° and with its
+ * in/out channels swapped. Rows of x that no output window reached get zero gradient via `extra`.
+ */
+export function inputGrad(
+  dy: tf.Tensor4D, // [N,Ho,Wo,Cout]
+  w: tf.Tensor4D, // [K,K,Cin,Cout]
+  xShape: [number, number, number, number],
+  stride: number,
+  pad: number,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [n, h, wd] = xShape;
+    const [k, , cin, cout] = w.shape;
+    const [, ho, wo] = dy.shape;
+    let d: tf.Tensor4D = dy;
+    if (stride > 1) {
+      // [N,Ho,1,Wo,1,C] padded to [N,Ho,s,Wo,s,C] puts s-1 zeros after every value.
+      const spread = tf.pad(tf.reshape(dy, [n, ho, 1, wo, 1, cout]), [
+        [0, 0],
+        [0, 0],
+        [0, stride - 1],
+        [0, 0],
+        [0, stride - 1],
+        [0, 0],
+      ]);
+      d = tf.slice(
+        tf.reshape(spread, [n, ho * stride, wo * stride, cout]) as tf.Tensor4D,
+        [0, 0, 0, 0],
+        [n, (ho - 1) * stride + 1, (wo - 1) * stride + 1, cout],
+      );
+    }
+    const edge = k - 1 - pad;
+    const extraH = h - ((ho - 1) * stride + k - 2 * pad);
+    const extraW = wd - ((wo - 1) * stride + k - 2 * pad);
+    const padded = tf.pad(d, [
+      [0, 0],
+      [edge, edge + extraH],
+      [edge, edge + extraW],
+      [0, 0],
+    ]);
+    const rotated = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D; // [K,K,Cout,Cin]
+    const dx = tf.conv2d(padded, rotated, 1, 'valid');
+    if (dx.shape[3] !== cin) throw new Error('inputGrad: channel mismatch');
+    return dx;
+  });
+}
+
+/**
+ * dL/dW[kh,kw,ci,co] = Σ_{n,i,j} xpad[n, i·s+kh, j·s+kw, ci] · dy[n,i,j,co]: per filter tap one
+ * plain matmul of the shifted input view, channels first ([Cin, N·Ho·Wo]), with the output
+ * gradient ([N·Ho·Wo, Cout]). Transposing x once up front is what keeps every matmul untransposed.
+ */
 export function filterGrad(
   x: tf.Tensor4D, // [N,H,W,Cin]
   dy: tf.Tensor4D, // [N,Ho,Wo,Cout]
@@ -61,15 +114,17 @@ export function filterGrad(
             [0, 0],
           ])
         : x;
-    const cols: tf.Tensor[] = [];
+    const xt = tf.transpose(xp, [3, 0, 1, 2]); // [Cin,N,Hp,Wp]
+    const d = tf.reshape(dy, [n * ho * wo, cout]);
+    const taps: tf.Tensor[] = [];
     for (let kh = 0; kh < k; kh++) {
       for (let kw = 0; kw < k; kw++) {
-        const end = [n, kh + stride * (ho - 1) + 1, kw + stride * (wo - 1) + 1, cin];
-        cols.push(tf.stridedSlice(xp, [0, kh, kw, 0], end, [1, stride, stride, 1]));
+        const end = [cin, n, kh + stride * (ho - 1) + 1, kw + stride * (wo - 1) + 1];
+        const view = stride > 1 ? tf.stridedSlice(xt, [0, 0, kh, kw], end, [1, 1, stride, stride]) : null;
+        const shifted = view ?? tf.slice(xt, [0, 0, kh, kw], [cin, n, ho, wo]);
+        taps.push(tf.matMul(tf.reshape(shifted, [cin, n * ho * wo]), d)); // [Cin,Cout]
       }
     }
-    const patches = tf.reshape(cols.length === 1 ? cols[0] : tf.concat(cols, 3), [n * ho * wo, k * k * cin]);
-    const g = tf.matMul(patches, tf.reshape(dy, [n * ho * wo, cout]), true, false);
-    return tf.reshape(g, [k, k, cin, cout]);
+    return tf.reshape(tf.stack(taps), [k, k, cin, cout]);
   });
 }

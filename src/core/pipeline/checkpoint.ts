@@ -82,6 +82,27 @@ export function decodeSession(bytes: Uint8Array): DecodedSession {
   } catch (e) {
     throw new CheckpointError(`The checkpoint's configuration is invalid: ${(e as Error).message}`);
   }
+  // Hand-edited or foreign metadata must fail here with a reason, not as a TypeError deep in the model.
+  const count = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+  if (!count(meta.step) || !count(meta.adamStep))
+    throw new CheckpointError('The checkpoint metadata has no valid step count: the file is damaged.');
+  if (
+    !Array.isArray(meta.teacherChannels) ||
+    meta.teacherChannels.length !== 3 ||
+    !meta.teacherChannels.every(count)
+  )
+    throw new CheckpointError(
+      'The checkpoint metadata has no valid teacher channel counts: the file is damaged.',
+    );
+  const indices = (v: unknown): boolean => Array.isArray(v) && v.every(count);
+  if (
+    meta.banks !== null &&
+    !(typeof meta.banks === 'object' && indices(meta.banks?.normal) && indices(meta.banks?.abnormal))
+  )
+    throw new CheckpointError(
+      'The checkpoint metadata describes its memory banks wrongly: the file is damaged.',
+    );
+  if (typeof meta.extra !== 'object' || meta.extra === null) meta.extra = {};
   return { meta, arrays };
 }
 

@@ -49,8 +49,21 @@ export function decodeCheckpoint<Meta>(bytes: Uint8Array): CheckpointContents<Me
       `This safetensors file is not a playground checkpoint (format "${header?.format ?? 'none'}", expected "${CHECKPOINT_FORMAT}").`,
     );
   }
-  const arrays = readSafetensors(bytes) as Arrays;
-  return { meta: JSON.parse(header.meta) as Meta, arrays };
+  let meta: Meta;
+  try {
+    meta = JSON.parse(header.meta) as Meta;
+  } catch {
+    throw new CheckpointError('The checkpoint metadata is not valid JSON: the file is damaged.');
+  }
+  if (typeof meta !== 'object' || meta === null)
+    throw new CheckpointError('The checkpoint metadata is not an object: the file is damaged.');
+  let arrays: Arrays;
+  try {
+    arrays = readSafetensors(bytes) as Arrays;
+  } catch (e) {
+    throw new CheckpointError(`The checkpoint is damaged: ${(e as Error).message}`);
+  }
+  return { meta, arrays };
 }
 
 /**

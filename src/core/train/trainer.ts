@@ -4,8 +4,9 @@ import type { Teacher } from '../backbones/teacher';
 import { kdLoss } from '../losses/kd';
 import { contrastLoss, pairwiseOtLevel, permuteRows, randomPermutation } from '../losses/separation';
 import {
-  sinkhornDivergence,
-  sinkhornDualsAsync,
+  sinkhornCosts,
+  sinkhornCostsLength,
+  sinkhornDualsFromCosts,
   sinkhornFromDuals,
   type SinkhornDuals,
 } from '../losses/sinkhorn';
@@ -177,15 +178,10 @@ export class Trainer {
     this.adam.apply(trainable, gradMap, lr);
     tf.dispose(grads ?? []);
 
+    // The step's only read after the update: the loss terms (and norms), 4–8 floats in one transfer.
     const readback = tf.tidy(() =>
       tf.stack([...LOSS_TERMS.map((t) => values[t]!), ...(measure ? LOSS_TERMS.map((t) => norms[t]!) : [])]),
     );
-    const selected = sel
-      ? {
-          normal: Array.from(await sel.normal.index.data()),
-          abnormal: Array.from(await sel.abnormal.index.data()),
-        }
-      : null;
     const nums = await readback.data();
     tf.dispose([readback, ...Object.values(values), ...Object.values(norms), ...feats]);
     if (sel) {
@@ -197,6 +193,7 @@ export class Trainer {
     loss.total = LOSS_TERMS.reduce((s, t) => s + (active.has(t) ? this.weight(t) * loss[t] : 0), 0);
     const gradNorm = measure ? { kd: nums[4], ot: nums[5], con: nums[6], se: nums[7] } : null;
     this.step += 1;
+    const selected = inputs.selected;
     return { step: this.step, lr, loss, gradNorm, selected, batchSize: b, ms: performance.now() - t0 };
   }
 
@@ -226,10 +223,11 @@ export class Trainer {
   }
 
   /**
-   * Reads what the loss needs from the device before the tape starts, on GPU backends, where a
-   * blocking read inside the tape stalls the queue (and SwiftShader/WebGPU in a worker can lose the
-   * device): the reference Sinkhorn duals (one extra MSFF forward without statistics updates) and
-   * the diff-bank rows the triplet loss ranks. On CPU/WASM the loss reads them synchronously.
+   * Reads what the step needs from the device before the tape starts, on every backend, in one
+   * async transfer: the selected slots (for the UI), the diff-bank rows the triplet loss ranks and
+   * the reference Sinkhorn cost matrices (one extra MSFF forward without statistics updates). The
+   * ε-loop then runs in JS and the tape only sees constants, so no blocking read happens inside it
+   * (a readSync stalls the GPU queue, and SwiftShader/WebGPU in a worker can lose the device).
    */
   private async prepare(
     feats: Levels,
@@ -237,26 +235,33 @@ export class Trainer {
     perm: number[],
     active: Set<LossTerm>,
   ): Promise<StepInputs> {
-    const inputs: StepInputs = { feats, sel, perm, duals: null, rankings: null };
-    const backend = tf.getBackend();
-    if (!sel || (backend !== 'webgpu' && backend !== 'webgl')) return inputs;
-    if (active.has('se')) {
-      inputs.rankings = {
-        normal: (await sel.normal.ranking.array()) as number[][],
-        abnormal: (await sel.abnormal.ranking.array()) as number[][],
-      };
-    }
-    if (active.has('ot') && !this.config.paperSinkhorn) {
-      const pairs = tf.tidy(() =>
-        msff(this.net, sel.normal.inputs, { training: true, updateStats: false }).map((n) =>
-          softmaxAndPermuted(n, perm),
-        ),
-      );
-      try {
-        inputs.duals = await Promise.all(pairs.map(([x, y]) => sinkhornDualsAsync(x, y)));
-      } finally {
-        tf.dispose(pairs.flat());
+    const inputs: StepInputs = { feats, sel, perm, duals: null, rankings: null, selected: null };
+    if (!sel) return inputs;
+    const wantSe = active.has('se');
+    const wantOt = active.has('ot') && !this.config.paperSinkhorn;
+    const b = perm.length;
+    const packed = tf.tidy(() => {
+      const parts: tf.Tensor[] = [sel.normal.index, sel.abnormal.index].map((i) => tf.cast(i, 'float32'));
+      if (wantSe) parts.push(tf.reshape(sel.normal.ranking, [-1]), tf.reshape(sel.abnormal.ranking, [-1]));
+      if (wantOt) {
+        const fused = msff(this.net, sel.normal.inputs, { training: true, updateStats: false });
+        for (const n of fused) parts.push(sinkhornCosts(...softmaxAndPermuted(n, perm)));
       }
+      return tf.concat(parts);
+    });
+    const data = (await packed.data()) as Float32Array;
+    packed.dispose();
+    let at = 0;
+    const take = (len: number): Float32Array => data.subarray(at, (at += len));
+    inputs.selected = { normal: Array.from(take(b)), abnormal: Array.from(take(b)) };
+    if (wantSe) {
+      const bank = ({ ranking }: BankSelection): number[][] =>
+        Array.from({ length: ranking.shape[0] }, () => Array.from(take(ranking.shape[1])));
+      inputs.rankings = { normal: bank(sel.normal), abnormal: bank(sel.abnormal) };
+    }
+    if (wantOt) {
+      const len = sinkhornCostsLength(b, b);
+      inputs.duals = sel.normal.inputs.map(() => sinkhornDualsFromCosts(take(len), b, b));
     }
     return inputs;
   }
@@ -303,8 +308,9 @@ export class Trainer {
       const levels = normal();
       const parts = levels.map((n, l) => {
         if (c.paperSinkhorn) return pairwiseOtLevel(n, levels.length);
+        if (!duals) throw new Error('L_OT needs the Sinkhorn duals read in prepare()');
         const [x, y] = softmaxAndPermuted(n, perm);
-        return duals ? sinkhornFromDuals(x, y, duals[l]).value : sinkhornDivergence(x, y);
+        return sinkhornFromDuals(x, y, duals[l]).value;
       });
       out.ot = tf.addN(parts) as tf.Scalar;
     }
@@ -313,11 +319,12 @@ export class Trainer {
     }
     if (want.has('se')) {
       const maps = (bank: Banks['normal']) => bank.levels.map((l) => l.maps);
+      if (!rankings) throw new Error('L_SE needs the diff-bank rows read in prepare()');
       out.se = tripletLoss(
         maps(this.banks!.normal),
-        rankings?.normal ?? sel.normal.ranking,
+        rankings.normal,
         maps(this.banks!.abnormal),
-        rankings?.abnormal ?? sel.abnormal.ranking,
+        rankings.abnormal,
         {
           mode: c.paperTriplet ? 'paper' : 'reference',
         },
@@ -336,10 +343,12 @@ interface StepInputs {
   feats: Levels;
   sel: { normal: BankSelection; abnormal: BankSelection } | null;
   perm: number[];
-  /** Reference Sinkhorn duals per level, precomputed on GPU backends. */
+  /** Reference Sinkhorn duals per level, computed before the tape. */
   duals: SinkhornDuals[] | null;
-  /** Diff-bank rows for the triplet loss, read ahead on GPU backends. */
+  /** Diff-bank rows for the triplet loss, read before the tape. */
   rankings: { normal: number[][]; abnormal: number[][] } | null;
+  /** Slot each batch row selected, per bank (for the report). */
+  selected: { normal: number[]; abnormal: number[] } | null;
 }
 
 /** The reference's L_OT operands: the batch's softmaxed fusions and the same rows permuted. */

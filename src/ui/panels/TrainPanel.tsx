@@ -178,6 +178,12 @@ export function TrainPanel() {
               <dt>Checkpoint</dt>
               <dd data-testid="train-checkpoint">
                 {t.lastCheckpoint !== null ? `saved at step ${t.lastCheckpoint}` : 'none yet'}
+                {t.checkpointError !== null && (
+                  <span role="alert" className="alert" data-testid="train-checkpoint-error">
+                    {' '}
+                    {t.checkpointError} Training goes on; the run resumes from the last saved step.
+                  </span>
+                )}
               </dd>
             </dl>
             {t.session.notes.length > 0 && (

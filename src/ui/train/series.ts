@@ -3,7 +3,7 @@ import type { ChartRow, SeriesSpec } from './charts';
 import { downsample, forLog } from './downsample';
 
 /** Most points a chart draws, however long the run. */
-export const MAX_POINTS = 500;
+export const MAX_POINTS = 250;
 
 export const LOSS_SERIES: SeriesSpec[] = [
   { key: 'kd', label: 'L_KD', color: '#0b5fcc' },

@@ -1,0 +1,258 @@
+// The speed report: its JSON shape, the PyTorch reference figures, and the printed table.
+import type {
+  BackendInfo,
+  OpProfileRow,
+  PeakResult,
+  SpeedCaseResult,
+  SpeedCaseSpec,
+} from '../../workers/engine-api';
+import type { GitInfo } from '../bench/harness';
+import type { SpeedOptions } from './args';
+
+export const SPEED_REPORT_FORMAT = 'dmgrd-speed/1';
+
+/** The authors' PyTorch code measured on the development machine, as issue #7 states it. */
+export const PYTORCH_REFERENCE = {
+  source:
+    'Issue #7: "Measured on this 2-core machine, the authors\' PyTorch code (CPU, 2 threads, WRN50, 256 px) ' +
+    'takes about 1.6 s per image for inference (the MSFF with its non-local attention is 0.9 s of it) and ' +
+    'about 16 s per training step at batch 2 (12-15 s with the teacher frozen): about 145 GFLOP/s."',
+  teacher: 'wide_resnet50_2',
+  method: 'dmgrd',
+  imageSize: 256,
+  threads: 2,
+  inferMsPerImage: 1600,
+  msffMsPerImage: 900,
+  trainBatch: 2,
+  trainMsPerStep: 16000,
+  trainMsPerStepFrozenTeacher: [12000, 15000],
+  gflops: 145,
+} as const;
+
+/** Why a phase has no numbers. */
+export interface PhaseError {
+  phase: 'infer' | `train-b${number}` | 'peak';
+  error: 'out of memory' | 'timeout' | 'page crashed' | 'failed';
+  detail: string;
+}
+
+export interface LoadSample {
+  at: string;
+  /** os.loadavg(): 1, 5 and 15 minute load averages of the host. */
+  loadavg: number[];
+}
+
+export interface SpeedCase {
+  teacher: SpeedCaseSpec['teacher'];
+  method: SpeedCaseSpec['method'];
+  imageSize: number;
+  /** Inference phase (training skipped in it). */
+  infer: SpeedCaseResult | null;
+  /** One training phase per batch. */
+  train: SpeedCaseResult[];
+  errors: PhaseError[];
+  load: { start: LoadSample; end: LoadSample };
+}
+
+export interface SpeedReport {
+  format: typeof SPEED_REPORT_FORMAT;
+  startedAt: string;
+  finishedAt: string;
+  git: GitInfo;
+  options: SpeedOptions;
+  host: {
+    platform: string;
+    cpus: number;
+    cpuModel: string;
+    totalMemBytes: number;
+    node: string;
+    browser: string;
+    /** Other work on the machine slows every figure: load at the start and end of the run. */
+    loadStart: LoadSample;
+    loadEnd: LoadSample;
+  };
+  backend: BackendInfo | null;
+  peak: PeakResult | null;
+  cases: SpeedCase[];
+  rows: SpeedRow[];
+  reference: typeof PYTORCH_REFERENCE;
+  /** ours / PyTorch for the WRN50 DM-GRD rows (null when not measured). */
+  referenceRatio: {
+    inferB1: number | null;
+    trainAtReferenceBatch: number | null;
+    trainBatch: number | null;
+  };
+  /** How the numbers are defined. */
+  notes: string[];
+}
+
+/** One printed row: the case's headline numbers. */
+export interface SpeedRow {
+  teacher: string;
+  method: string;
+  weights: string;
+  inferMsPerImage: Record<string, number | null>;
+  trainMsPerStep: Record<string, number | null>;
+  inferGflopPerImage: number | null;
+  trainGflopPerStep: number | null;
+  inferGflops: number | null;
+  trainGflops: number | null;
+  /** Heavy MAC kernels' own throughput / the matmul peak (inference, training). */
+  heavyPctOfPeak: { infer: number | null; train: number | null };
+  /** Whole-phase throughput / the matmul peak. */
+  pctOfPeak: { infer: number | null; train: number | null };
+  peakMB: number | null;
+  wasmHeapMB: number | null;
+  topInfer: OpProfileRow[];
+  topTrain: OpProfileRow[];
+  errors: PhaseError[];
+}
+
+export const NOTES = [
+  'Inference = teacher + memory select + MSFF + OCBE + student + anomaly map (blur, top-k score), eval mode; ms per image = batch time / batch; median of the timed runs after one warm-up; each run awaits the scores (GPU queue included).',
+  'Training = Trainer.trainStep (gradNormEvery 0) on random images, ms per step; median after one warm-up step.',
+  'FLOPs = 2·MAC of every conv / conv-gradient / depthwise / matmul kernel recorded by tf.profile in one run (src/core/perf/flops.ts); elementwise ops are not counted. Training FLOPs are those of the kernels the profiled step ran (forward + backward as executed; on WASM the filter gradient is an im2col matmul).',
+  'GFLOP/s = FLOPs / median wall time. heavy % of peak = own kernel time of MAC calls >= 100 MFLOP vs the measured large-matmul peak of the same backend.',
+  'Peak memory = the largest tf.memory().numBytes seen (tf.profile peakBytes included); WASM heap = the module memory at the end (it never shrinks).',
+  'Every phase runs in a fresh page (a WASM abort on out-of-memory kills the module).',
+];
+
+const MB = 1024 * 1024;
+
+const pct = (v: number | null | undefined, peak: number | null): number | null =>
+  v != null && peak ? (100 * v) / peak : null;
+
+export function summarise(c: SpeedCase, peak: PeakResult | null): SpeedRow {
+  const mm = peak?.matmul.gflops ?? null;
+  const inferMsPerImage: Record<string, number | null> = {};
+  for (const r of c.infer?.inference ?? []) inferMsPerImage[`b${r.batch}`] = r.msPerImage.median;
+  const trainMsPerStep: Record<string, number | null> = {};
+  for (const t of c.train) if (t.training) trainMsPerStep[`b${t.spec.trainBatch}`] = t.training.median;
+  const ip = c.infer?.inferProfile ?? null;
+  const maxB = Math.max(1, ...(c.infer?.inference.map((r) => r.batch) ?? [1]));
+  const mainTrain = c.train.find((t) => t.trainProfile) ?? null;
+  const tp = mainTrain?.trainProfile ?? null;
+  const all = [c.infer, ...c.train].filter((x): x is SpeedCaseResult => x !== null);
+  const peakBytes = all.length ? Math.max(...all.map((x) => x.memory.peakBytes)) : null;
+  const heaps = all.map((x) => x.memory.wasmHeapBytes).filter((x): x is number => x !== null);
+  return {
+    teacher: c.teacher,
+    method: c.method,
+    weights: c.infer?.teacherWeights ?? c.train[0]?.teacherWeights ?? '',
+    inferMsPerImage,
+    trainMsPerStep,
+    inferGflopPerImage: ip ? ip.flops / maxB / 1e9 : null,
+    trainGflopPerStep: tp ? tp.flops / 1e9 : null,
+    inferGflops: ip?.gflops ?? null,
+    trainGflops: tp?.gflops ?? null,
+    heavyPctOfPeak: { infer: pct(ip?.heavy.gflops, mm), train: pct(tp?.heavy.gflops, mm) },
+    pctOfPeak: { infer: pct(ip?.gflops, mm), train: pct(tp?.gflops, mm) },
+    peakMB: peakBytes !== null ? peakBytes / MB : null,
+    wasmHeapMB: heaps.length ? Math.max(...heaps) / MB : null,
+    topInfer: ip?.top ?? [],
+    topTrain: tp?.top ?? [],
+    errors: c.errors,
+  };
+}
+
+/** ours / PyTorch for the WRN50 DM-GRD row. */
+export function referenceRatio(rows: SpeedRow[], options: SpeedOptions): SpeedReport['referenceRatio'] {
+  const row = rows.find(
+    (r) => r.teacher === PYTORCH_REFERENCE.teacher && r.method === PYTORCH_REFERENCE.method,
+  );
+  if (!row || options.imageSize !== PYTORCH_REFERENCE.imageSize)
+    return { inferB1: null, trainAtReferenceBatch: null, trainBatch: null };
+  const inf = row.inferMsPerImage.b1 ?? null;
+  const train = row.trainMsPerStep[`b${PYTORCH_REFERENCE.trainBatch}`] ?? null;
+  return {
+    inferB1: inf !== null ? inf / PYTORCH_REFERENCE.inferMsPerImage : null,
+    trainAtReferenceBatch: train !== null ? train / PYTORCH_REFERENCE.trainMsPerStep : null,
+    trainBatch: train !== null ? PYTORCH_REFERENCE.trainBatch : null,
+  };
+}
+
+const f = (v: number | null | undefined, digits = 0): string => (v == null ? '-' : v.toFixed(digits));
+const pad = (s: string, n: number): string => s.padStart(n);
+
+function topLine(rows: OpProfileRow[]): string {
+  return rows.map((r) => `${r.name} ${(100 * r.share).toFixed(0)}%`).join(', ');
+}
+
+export function formatSpeedTable(report: SpeedReport): string {
+  const lines: string[] = [];
+  const b = report.backend;
+  lines.push(
+    `Backend ${b?.backend ?? '?'}` +
+      (b?.wasmThreads != null ? `, ${b.wasmThreads} WASM threads` : '') +
+      (b?.adapter ? `, ${b.adapter.vendor} ${b.adapter.description}` : '') +
+      `, ${report.options.imageSize} px, ${report.options.repeats} timed run(s) after a warm-up` +
+      `, load avg ${report.host.loadStart.loadavg[0].toFixed(2)} -> ${report.host.loadEnd.loadavg[0].toFixed(2)}`,
+  );
+  const p = report.peak;
+  if (p)
+    lines.push(
+      `Peak: matmul ${p.matmul.gflops.toFixed(1)} GFLOP/s (best of ${(p.matmulSizes ?? [p.matmul])
+        .map((m) => `n=${m.n} ${m.gflops.toFixed(1)}`)
+        .join(', ')}), ` +
+        `conv 3x3 [${p.conv.shape.join(',')}]x256 ${p.conv.gflops.toFixed(1)} GFLOP/s (${p.conv.ms.median.toFixed(1)} ms)`,
+    );
+  const inferKeys = report.options.inferBatches.map((x) => `b${x}`);
+  const trainKeys = [
+    ...new Set([
+      ...report.options.trainBatches,
+      ...(report.options.referenceTrainBatch ? [report.options.referenceTrainBatch] : []),
+    ]),
+  ].map((x) => `b${x}`);
+  const head = [
+    'teacher'.padEnd(16),
+    'method',
+    ...inferKeys.map((k) => pad(`inf ${k}`, 9)),
+    ...trainKeys.map((k) => pad(`train ${k}`, 10)),
+    pad('GFLOP/img', 9),
+    pad('GF/s inf', 8),
+    pad('GF/s trn', 8),
+    pad('heavy% i/t', 11),
+    pad('peak MB', 8),
+    pad('heap MB', 8),
+  ];
+  lines.push('');
+  lines.push(
+    'ms per image (inference), ms per step (training); heavy% = heavy conv/matmul kernels vs matmul peak',
+  );
+  lines.push(head.join(' '));
+  for (const r of report.rows) {
+    lines.push(
+      [
+        r.teacher.padEnd(16),
+        r.method.padEnd(6),
+        ...inferKeys.map((k) => pad(f(r.inferMsPerImage[k], 1), 9)),
+        ...trainKeys.map((k) => pad(f(r.trainMsPerStep[k]), 10)),
+        pad(f(r.inferGflopPerImage, 2), 9),
+        pad(f(r.inferGflops, 1), 8),
+        pad(f(r.trainGflops, 1), 8),
+        pad(`${f(r.heavyPctOfPeak.infer)}/${f(r.heavyPctOfPeak.train)}`, 11),
+        pad(f(r.peakMB), 8),
+        pad(f(r.wasmHeapMB), 8),
+      ].join(' '),
+    );
+    for (const e of r.errors)
+      lines.push(`    ${e.phase}: ${e.error} (${e.detail.split('\n')[0].slice(0, 140)})`);
+  }
+  lines.push('');
+  for (const r of report.rows) {
+    if (r.topInfer.length) lines.push(`top ops ${r.teacher}/${r.method} inference: ${topLine(r.topInfer)}`);
+    if (r.topTrain.length) lines.push(`top ops ${r.teacher}/${r.method} training:  ${topLine(r.topTrain)}`);
+  }
+  const ratio = report.referenceRatio;
+  const ref = report.reference;
+  lines.push('');
+  lines.push(
+    `PyTorch reference (${ref.teacher}, ${ref.imageSize} px, CPU ${ref.threads} threads): inference ${ref.inferMsPerImage} ms/img, ` +
+      `training ${ref.trainMsPerStep} ms/step at batch ${ref.trainBatch}, ~${ref.gflops} GFLOP/s`,
+  );
+  lines.push(
+    `ours / PyTorch (WRN50 DM-GRD): inference b1 ${ratio.inferB1 === null ? '-' : `${ratio.inferB1.toFixed(2)}x`}, ` +
+      `training b${ratio.trainBatch ?? ref.trainBatch} ${ratio.trainAtReferenceBatch === null ? '-' : `${ratio.trainAtReferenceBatch.toFixed(2)}x`} (goal <= 3x)`,
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,144 @@
+import * as tf from '@tensorflow/tfjs';
+import { rangeError, TOLERANCE, type ParityReport } from '../parity/compare';
+import { gaussianBlur, gaussianKernel1d, levelAnomalyMaps, scoreBatch } from '../scoring/anomaly-map';
+import { resizeBilinearAlignCorners } from '../nn/resize';
+import { cosineDistanceMap } from './cosine-distance';
+import { resizeMapsWebGPU } from './resize-maps';
+import { fusedBackend, setFusedKernels } from './webgpu';
+
+/**
+ * The custom kernels against the composite TF.js path they replace, on the active backend, with
+ * small random inputs (SwiftShader runs ~0.5 GFLOP/s). Off WebGPU both sides are the composite path
+ * and the rows only prove the wrapper; on WebGPU the first row says the kernels really ran.
+ */
+export async function runKernelChecks(): Promise<ParityReport[]> {
+  await tf.ready();
+  const backend = tf.getBackend();
+  const reports: ParityReport[] = [];
+  const add = (check: string, error: number, tolerance: number = TOLERANCE.forward): void => {
+    reports.push({
+      fixture: 'kernels',
+      check,
+      error,
+      tolerance,
+      kind: 'range',
+      pass: error <= tolerance,
+      backend,
+    });
+  };
+  add(`custom kernels active: ${fusedBackend() !== null}`, 0, 0);
+
+  /** max|fused − composite| / max|composite| of one op. */
+  const compare = async (check: string, op: () => tf.Tensor): Promise<void> => {
+    const fused = op();
+    const prev = setFusedKernels(false);
+    let composite: tf.Tensor;
+    try {
+      composite = op();
+    } finally {
+      setFusedKernels(prev);
+    }
+    const [a, b] = await Promise.all([fused.data(), composite.data()]);
+    tf.dispose([fused, composite]);
+    add(`${check} [${fused.shape}]`, rangeError(a, b));
+  };
+
+  // Channel counts around the loop's edge cases (1, odd, a multiple of 4) and a zero vector (eps).
+  for (const shape of [
+    [2, 5, 7, 1],
+    [1, 4, 6, 13],
+    [2, 8, 8, 64],
+  ] as [number, number, number, number][]) {
+    const [a, b] = [1, 2].map((s) => tf.randomNormal(shape, 0, 1, 'float32', s) as tf.Tensor4D);
+    const zero = tf.tidy(() => tf.concat([tf.zeros([1, ...shape.slice(1)]), tf.slice(b, [1], [-1])]));
+    await compare('cosine distance', () => cosineDistanceMap(a, shape[0] > 1 ? (zero as tf.Tensor4D) : b));
+    tf.dispose([a, b, zero]);
+  }
+  // Up- and down-sampling, odd sizes, and a size kept (the identity).
+  for (const [shape, outH, outW] of [
+    [[2, 4, 4], 16, 16],
+    [[1, 7, 5], 9, 23],
+    [[1, 6, 6], 6, 3],
+  ] as [[number, number, number], number, number][]) {
+    const m = tf.randomNormal(shape, 0, 1, 'float32', 4) as tf.Tensor3D;
+    await compare(`align-corners resize to ${outH}x${outW}`, () =>
+      tf.tidy(() => {
+        const fused = resizeMapsWebGPU(m, outH, outW);
+        if (fused) return fused;
+        return tf.squeeze(resizeBilinearAlignCorners(tf.expandDims(m, 3) as tf.Tensor4D, outH, outW), [3]);
+      }),
+    );
+    m.dispose();
+  }
+  // Maps smaller than the radius (16 at σ 4) reflect several times; σ 1 on a wide map, and 64².
+  for (const [shape, sigma] of [
+    [[1, 5, 7], 4],
+    [[2, 9, 40], 1],
+    [[2, 64, 64], 4],
+  ] as [[number, number, number], number][]) {
+    const m = tf.randomUniform(shape, 0, 2, 'float32', 3) as tf.Tensor3D;
+    await compare(`gaussian blur σ ${sigma} (${gaussianKernel1d(sigma).length} taps)`, () =>
+      gaussianBlur(m, sigma),
+    );
+    m.dispose();
+  }
+  return reports;
+}
+
+export interface KernelTiming {
+  name: string;
+  /** Median wall ms with the custom kernels, and with the composite TF.js ops, each awaited. */
+  fusedMs: number;
+  compositeMs: number;
+}
+
+/**
+ * Times the scoring path (anomaly maps + blur + top-k) of a resnet18-shaped batch at `size` px with
+ * and without the custom kernels on the active backend. For measurements, not for tests.
+ */
+export async function timeKernels(size = 128, batch = 4, reps = 5): Promise<KernelTiming[]> {
+  await tf.ready();
+  const levels = [
+    [size / 4, 64],
+    [size / 8, 128],
+    [size / 16, 256],
+  ].map(([s, c], i) => tf.randomNormal([batch, s, s, c], 0, 1, 'float32', i) as tf.Tensor4D);
+  const student = levels.map(
+    (t) => tf.tidy(() => tf.add(t, tf.randomNormal(t.shape, 0, 0.5))) as tf.Tensor4D,
+  );
+  const maps = tf.randomUniform([batch, size, size], 0, 1, 'float32', 9) as tf.Tensor3D;
+  const cases: [string, () => tf.Tensor][] = [
+    [`level maps ${batch}x${size}px`, () => tf.addN(levelAnomalyMaps(levels, student, size, size))],
+    [`gaussian blur ${batch}x${size}px`, () => gaussianBlur(maps)],
+    [
+      `scoreBatch ${batch}x${size}px`,
+      () => tf.tidy(() => scoreBatch(levels, student, { outH: size, outW: size }).score),
+    ],
+  ];
+  const median = async (fn: () => tf.Tensor): Promise<number> => {
+    const ms: number[] = [];
+    for (let i = 0; i <= reps; i++) {
+      const t0 = performance.now();
+      const t = tf.tidy(fn);
+      await t.data();
+      t.dispose();
+      if (i > 0) ms.push(performance.now() - t0);
+    }
+    return ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)];
+  };
+  const out: KernelTiming[] = [];
+  try {
+    for (const [name, fn] of cases) {
+      const fusedMs = await median(fn);
+      const prev = setFusedKernels(false);
+      try {
+        out.push({ name, fusedMs, compositeMs: await median(fn) });
+      } finally {
+        setFusedKernels(prev);
+      }
+    }
+  } finally {
+    tf.dispose([...levels, ...student, maps]);
+  }
+  return out;
+}

@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs';
+import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+
+/**
+ * Running our own WGSL programs on TF.js's WebGPU backend (`runWebGPUProgram`). Only types are
+ * imported from the backend package, so this module loads in Node and on WASM/CPU, where every
+ * caller takes its composite TF.js path instead.
+ *
+ * The programs are forward-only: `runWebGPUProgram` bypasses the kernel registry, so the autodiff
+ * tape never sees them. Callers use them only off the tape (evaluation / scoring).
+ */
+
+/** The uniform list `runWebGPUProgram` appends after the shapes (its `ProgramUniform`). */
+export type ProgramUniforms = Array<{ type: 'int32' | 'float32' | 'uint32'; data: number[] }>;
+
+let fusedEnabled = true;
+
+/**
+ * Turns the custom kernels off (true → composite TF.js ops everywhere). For the parity checks that
+ * compare the two paths on the same backend; returns the previous setting.
+ */
+export function setFusedKernels(enabled: boolean): boolean {
+  const prev = fusedEnabled;
+  fusedEnabled = enabled;
+  return prev;
+}
+
+/** The WebGPU backend when it is the active one and custom kernels are enabled, else null. */
+export function fusedBackend(): WebGPUBackend | null {
+  if (!fusedEnabled || tf.getBackend() !== 'webgpu') return null;
+  return tf.backend() as unknown as WebGPUBackend;
+}
+
+/** Flat dispatch, one invocation per output element (the backend re-tiles past 65535 groups). */
+export const WORKGROUP: [number, number, number] = [64, 1, 1];
+
+export function flatDispatch(outputShape: number[]): Pick<WebGPUProgram, 'dispatch' | 'dispatchLayout'> {
+  const size = outputShape.reduce((a, b) => a * b, 1);
+  return {
+    dispatchLayout: { x: outputShape.map((_, i) => i) },
+    dispatch: [Math.ceil(size / WORKGROUP[0]), 1, 1],
+  };
+}
+
+/** Runs `program` on float32 inputs and wraps its output as a tracked tensor (tidy-safe). */
+export function runProgram<T extends tf.Tensor>(
+  backend: WebGPUBackend,
+  program: WebGPUProgram,
+  inputs: tf.Tensor[],
+  uniforms?: ProgramUniforms,
+): T {
+  const info = backend.runWebGPUProgram(program, inputs, 'float32', uniforms);
+  return tf.engine().makeTensorFromTensorInfo(info) as T;
+}

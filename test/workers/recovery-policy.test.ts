@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/core/config';
+import {
+  DeviceLostError,
+  MIN_BATCH,
+  classifyFailure,
+  onOutOfMemory,
+  reducedBatch,
+  wasmPreflight,
+  whatFits,
+} from '../../workers/recovery-policy';
+
+/** An error shaped like the ones the browser and emscripten raise (name + message). */
+const named = (name: string, message: string): Error => Object.assign(new Error(message), { name });
+
+describe('classifyFailure', () => {
+  it('recognises out-of-memory errors of WebGPU, WASM and JS', () => {
+    // pushErrorScope('out-of-memory') resolves to a GPUOutOfMemoryError (not an Error subclass).
+    const gpuOom = new (class GPUOutOfMemoryError {
+      message = 'Not enough memory left.';
+    })();
+    expect(classifyFailure(gpuOom)).toBe('out-of-memory');
+    expect(classifyFailure(named('RuntimeError', 'Aborted(). Build with -sASSERTIONS for more info.'))).toBe(
+      'out-of-memory',
+    );
+    expect(classifyFailure(new Error('Cannot enlarge memory arrays to size 4294967296 bytes (OOM).'))).toBe(
+      'out-of-memory',
+    );
+    expect(classifyFailure(new RangeError('Array buffer allocation failed'))).toBe('out-of-memory');
+    expect(classifyFailure(new RangeError('Invalid typed array length: 4294967296'))).toBe('out-of-memory');
+    expect(classifyFailure(named('OperationError', 'Failed to allocate the buffer'))).toBe('out-of-memory');
+  });
+
+  it('recognises a lost device by error and by the lost flag', () => {
+    expect(classifyFailure(new DeviceLostError('destroyed'))).toBe('device-lost');
+    expect(classifyFailure(named('DeviceLostError', 'The GPU device was lost (unknown).'))).toBe(
+      'device-lost',
+    );
+    expect(
+      classifyFailure(named('OperationError', "Failed to execute 'mapAsync' on 'GPUBuffer': Device is lost")),
+    ).toBe('device-lost');
+    // Once the device is known lost, any failure (here a plain TypeError) is that loss.
+    expect(classifyFailure(new TypeError("Cannot read properties of undefined (reading 'x')"), true)).toBe(
+      'device-lost',
+    );
+  });
+
+  it('leaves model bugs and cancellations alone', () => {
+    expect(classifyFailure(new Error('Shapes [2,8,8,64] and [2,8,8,32] must match'))).toBe('other');
+    expect(classifyFailure(named('CancelledError', 'Task t was cancelled'))).toBe('other');
+    expect(classifyFailure(new RangeError('Maximum call stack size exceeded'))).toBe('other');
+    expect(classifyFailure('boom')).toBe('other');
+    expect(classifyFailure(undefined)).toBe('other');
+  });
+});
+
+describe('batch reduction', () => {
+  it('halves down to the schema minimum, then gives up', () => {
+    expect(MIN_BATCH).toBe(2);
+    const seen: number[] = [];
+    for (let b: number | null = 32; b !== null; b = reducedBatch(b)) seen.push(b);
+    expect(seen).toEqual([32, 16, 8, 4, 2]);
+    expect(reducedBatch(3)).toBe(2);
+    expect(reducedBatch(5)).toBe(2);
+    expect(reducedBatch(2)).toBeNull();
+  });
+
+  it('tells the user what happens at each step', () => {
+    const at8 = onOutOfMemory(validateConfig({ batchSize: 8 }));
+    expect(at8).toEqual({
+      action: 'retry',
+      batchSize: 4,
+      message: 'Out of memory at batch 8; continuing at batch 4.',
+    });
+    const at2 = onOutOfMemory(
+      validateConfig({ batchSize: 2, imageSize: 256, teacher: 'resnet50', model: 'dmgrd' }),
+    );
+    expect(at2.action).toBe('stop');
+    expect(at2.message).toContain('Out of memory even at batch 2');
+    expect(at2.message).toContain('128 px instead of 256 px');
+    expect(at2.message).toContain('lighter teacher');
+    expect(at2.message).toContain('plain RD');
+  });
+
+  it('suggests only changes that are still possible', () => {
+    const smallest = validateConfig({ imageSize: 32, teacher: 'mobilenet_v2', model: 'rd', batchSize: 2 });
+    expect(whatFits(smallest)).toEqual(['a machine with more memory']);
+  });
+});
+
+describe('wasmPreflight', () => {
+  it('warns for DM-GRD with ResNet50 (158.7M trainable parameters) and not for a light teacher', () => {
+    const big = validateConfig({ teacher: 'resnet50', model: 'dmgrd', imageSize: 256, batchSize: 8 });
+    expect(wasmPreflight(158.7e6, big)).toContain('more than the 4.0 GiB the WASM backend can address');
+    const light = validateConfig({ teacher: 'mobilenet_v2', model: 'dmgrd', imageSize: 256, batchSize: 8 });
+    expect(wasmPreflight(12.5e6, light)).toBeNull();
+  });
+});
