@@ -1,7 +1,7 @@
 // CLI of the speed benchmark: `npm run bench:speed -- [flags]` (see --help). Everything it does lives
 // in scripts/speed/ (runSpeedBench), so the smoke test drives the same code.
 import { readFileSync } from 'node:fs';
-import { BenchError } from './bench/harness';
+import { runCli } from './bench/harness';
 import { parseSpeedArgs, SpeedArgsError, speedUsage } from './speed/args';
 import { formatSpeedTable, type SpeedReport } from './speed/report';
 import { runSpeedBench, speedReportPath, writeSpeedReport } from './speed/run';
@@ -24,33 +24,19 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const path = speedReportPath(new Date(), parsed.options.out);
-  try {
-    const report = await runSpeedBench(parsed.options, {
-      onPartial: (r) => writeSpeedReport(r, path),
-    });
-    writeSpeedReport(report, path);
-    console.log('');
-    console.log(formatSpeedTable(report));
-    console.log('');
-    console.log(`report: ${path}`);
-    // Success needs numbers: some inference row, or the peak when no case was asked for.
-    const measured = report.rows.length
-      ? report.rows.some((r) => Object.keys(r.inferMsPerImage).length > 0)
-      : report.peak !== null;
-    return measured ? 0 : 1;
-  } catch (e) {
-    if (e instanceof BenchError) {
-      console.error(`bench:speed: ${e.message}`);
-      return 1;
-    }
-    throw e;
-  }
+  const report = await runSpeedBench(parsed.options, {
+    onPartial: (r) => writeSpeedReport(r, path),
+  });
+  writeSpeedReport(report, path);
+  console.log('');
+  console.log(formatSpeedTable(report));
+  console.log('');
+  console.log(`report: ${path}`);
+  // Success needs numbers: some inference row, or the peak when no case was asked for.
+  const measured = report.rows.length
+    ? report.rows.some((r) => Object.keys(r.inferMsPerImage).length > 0)
+    : report.peak !== null;
+  return measured ? 0 : 1;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runCli('bench:speed', main);

@@ -2,7 +2,8 @@
 // Everything it does lives in scripts/bench/ (runBenchmark), so tests drive the same code.
 import { ArgsError, parseArgs, usage } from './bench/args';
 import { formatTable } from './bench/report';
-import { BenchError, runBenchmark, writeReport } from './bench/run';
+import { runCli } from './bench/harness';
+import { runBenchmark, writeReport } from './bench/run';
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -17,27 +18,13 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return 0;
   }
-  try {
-    const report = await runBenchmark({ ...parsed.runner, config: parsed.config });
-    const path = writeReport(report, parsed.runner.out);
-    console.log('');
-    console.log(formatTable(report));
-    console.log('');
-    console.log(`report: ${path}`);
-    return 0;
-  } catch (e) {
-    if (e instanceof BenchError) {
-      console.error(`bench: ${e.message}`);
-      return 1;
-    }
-    throw e;
-  }
+  const report = await runBenchmark({ ...parsed.runner, config: parsed.config });
+  const path = writeReport(report, parsed.runner.out);
+  console.log('');
+  console.log(formatTable(report));
+  console.log('');
+  console.log(`report: ${path}`);
+  return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runCli('bench', main);

@@ -14,6 +14,7 @@ import { validateConfig } from '../src/core/config';
 import { buildBank } from '../src/core/model/build-banks';
 import { createNetwork, disposeSelection, msff, selectFromBank, type Levels } from '../src/core/model/dmgrd';
 import { disposeMemoryBank, gatherItems, similarities } from '../src/core/model/memory-bank';
+import { filterGrad, inputGrad } from '../src/core/nn/conv';
 import { scoreBatch } from '../src/core/scoring/anomaly-map';
 import { Rng } from '../src/core/synth/rng';
 import { Trainer } from '../src/core/train/trainer';
@@ -156,12 +157,66 @@ async function main(): Promise<void> {
       'train step (no grad norms)',
       await time(steps, async () => void (await trainer.trainStep(x))),
     ]);
-  for (const [name, ms] of rows) console.log(`${name.padEnd(40)} ${ms.toFixed(1).padStart(9)} ms CPU`);
+  for (const [cin, h, stride] of [
+    [64, 64, 1],
+    [256, 16, 1],
+    [128, 32, 2],
+  ]) {
+    const cx = tf.randomNormal([batch, h, h, cin]) as tf.Tensor4D;
+    const cw = tf.randomNormal([3, 3, cin, cin]) as tf.Tensor4D;
+    const cy = tf.conv2d(cx, cw, stride, 1);
+    const tag = `3x3 conv [${batch},${h},${h},${cin}] s${stride}`;
+    const run = async (f: () => tf.Tensor) => {
+      const t = f();
+      await t.data();
+      t.dispose();
+    };
+    rows.push([`${tag} forward`, await time(steps, () => run(() => tf.conv2d(cx, cw, stride, 1)))]);
+    rows.push([
+      `${tag} dx, tf.conv2dTranspose (old)`,
+      await time(steps, () => run(() => tf.conv2dTranspose(cy, cw, cx.shape, stride, 1))),
+    ]);
+    rows.push([
+      `${tag} dx, inputGrad`,
+      await time(steps, () => run(() => inputGrad(cy, cw, cx.shape, stride, 1))),
+    ]);
+    rows.push([
+      `${tag} dW, im2col + transposed matmul (old)`,
+      await time(steps, () => run(() => im2colFilterGrad(cx, cy, stride))),
+    ]);
+    rows.push([
+      `${tag} dW, filterGrad`,
+      await time(steps, () => run(() => filterGrad(cx, cy, cw.shape, stride, 1))),
+    ]);
+    tf.dispose([cx, cw, cy]);
+  }
+  for (const [name, ms] of rows) console.log(`${name.padEnd(52)} ${ms.toFixed(1).padStart(9)} ms CPU`);
   trainer.dispose();
   net.store.dispose();
   disposeMemoryBank(banks.normal);
   disposeMemoryBank(banks.abnormal);
   tf.dispose([images, x, ...feats]);
+}
+
+/** The filter gradient as the engine computed it before: one im2col matrix, transposed in the matmul. */
+function im2colFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, stride: number): tf.Tensor {
+  return tf.tidy(() => {
+    const [n, ho, wo, cout] = dy.shape;
+    const xp = tf.pad(x, [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ]);
+    const cols: tf.Tensor[] = [];
+    for (let t = 0; t < 9; t++) {
+      const [kh, kw] = [Math.floor(t / 3), t % 3];
+      const end = [n, kh + stride * (ho - 1) + 1, kw + stride * (wo - 1) + 1, x.shape[3]];
+      cols.push(tf.stridedSlice(xp, [0, kh, kw, 0], end, [1, stride, stride, 1]));
+    }
+    const patches = tf.reshape(tf.concat(cols, 3), [n * ho * wo, -1]);
+    return tf.matMul(patches, tf.reshape(dy, [n * ho * wo, cout]), true, false);
+  });
 }
 
 void main();

@@ -18,6 +18,17 @@ export class BenchError extends Error {
   override name = 'BenchError';
 }
 
+/** Runs a CLI's `main`: its return value is the exit code; a BenchError prints one line and exits 1. */
+export function runCli(name: string, main: (argv: string[]) => Promise<number>): void {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(e instanceof BenchError ? `${name}: ${e.message}` : e);
+      process.exit(1);
+    },
+  );
+}
+
 export type BuildMode = 'auto' | 'always' | 'never';
 
 function newestMtime(path: string): number {

@@ -7,23 +7,9 @@
 import { deflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import type { ProblemCode } from '../../src/core/data/layout';
+import { crc32 } from '../../src/core/data/sniff';
 
 // ---------------------------------------------------------------- PNG writer (every colour type)
-
-let crcTable: Uint32Array | null = null;
-function crc32(b: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (const v of b) c = crcTable[(c ^ v) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 function chunk(type: string, data: Uint8Array): Buffer {
   const out = Buffer.alloc(12 + data.length);

@@ -32,7 +32,8 @@ const startsWith = (b: Uint8Array, sig: readonly number[], at = 0): boolean =>
 const PNG_SIG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] as const;
 
 let crcTable: Uint32Array | null = null;
-function crc32(b: Uint8Array, from: number, to: number): number {
+/** The CRC-32 PNG chunks carry (ISO 3309), over b[from, to). */
+export function crc32(b: Uint8Array, from = 0, to = b.length): number {
   if (!crcTable) {
     crcTable = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {
