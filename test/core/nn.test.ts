@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { filterGrad, inputGrad } from '../../src/core/nn/conv';
+import { batchMatMul } from '../../src/core/nn/matmul';
 
 describe('conv filter gradient (the WASM path)', () => {
   it('matches TF.js native Conv2DBackpropFilter for stride 1 and 2 with padding', async () => {
@@ -45,6 +46,43 @@ describe('conv filter gradient (the WASM path)', () => {
       expect(ours.shape).toEqual(x.shape);
       const diff = tf.max(tf.abs(tf.sub(native, ours))).dataSync()[0];
       expect(diff).toBeLessThan(1e-4);
+    }
+  });
+});
+
+describe('batchMatMul (batched products lowered to 2-D matmuls on WASM/CPU)', () => {
+  it('equals tf.matMul in value and gradient for batched, left-broadcast and right-broadcast shapes', async () => {
+    await tf.setBackend('cpu');
+    for (const [sa, sb] of [
+      [
+        [3, 4, 5],
+        [3, 5, 6],
+      ],
+      [
+        [1, 4, 5],
+        [3, 5, 6],
+      ],
+      [
+        [3, 4, 5],
+        [1, 5, 6],
+      ],
+    ] as [[number, number, number], [number, number, number]][]) {
+      const a = tf.randomNormal(sa, 0, 1, 'float32', 4) as tf.Tensor3D;
+      const b = tf.randomNormal(sb, 0, 1, 'float32', 5) as tf.Tensor3D;
+      const expected = tf.matMul(a, b);
+      const ours = batchMatMul(a, b);
+      expect(ours.shape).toEqual(expected.shape);
+      expect(tf.max(tf.abs(tf.sub(expected, ours))).dataSync()[0]).toBeLessThan(1e-5);
+      const up = tf.randomNormal(expected.shape, 0, 1, 'float32', 6);
+      const loss = (f: typeof batchMatMul) => (x: tf.Tensor, y: tf.Tensor) =>
+        tf.sum(tf.mul(f(x as tf.Tensor3D, y as tf.Tensor3D), up));
+      // TF.js's own BatchMatMul gradient cannot broadcast a batch of 1, so the reference tiles first.
+      const n = Math.max(sa[0], sb[0]);
+      const full = (x: tf.Tensor3D) => tf.broadcastTo(x, [n, x.shape[1], x.shape[2]]);
+      const [ga, gb] = tf.grads(loss((x, y) => tf.matMul(full(x), full(y))))([a, b]);
+      const [oa, ob] = tf.grads(loss(batchMatMul))([a, b]);
+      expect(tf.max(tf.abs(tf.sub(ga, oa))).dataSync()[0]).toBeLessThan(1e-4);
+      expect(tf.max(tf.abs(tf.sub(gb, ob))).dataSync()[0]).toBeLessThan(1e-4);
     }
   });
 });

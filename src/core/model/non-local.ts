@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { batchNorm } from '../nn/batchnorm';
 import { conv2d } from '../nn/conv';
 import { batchNormParams, convDefault } from '../nn/init';
+import { batchMatMul } from '../nn/matmul';
 import type { Mode, Scope } from '../nn/params';
 import { maxPool2x2 } from '../nn/pool';
 
@@ -57,8 +58,9 @@ export function nonLocalForward(
     const pooled = phi.shape[1] * phi.shape[2];
     const phiFlat = tf.reshape(phi, [n, pooled, inter]);
     const gFlat = tf.reshape(g, [n, pooled, inter]);
-    const kv = tf.div(tf.matMul(phiFlat, gFlat, true, false), pooled); // [N,I,I]
-    const y = tf.matMul(tf.reshape(theta, [n, h * w, inter]), kv); // [N,P,I]
+    const phiT = tf.transpose(phiFlat, [0, 2, 1]) as tf.Tensor3D; // [N,I,P']
+    const kv = tf.div(batchMatMul(phiT, gFlat as tf.Tensor3D), pooled) as tf.Tensor3D; // [N,I,I]
+    const y = batchMatMul(tf.reshape(theta, [n, h * w, inter]) as tf.Tensor3D, kv); // [N,P,I]
     const wy = batchNorm(s.sub('W').sub('1'), conv1x1(s, 'W.0', tf.reshape(y, [n, h, w, inter])), mode);
     return tf.add(wy, x);
   });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { batchMatMul } from './matmul';
 
 /**
  * Bilinear resizing with PyTorch's `align_corners=True` sampling (`src = dst * (in-1)/(out-1)`),
@@ -37,12 +38,12 @@ export function resizeBilinearAlignCorners(
     if (outH !== h) {
       // [1,outH,H] x [N,H,W*C]: the batch dimension of the matrix broadcasts.
       const ah = tf.tensor3d(alignCornersMatrix(h, outH), [1, outH, h]);
-      y = tf.matMul(ah, tf.reshape(y, [n, h, w * c]));
+      y = batchMatMul(ah, tf.reshape(y, [n, h, w * c]));
     }
     if (outW !== w) {
       // [1,outW,W] x [N*outH,W,C]
       const aw = tf.tensor3d(alignCornersMatrix(w, outW), [1, outW, w]);
-      y = tf.matMul(aw, tf.reshape(y, [n * outH, w, c]));
+      y = batchMatMul(aw, tf.reshape(y, [n * outH, w, c]));
     }
     return (y === x ? tf.clone(x) : tf.reshape(y, [n, outH, outW, c])) as tf.Tensor4D;
   });

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { cosineDistanceMap } from '../kernels/cosine-distance';
 import { separableBlurWebGPU } from '../kernels/gaussian-blur';
 import { resizeMapsWebGPU } from '../kernels/resize-maps';
+import { batchMatMul } from '../nn/matmul';
 import { resizeBilinearAlignCorners } from '../nn/resize';
 
 /**
@@ -87,8 +88,7 @@ export function blurMatrix(n: number, kernel: Float64Array): Float32Array {
 
 /**
  * Separable Gaussian blur of [N,H,W] maps (scipy gaussian_filter, mode 'reflect'): two 1-D passes
- * of 2r+1 taps on WebGPU; elsewhere one banded-matrix product per axis (a single fast kernel on
- * CPU/WASM at these sizes).
+ * of 2r+1 taps on WebGPU; elsewhere one banded-matrix product per axis.
  */
 export function gaussianBlur(
   maps: tf.Tensor3D, // [N,H,W]
@@ -101,9 +101,9 @@ export function gaussianBlur(
   if (fused) return fused;
   return tf.tidy(() => {
     const bh = tf.tensor3d(blurMatrix(h, k), [1, h, h]);
-    const bw = tf.tensor3d(blurMatrix(w, k), [1, w, w]);
-    const rowsBlurred = tf.matMul(bh, maps); // along H
-    return tf.matMul(rowsBlurred, bw, false, true) as tf.Tensor3D; // along W
+    const bwT = tf.transpose(tf.tensor3d(blurMatrix(w, k), [1, w, w]), [0, 2, 1]) as tf.Tensor3D;
+    const rowsBlurred = batchMatMul(bh, maps); // along H
+    return batchMatMul(rowsBlurred, bwT); // along W
   });
 }
 
