@@ -14,6 +14,7 @@ import { validateConfig } from '../src/core/config';
 import { buildBank } from '../src/core/model/build-banks';
 import { createNetwork, disposeSelection, msff, selectFromBank, type Levels } from '../src/core/model/dmgrd';
 import { disposeMemoryBank, gatherItems, similarities } from '../src/core/model/memory-bank';
+import { installWasmKernels } from '../src/core/kernels/wasm';
 import { filterGrad, inputGrad } from '../src/core/nn/conv';
 import { scoreBatch } from '../src/core/scoring/anomaly-map';
 import { Rng } from '../src/core/synth/rng';
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
   const items = flag('items', 12);
   const steps = flag('steps', 4);
   setWasmPaths(join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + '/');
+  installWasmKernels();
   await tf.setBackend(process.argv.includes('--cpu') ? 'cpu' : 'wasm');
   await tf.ready();
   const config = validateConfig({

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { installWasmKernels } from '../src/core/kernels/wasm';
 import { loadTeacher, type ReadFile } from '../src/core/backbones';
 import { CONFIG_SCHEMA, validateConfig, type OptionSpec } from '../src/core/config';
 import { Session } from '../src/core/pipeline/session';
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   if (!extra.data) throw new Error('--data <MVTec category folder> is required');
   const config = validateConfig(flags);
   setWasmPaths(join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + '/');
+  installWasmKernels();
   await tf.setBackend('wasm');
   const data = loadMvtecFolder(resolve(extra.data), config.imageSize, {
     maxTrain: extra.maxTrain ? Number(extra.maxTrain) : undefined,

@@ -1,9 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { fileURLToPath } from 'node:url';
-import { dirname, resolve } from 'node:path';
 import type { NamedArray } from '../../src/core/io/safetensors';
 import {
   buildMemoryBank,
@@ -16,10 +12,9 @@ import {
   selectReference,
   similarities,
 } from '../../src/core/model/memory-bank';
+import { useBackend } from '../helpers/backends';
 import { get, loadGolden, nhwc, relErr, toNchwData } from '../helpers/golden';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-setWasmPaths(resolve(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + '/');
 
 const LEVELS = [0, 1, 2];
 let golden: Map<string, NamedArray>;
@@ -52,8 +47,7 @@ const TOL = 1e-4;
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`memory bank against the reference (${backend})`, () => {
     beforeAll(async () => {
-      await tf.setBackend(backend);
-      await tf.ready();
+      await useBackend(backend);
     });
 
     it('builds the item means and keeps the slot sources', () => {

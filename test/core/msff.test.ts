@@ -1,16 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { fileURLToPath } from 'node:url';
-import { dirname, resolve } from 'node:path';
 import type { NamedArray } from '../../src/core/io/safetensors';
 import { EVAL, ParamStore, Scope, TRAIN } from '../../src/core/nn/params';
 import { createMsff, msffForward, type MsffChannels } from '../../src/core/model/msff';
+import { useBackend } from '../helpers/backends';
 import { get, loadGolden, nhwc, relErr, toNchwData } from '../helpers/golden';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-setWasmPaths(resolve(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + '/');
 
 const PREFIX = 'msff.';
 let golden: Map<string, NamedArray>;
@@ -92,8 +87,7 @@ function checkGradients(store: ParamStore, grads: Map<string, tf.Tensor>): void 
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`MSFF against the reference (${backend})`, () => {
     beforeAll(async () => {
-      await tf.setBackend(backend);
-      await tf.ready();
+      await useBackend(backend);
     });
 
     it('eval forward, sum of squares and gradients of every parameter (eval mode)', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { filterGrad, inputGrad } from '../../src/core/nn/conv';
-import { batchMatMul } from '../../src/core/nn/matmul';
+import { batchMatMul, matMul } from '../../src/core/nn/matmul';
+import { NODE_BACKENDS, useBackend } from '../helpers/backends';
 
 describe('conv filter gradient (the WASM path)', () => {
   it('matches TF.js native Conv2DBackpropFilter for stride 1 and 2 with padding', async () => {
@@ -25,29 +26,33 @@ describe('conv filter gradient (the WASM path)', () => {
     }
   });
 
-  it('input gradient matches TF.js native Conv2DBackpropInput, odd sizes and strides included', async () => {
-    await tf.setBackend('cpu');
-    for (const [size, k, stride, pad] of [
-      [9, 3, 1, 1],
-      [9, 3, 2, 1],
-      [8, 3, 2, 1],
-      [9, 1, 2, 0],
-      [10, 7, 2, 3],
-      [6, 1, 1, 0],
-    ]) {
-      const x = tf.randomNormal([2, size, size, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
-      const w = tf.randomNormal([k, k, 3, 4], 0, 1, 'float32', 2) as tf.Tensor4D;
-      const y = tf.conv2d(x, w, stride, pad);
-      const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 3) as tf.Tensor4D;
-      const native = tf.grad((xi: tf.Tensor) =>
-        tf.sum(tf.mul(tf.conv2d(xi as tf.Tensor4D, w, stride, pad), dy)),
-      )(x);
-      const ours = inputGrad(dy, w, x.shape, stride, pad);
-      expect(ours.shape).toEqual(x.shape);
-      const diff = tf.max(tf.abs(tf.sub(native, ours))).dataSync()[0];
-      expect(diff).toBeLessThan(1e-4);
-    }
-  });
+  it.each(NODE_BACKENDS)(
+    'input gradient matches TF.js native Conv2DBackpropInput, odd sizes and strides included (%s)',
+    async (backend) => {
+      // WASM has Conv2DBackpropInput, so ours is checked against it there too (it is what ours replaces).
+      await useBackend(backend);
+      for (const [size, k, stride, pad] of [
+        [9, 3, 1, 1],
+        [9, 3, 2, 1],
+        [8, 3, 2, 1],
+        [9, 1, 2, 0],
+        [10, 7, 2, 3],
+        [6, 1, 1, 0],
+      ]) {
+        const x = tf.randomNormal([2, size, size, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+        const w = tf.randomNormal([k, k, 3, 4], 0, 1, 'float32', 2) as tf.Tensor4D;
+        const y = tf.conv2d(x, w, stride, pad);
+        const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 3) as tf.Tensor4D;
+        const native = tf.grad((xi: tf.Tensor) =>
+          tf.sum(tf.mul(tf.conv2d(xi as tf.Tensor4D, w, stride, pad), dy)),
+        )(x);
+        const ours = inputGrad(dy, w, x.shape, stride, pad);
+        expect(ours.shape).toEqual(x.shape);
+        const diff = tf.max(tf.abs(tf.sub(native, ours))).dataSync()[0];
+        expect(diff).toBeLessThan(1e-4);
+      }
+    },
+  );
 });
 
 describe('batchMatMul (batched products lowered to 2-D matmuls on WASM/CPU)', () => {
@@ -64,6 +69,10 @@ describe('batchMatMul (batched products lowered to 2-D matmuls on WASM/CPU)', ()
       ],
       [
         [3, 4, 5],
+        [1, 5, 6],
+      ],
+      [
+        [1, 4, 5],
         [1, 5, 6],
       ],
     ] as [[number, number, number], [number, number, number]][]) {
@@ -84,5 +93,22 @@ describe('batchMatMul (batched products lowered to 2-D matmuls on WASM/CPU)', ()
       expect(tf.max(tf.abs(tf.sub(ga, oa))).dataSync()[0]).toBeLessThan(1e-4);
       expect(tf.max(tf.abs(tf.sub(gb, ob))).dataSync()[0]).toBeLessThan(1e-4);
     }
+  });
+});
+
+describe('matMul (2-D product whose WASM gradient has no transposed products)', () => {
+  it.each(NODE_BACKENDS)('equals tf.matMul in value and in both gradients (%s)', async (backend) => {
+    await useBackend(backend);
+    const a = tf.randomNormal([7, 5], 0, 1, 'float32', 7) as tf.Tensor2D;
+    const b = tf.randomNormal([5, 6], 0, 1, 'float32', 8) as tf.Tensor2D;
+    const up = tf.randomNormal([7, 6], 0, 1, 'float32', 9);
+    expect(tf.max(tf.abs(tf.sub(tf.matMul(a, b), matMul(a, b)))).dataSync()[0]).toBeLessThan(1e-5);
+    const loss = (f: typeof matMul) => (x: tf.Tensor, y: tf.Tensor) =>
+      tf.sum(tf.mul(f(x as tf.Tensor2D, y as tf.Tensor2D), up));
+    const [ga, gb] = tf.grads(loss((x, y) => tf.matMul(x, y)))([a, b]);
+    // Inside a tidy, as the engine's callers use it: the saved operands must outlive the tidy.
+    const [oa, ob] = tf.grads(loss((x, y) => tf.tidy(() => matMul(tf.reshape(x, [7, 5]), y))))([a, b]);
+    expect(tf.max(tf.abs(tf.sub(ga, oa))).dataSync()[0]).toBeLessThan(1e-4);
+    expect(tf.max(tf.abs(tf.sub(gb, ob))).dataSync()[0]).toBeLessThan(1e-4);
   });
 });

@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { installWasmKernels } from '../../src/core/kernels/wasm';
 
 const WASM_DIR =
   resolve(dirname(fileURLToPath(import.meta.url)), '../../node_modules/@tensorflow/tfjs-backend-wasm/dist') +
@@ -12,6 +13,7 @@ let wasmPathsSet = false;
 export async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
   if (name === 'wasm' && !wasmPathsSet) {
     setWasmPaths(WASM_DIR);
+    installWasmKernels();
     wasmPathsSet = true;
   }
   const ok = await tf.setBackend(name);

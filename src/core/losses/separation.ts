@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { matMul } from '../nn/matmul';
 import { REFERENCE_SINKHORN, sinkhornDivergence, type SinkhornOptions } from './sinkhorn';
 
 /**
@@ -69,7 +70,7 @@ export function permuteRows(x: tf.Tensor2D, perm: number[]): tf.Tensor2D {
   const n = x.shape[0];
   const p = new Float32Array(n * n);
   perm.forEach((src, dst) => (p[dst * n + src] = 1));
-  return tf.matMul(tf.tensor2d(p, [n, n]), x);
+  return matMul(tf.tensor2d(p, [n, n]), x);
 }
 
 /** CosineEmbeddingLoss(margin, target = −1) = mean_n max(0, cos_n − margin). */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { matMul } from '../nn/matmul';
 
 /**
  * L_SE, the separation triplet loss on the updatable memories.
@@ -91,7 +92,7 @@ function gatherItems(
   const [l, , , c] = mem.shape;
   const means = tf.mean(mem, [1, 2]) as tf.Tensor2D; // [L,C]
   const oh = tf.reshape(oneHot3(idx, l), [-1, l]) as tf.Tensor2D; // [B·k, L]
-  return tf.reshape(tf.matMul(oh, means), [idx.length, idx[0].length, c]);
+  return tf.reshape(matMul(oh, means), [idx.length, idx[0].length, c]);
 }
 
 /** x / ‖x‖ over the last axis, no eps (the reference's `norm`). */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { matMul } from './matmul';
 import type { Scope } from './params';
 
 /**
@@ -6,7 +7,7 @@ import type { Scope } from './params';
  * output block, so out[n,2i+a,2j+b,o] = Σ_c x[n,i,j,c]·W[c,a,b,o] is one matmul plus a reshape.
  * Written that way (not tf.conv2dTranspose) because the filter gradient of conv2dTranspose is a
  * Conv2DBackpropFilter, which the WASM backend lacks; matmul/reshape/transpose have gradients on
- * every backend.
+ * every backend (the matmul's without transposed products on WASM, see matmul.ts).
  *
  * Weight layout: [in, kh, kw, out] = [Cin, 2, 2, Cout]. PyTorch stores ConvTranspose2d weights as
  * [in, out, kh, kw]; torch-weights.ts converts.
@@ -21,7 +22,7 @@ export function convTranspose2x2(
     if (w.shape[0] !== cin || w.shape[1] !== 2 || w.shape[2] !== 2) {
       throw new Error(`convTranspose2x2: weight [${w.shape.join(',')}] does not fit input channels ${cin}`);
     }
-    const y = tf.matMul(tf.reshape(x, [n * h * wd, cin]), tf.reshape(w, [cin, 4 * cout])); // [NHW, (a,b,o)]
+    const y = matMul(tf.reshape(x, [n * h * wd, cin]), tf.reshape(w, [cin, 4 * cout])); // [NHW, (a,b,o)]
     // [N*H, W, a, (b,o)] -> [N*H, a, W, (b,o)]: rows 2i+a, columns 2j+b.
     const t = tf.transpose(tf.reshape(y, [n * h, wd, 2, 2 * cout]), [0, 2, 1, 3]);
     return tf.reshape(t, [n, 2 * h, 2 * wd, cout]);

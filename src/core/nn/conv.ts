@@ -83,11 +83,26 @@ export function inputGrad(
       [edge, edge + extraW],
       [0, 0],
     ]);
-    const rotated = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D; // [K,K,Cout,Cin]
-    const dx = tf.conv2d(padded, rotated, 1, 'valid');
+    const dx = tf.conv2d(padded, rotatedFilter(w), 1, 'valid');
     if (dx.shape[3] !== cin) throw new Error('inputGrad: channel mismatch');
     return dx;
   });
+}
+
+/**
+ * The filter turned by 180° with in/out channels swapped, [K,K,Cin,Cout] → [K,K,Cout,Cin]. The tap
+ * reversal is a product with a K²×K² anti-identity: TF.js 4.22's WASM Reverse moves ~40 M floats/s,
+ * a quarter of a WRN50 training step, where XNNPACK's matmul does the same in a third of the time.
+ */
+function rotatedFilter(w: tf.Tensor4D): tf.Tensor4D {
+  const [k, , cin, cout] = w.shape;
+  const swapped = tf.transpose(w, [0, 1, 3, 2]);
+  if (k === 1) return swapped;
+  const taps = k * k;
+  const reverse = new Float32Array(taps * taps);
+  for (let t = 0; t < taps; t++) reverse[t * taps + taps - 1 - t] = 1;
+  const flipped = tf.matMul(tf.tensor2d(reverse, [taps, taps]), tf.reshape(swapped, [taps, cout * cin]));
+  return tf.reshape(flipped, [k, k, cout, cin]);
 }
 
 /**

@@ -1,9 +1,43 @@
 import * as tf from '@tensorflow/tfjs';
 
+const onWasm = (): boolean => {
+  const backend = tf.getBackend();
+  return backend === 'wasm' || backend === 'cpu';
+};
+
+/**
+ * Plain 2-D product a·b whose gradient on WASM uses no transposed matmul: TF.js's MatMul gradient
+ * is dA = dy·bᵀ and dB = aᵀ·dy with the transpose flags set, and TF.js 4.22's WASM kernel runs
+ * those flags in a scalar loop (0.9 and 3.6 GFLOP/s against 43 for the plain product on one
+ * thread, `scripts/time-engine.ts`). An explicit transpose and a plain product cost about 10 % more
+ * than the plain product. Other backends get tf.matMul and its own gradient.
+ */
+export function matMul(
+  a: tf.Tensor2D, // [M, K]
+  b: tf.Tensor2D, // [K, P]
+): tf.Tensor2D {
+  if (!onWasm()) return tf.matMul(a, b);
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [a2, b2, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    save([a2, b2]);
+    return {
+      value: tf.matMul(a2, b2),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [as, bs] = saved as [tf.Tensor2D, tf.Tensor2D];
+        return [
+          tf.matMul(dy as tf.Tensor2D, tf.transpose(bs)),
+          tf.matMul(tf.transpose(as), dy as tf.Tensor2D),
+        ];
+      },
+    };
+  });
+  return op(a, b) as tf.Tensor2D;
+}
+
 /**
  * Batched matmul a[i]·b[i] for [B,M,K]·[B,K,P] (a batch of 1 on either side broadcasts), with the
- * batch lowered to plain 2-D matmuls on WASM: TF.js 4.22's WASM BatchMatMul runs any batch > 1 in a
- * scalar single-threaded loop, ~10x slower than XNNPACK's 2-D matmul of the same FLOPs (see
+ * batch lowered to plain 2-D `matMul`s on WASM: TF.js 4.22's WASM BatchMatMul runs any batch > 1 in
+ * a scalar single-threaded loop, ~10x slower than XNNPACK's 2-D matmul of the same FLOPs (see
  * docs/performance.md). Other backends get tf.matMul as it is.
  */
 export function batchMatMul(
@@ -12,26 +46,23 @@ export function batchMatMul(
 ): tf.Tensor3D {
   const [ba, m, k] = a.shape;
   const [bb, , p] = b.shape;
-  const batch = Math.max(ba, bb);
-  const backend = tf.getBackend();
-  if (batch === 1 || (backend !== 'wasm' && backend !== 'cpu')) return tf.matMul(a, b);
+  if (!onWasm()) return tf.matMul(a, b);
   return tf.tidy(() => {
     if (bb === 1) {
-      // Every row of every a[i] meets the same matrix: one [B·M,K]·[K,P] product.
-      return tf.reshape(tf.matMul(tf.reshape(a, [ba * m, k]), tf.reshape(b, [k, p])), [
-        ba,
-        m,
-        p,
-      ]) as tf.Tensor3D;
+      // Every row of every a[i] meets the same matrix: one [B·M,K]·[K,P] product (also batch 1).
+      return tf.reshape(
+        matMul(tf.reshape(a, [ba * m, k]) as tf.Tensor2D, tf.reshape(b, [k, p]) as tf.Tensor2D),
+        [ba, m, p],
+      ) as tf.Tensor3D;
     }
     if (ba === 1) {
       // One matrix applied to every b[i]: put the batch beside the columns, [K, B·P].
-      const cols = tf.reshape(tf.transpose(b, [1, 0, 2]), [k, bb * p]);
-      const y = tf.matMul(tf.reshape(a, [m, k]), cols); // [M, B·P]
+      const cols = tf.reshape(tf.transpose(b, [1, 0, 2]), [k, bb * p]) as tf.Tensor2D;
+      const y = matMul(tf.reshape(a, [m, k]) as tf.Tensor2D, cols); // [M, B·P]
       return tf.transpose(tf.reshape(y, [m, bb, p]), [1, 0, 2]) as tf.Tensor3D;
     }
     const as = tf.unstack(a);
     const bs = tf.unstack(b);
-    return tf.stack(as.map((ai, i) => tf.matMul(ai as tf.Tensor2D, bs[i] as tf.Tensor2D))) as tf.Tensor3D;
+    return tf.stack(as.map((ai, i) => matMul(ai as tf.Tensor2D, bs[i] as tf.Tensor2D))) as tf.Tensor3D;
   });
 }
