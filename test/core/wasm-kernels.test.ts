@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { conv2d } from '../../src/core/nn/conv';
-import { useBackend } from '../helpers/backends';
+import { useBackend as selectBackend } from '../helpers/backends';
 
 interface RefCounts {
   refCount(dataId: tf.DataId): number;
@@ -9,7 +9,7 @@ interface RefCounts {
 
 describe('WASM Identity and Cast share storage (src/core/kernels/wasm.ts)', () => {
   it('clones and same-dtype casts point at the same buffer, and outlive the original', async () => {
-    await useBackend('wasm');
+    await selectBackend('wasm');
     const backend = tf.backend() as unknown as RefCounts;
     const x = tf.tensor2d([1, 2, 3, 4], [2, 2]);
     const y = tf.clone(x);
@@ -24,7 +24,7 @@ describe('WASM Identity and Cast share storage (src/core/kernels/wasm.ts)', () =
   });
 
   it('still converts across dtypes and copies strings', async () => {
-    await useBackend('wasm');
+    await selectBackend('wasm');
     const i = tf.tensor1d([1, 2, 3], 'int32');
     const f = tf.cast(i, 'float32');
     expect(f.dtype).toBe('float32');
@@ -35,9 +35,10 @@ describe('WASM Identity and Cast share storage (src/core/kernels/wasm.ts)', () =
   });
 
   it('training gradients are unchanged: conv stack on WASM equals the CPU backend', async () => {
-    const run = async (backend: 'cpu' | 'wasm'): Promise<Float32Array[]> => {
-      await useBackend(backend);
-      return tf.tidy(() => {
+    const grads: Record<string, Float32Array[]> = {};
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await selectBackend(backend);
+      grads[backend] = tf.tidy(() => {
         const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
         const w1 = tf.randomNormal([3, 3, 3, 4], 0, 0.3, 'float32', 2) as tf.Tensor4D;
         const w2 = tf.randomNormal([1, 1, 4, 5], 0, 0.3, 'float32', 3) as tf.Tensor4D;
@@ -47,9 +48,8 @@ describe('WASM Identity and Cast share storage (src/core/kernels/wasm.ts)', () =
           .grads(f)([w1, w2])
           .map((g) => g.dataSync() as Float32Array);
       });
-    };
-    const cpu = await run('cpu');
-    const wasm = await run('wasm');
+    }
+    const { cpu, wasm } = grads;
     cpu.forEach((g, i) => {
       const err = Math.max(...g.map((v, j) => Math.abs(v - wasm[i][j])));
       expect(err).toBeLessThan(1e-3 * Math.max(1, ...g.map(Math.abs)));
