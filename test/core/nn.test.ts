@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { batchNorm, RELU } from '../../src/core/nn/batchnorm';
 import { filterGrad, inputGrad } from '../../src/core/nn/conv';
+import { ParamStore, Scope, TRAIN } from '../../src/core/nn/params';
 import { batchMatMul, matMul } from '../../src/core/nn/matmul';
 import { NODE_BACKENDS, useBackend } from '../helpers/backends';
 
@@ -111,4 +113,60 @@ describe('matMul (2-D product whose WASM gradient has no transposed products)', 
     expect(tf.max(tf.abs(tf.sub(ga, oa))).dataSync()[0]).toBeLessThan(1e-4);
     expect(tf.max(tf.abs(tf.sub(gb, ob))).dataSync()[0]).toBeLessThan(1e-4);
   });
+});
+
+describe('training BatchNorm (one op with its own gradient)', () => {
+  it.each(NODE_BACKENDS)(
+    'matches the composite TF.js form in value, gradients and running stats (%s)',
+    async (backend) => {
+      await useBackend(backend);
+      const c = 6;
+      const x = tf.randomNormal([3, 5, 4, c], 0.5, 2, 'float32', 11) as tf.Tensor4D;
+      const up = tf.randomNormal(x.shape, 0, 1, 'float32', 12);
+      for (const opts of [{}, RELU]) {
+        const store = new ParamStore();
+        store.addParam('bn.weight', tf.randomNormal([c], 1, 0.3, 'float32', 13));
+        store.addParam('bn.bias', tf.randomNormal([c], 0, 0.3, 'float32', 14));
+        store.addParam('bn.running_mean', tf.zeros([c]), false);
+        store.addParam('bn.running_var', tf.ones([c]), false);
+        const s = new Scope(store).sub('bn');
+        const composite = (xi: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+          const { mean, variance } = tf.moments(xi, [0, 1, 2]);
+          const y = tf.add(tf.mul(tf.div(tf.sub(xi, mean), tf.sqrt(tf.add(variance, 1e-5))), w), b);
+          return opts.relu ? tf.relu(y) : y;
+        };
+        const w = s.get('weight');
+        const b = s.get('bias');
+        const loss = (f: (xi: tf.Tensor) => tf.Tensor) => (xi: tf.Tensor) => tf.sum(tf.mul(f(xi), up));
+        const [rx, rw, rb] = tf.grads((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor) =>
+          loss((v) => composite(v, wi, bi))(xi),
+        )([x, w, b]);
+        const value = batchNorm(s, x, TRAIN, opts);
+        expect(tf.max(tf.abs(tf.sub(value, composite(x, w, b)))).dataSync()[0]).toBeLessThan(1e-5);
+        const { value: l, grads } = tf.variableGrads(
+          () =>
+            loss((v) => batchNorm(s, v as tf.Tensor4D, { training: true, updateStats: false }, opts))(
+              x,
+            ) as tf.Scalar,
+        );
+        const ox = tf.grad(
+          loss((v) => batchNorm(s, v as tf.Tensor4D, { training: true, updateStats: false }, opts)),
+        )(x);
+        l.dispose();
+        const close = (a: tf.Tensor, e: tf.Tensor) =>
+          expect(tf.max(tf.abs(tf.sub(a, e))).dataSync()[0]).toBeLessThan(
+            1e-4 * Math.max(1, tf.max(tf.abs(e)).dataSync()[0]),
+          );
+        close(ox, rx);
+        close(grads[w.name], rw);
+        close(grads[b.name], rb);
+        // One update: running = 0.9·running + 0.1·batch statistic (unbiased variance).
+        const { mean, variance } = tf.moments(x, [0, 1, 2]);
+        const n = 3 * 5 * 4;
+        close(s.get('running_mean'), tf.mul(mean, 0.1));
+        close(s.get('running_var'), tf.add(0.9, tf.mul(variance, (0.1 * n) / (n - 1))));
+        store.dispose();
+      }
+    },
+  );
 });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { batchNorm } from '../nn/batchnorm';
+import { batchNorm, RELU } from '../nn/batchnorm';
 import { conv2d } from '../nn/conv';
 import { batchNormParams, convKaimingNormal } from '../nn/init';
 import type { Mode, Scope } from '../nn/params';
@@ -67,9 +67,9 @@ export function ocbeForward(
   return tf.tidy(() => {
     const [f0, f1, f2] = feats;
     const w = (name: string): tf.Tensor4D => s.get(name) as tf.Tensor4D;
-    const a = tf.relu(batchNorm(s.sub('bn1'), conv2d(f0, w('conv1.weight'), 2, 1), mode));
-    const l1 = tf.relu(batchNorm(s.sub('bn2'), conv2d(a, w('conv2.weight'), 2, 1), mode));
-    const l2 = tf.relu(batchNorm(s.sub('bn3'), conv2d(f1, w('conv3.weight'), 2, 1), mode));
+    const a = batchNorm(s.sub('bn1'), conv2d(f0, w('conv1.weight'), 2, 1), mode, RELU);
+    const l1 = batchNorm(s.sub('bn2'), conv2d(a, w('conv2.weight'), 2, 1), mode, RELU);
+    const l2 = batchNorm(s.sub('bn3'), conv2d(f1, w('conv3.weight'), 2, 1), mode, RELU);
     return layerForward(s.sub('bn_layer'), tf.concat([l1, l2, f2], 3), ocbePlans(cfg), mode);
   });
 }

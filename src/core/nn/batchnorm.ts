@@ -3,26 +3,78 @@ import type { Mode, Scope } from './params';
 
 const EPS = 1e-5;
 const MOMENTUM = 0.1;
+const AXES = [0, 1, 2];
+
+export interface BatchNormOptions {
+  /** Apply ReLU to the output (fused in training, so the tape keeps one tensor less per layer). */
+  relu?: boolean;
+}
+
+/** `batchNorm(s, x, mode, RELU)` = ReLU(BatchNorm(x)). */
+export const RELU: BatchNormOptions = { relu: true };
 
 /**
  * BatchNorm2d as PyTorch runs it (eps 1e-5, momentum 0.1) on NHWC input. In training mode it
  * normalises with the batch's biased variance and updates the running statistics with the unbiased
  * one, outside the gradient tape's reach (assign is not differentiated).
  */
-export function batchNorm(s: Scope, x: tf.Tensor4D, mode: Mode): tf.Tensor4D {
+export function batchNorm(s: Scope, x: tf.Tensor4D, mode: Mode, opts: BatchNormOptions = {}): tf.Tensor4D {
   const weight = s.get('weight');
   const bias = s.get('bias');
   const runningMean = s.get('running_mean');
   const runningVar = s.get('running_var');
   if (!mode.training) {
     const scale = tf.mul(weight, tf.rsqrt(tf.add(runningVar, EPS)));
-    return tf.add(tf.mul(tf.sub(x, runningMean), scale), bias);
+    const y = tf.add(tf.mul(tf.sub(x, runningMean), scale), bias) as tf.Tensor4D;
+    return opts.relu ? tf.relu(y) : y;
   }
-  const { mean, variance } = tf.moments(x, [0, 1, 2]);
+  const { y, mean, variance } = trainBatchNorm(x, weight, bias, opts.relu ?? false);
   if (mode.updateStats !== false)
     updateRunningStats(runningMean, runningVar, mean, variance, x.shape[0] * x.shape[1] * x.shape[2]);
-  const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, EPS)));
-  return tf.add(tf.mul(xhat, weight), bias);
+  tf.dispose([mean, variance]);
+  return y;
+}
+
+/**
+ * Training-mode normalisation (+ ReLU) as one op with its own gradient. TF.js differentiates the
+ * composite form op by op, and its tape keeps every intermediate (x − μ, its square, x̂, x̂·γ, the
+ * pre-ReLU sum): five activation-sized tensors per layer. This keeps x and, with ReLU, the output
+ * (which the next convolution keeps anyway), and rebuilds x̂ from two per-channel vectors:
+ *   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ/σ · (dy − dβ/N − x̂·dγ/N),  σ = √(var + eps), sums over N,H,W.
+ * The batch statistics leave through `stats` because a custom op returns one tensor.
+ */
+function trainBatchNorm(
+  x: tf.Tensor4D, // [N,H,W,C]
+  weight: tf.Tensor, // [C]
+  bias: tf.Tensor, // [C]
+  relu: boolean,
+): { y: tf.Tensor4D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | null = null;
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xi, w, b, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+    const { mean, variance } = tf.moments(xi, AXES);
+    const invStd = tf.rsqrt(tf.add(variance, EPS));
+    const normed = tf.add(tf.mul(tf.sub(xi, mean), tf.mul(invStd, w)), b) as tf.Tensor4D;
+    const y = relu ? tf.relu(normed) : normed;
+    stats = { mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D };
+    save(relu ? [xi, w, mean, invStd, y] : [xi, w, mean, invStd]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws, mu, is, ys] = saved;
+        const g = relu ? tf.mul(dy, tf.step(ys)) : dy;
+        const n = xs.size / xs.shape[3]!;
+        const xhat = tf.mul(tf.sub(xs, mu), is);
+        const dBias = tf.sum(g, AXES);
+        const dWeight = tf.sum(tf.mul(g, xhat), AXES);
+        const centred = tf.sub(g, tf.add(tf.div(dBias, n), tf.mul(xhat, tf.div(dWeight, n))));
+        return [tf.mul(centred, tf.mul(ws, is)), dWeight, dBias];
+      },
+    };
+  });
+  const y = op(x, weight, bias) as tf.Tensor4D;
+  const { mean, variance } = stats!;
+  return { y, mean, variance };
 }
 
 function updateRunningStats(

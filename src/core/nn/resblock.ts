@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { batchNorm } from './batchnorm';
+import { batchNorm, RELU } from './batchnorm';
 import { conv2d } from './conv';
 import { convTranspose2x2, convTransposeDefault } from './conv-transpose';
 import { batchNormParams, convKaimingNormal } from './init';
@@ -113,11 +113,11 @@ export function blockForward(
     const up = p.decoder && p.stride === 2;
     let y: tf.Tensor4D;
     if (p.kind === 'basic') {
-      y = tf.relu(batchNorm(s.sub('bn1'), convAt(s, 'conv1.weight', x, 3, p.stride, up), mode));
+      y = batchNorm(s.sub('bn1'), convAt(s, 'conv1.weight', x, 3, p.stride, up), mode, RELU);
       y = batchNorm(s.sub('bn2'), conv2d(y, w4(s, 'conv2.weight'), 1, 1), mode);
     } else {
-      y = tf.relu(batchNorm(s.sub('bn1'), conv2d(x, w4(s, 'conv1.weight'), 1, 0), mode));
-      y = tf.relu(batchNorm(s.sub('bn2'), convAt(s, 'conv2.weight', y, 3, p.stride, up), mode));
+      y = batchNorm(s.sub('bn1'), conv2d(x, w4(s, 'conv1.weight'), 1, 0), mode, RELU);
+      y = batchNorm(s.sub('bn2'), convAt(s, 'conv2.weight', y, 3, p.stride, up), mode, RELU);
       y = batchNorm(s.sub('bn3'), conv2d(y, w4(s, 'conv3.weight'), 1, 0), mode);
     }
     let identity = x;

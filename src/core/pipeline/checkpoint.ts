@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { validateConfig, type TrainConfig } from '../config';
 import type { MemoryBank } from '../model/memory-bank';
+import type { Moments } from '../train/adam';
 import {
   CheckpointError,
   decodeCheckpoint,
@@ -48,10 +49,11 @@ export async function encodeSession(
   const arrays = await storeToArrays(session.net.store);
   const adam = session.trainer.adam;
   if (opts.optimizer) {
-    for (const [name, m] of adam.m)
-      arrays.set(`adam.m/${name}`, { shape: m.shape, data: (await m.data()) as Float32Array });
-    for (const [name, v] of adam.v)
-      arrays.set(`adam.v/${name}`, { shape: v.shape, data: (await v.data()) as Float32Array });
+    // In host mode these are the optimiser's own arrays: encoded below, before any further step.
+    for (const [name, { shape, m, v }] of await adam.exportMoments()) {
+      arrays.set(`adam.m/${name}`, { shape, data: m });
+      arrays.set(`adam.v/${name}`, { shape, data: v });
+    }
   }
   if (session.banks) {
     await bankArrays('memory.normal', session.banks.normal, arrays);
@@ -126,16 +128,46 @@ export function bankFromArrays(prefix: string, arrays: Arrays, sources: number[]
 /** Restores weights, BN statistics and optimiser moments into a freshly built session of the same shape. */
 export function restoreTraining(session: Session, decoded: DecodedSession): void {
   loadStoreFromArrays(session.net.store, decoded.arrays);
-  const adam = session.trainer.adam;
-  for (const [key, a] of decoded.arrays) {
-    const m = /^adam\.(m|v)\/(.+)$/.exec(key);
-    if (!m) continue;
-    const slots = m[1] === 'm' ? adam.m : adam.v;
-    slots.get(m[2])?.dispose();
-    const t = tf.tensor(a.data as Float32Array, a.shape);
-    slots.set(m[2], tf.variable(t, false));
-    t.dispose();
-  }
-  adam.step = decoded.meta.adamStep;
+  session.trainer.adam.importMoments(momentsFromArrays(session, decoded.arrays), decoded.meta.adamStep);
   session.trainer.step = decoded.meta.step;
+}
+
+/**
+ * The `adam.m/<name>` / `adam.v/<name>` pairs, checked against the model's parameters: a moment
+ * of the wrong size would otherwise surface as NaNs (host moments) or a shape error mid-training.
+ */
+function momentsFromArrays(session: Session, arrays: Arrays): Map<string, Moments> {
+  // Paper mode trains the memory maps too: their moments are saved under `memory.<bank>.l<l>.maps`.
+  const trainable = session.trainer.trainable();
+  const halves = new Map<string, { shape: number[]; m?: Float32Array; v?: Float32Array }>();
+  const problems: string[] = [];
+  const rejected = new Set<string>();
+  for (const [key, a] of arrays) {
+    const match = /^adam\.(m|v)\/(.+)$/.exec(key);
+    if (!match) continue;
+    const which = match[1] as 'm' | 'v';
+    const name = match[2];
+    const param = trainable.get(name);
+    if (!param) {
+      problems.push(`moment of unknown parameter ${name}`);
+      rejected.add(name);
+    } else if (!(a.data instanceof Float32Array) || a.shape.join('x') !== param.shape.join('x')) {
+      problems.push(`${key}: file has ${a.shape.join('x')}, model expects float32 ${param.shape.join('x')}`);
+      rejected.add(name);
+    } else {
+      const h = halves.get(name) ?? { shape: a.shape };
+      h[which] = a.data;
+      halves.set(name, h);
+    }
+  }
+  const moments = new Map<string, Moments>();
+  for (const [name, { shape, m, v }] of halves) {
+    if (m && v) moments.set(name, { shape, m, v });
+    else if (!rejected.has(name)) problems.push(`${name} has only its adam.${m ? 'm' : 'v'} moment`);
+  }
+  if (problems.length)
+    throw new CheckpointError(
+      `The checkpoint's optimiser state does not fit this model (${problems.slice(0, 8).join('; ')}${problems.length > 8 ? '; …' : ''}).`,
+    );
+  return moments;
 }

@@ -1,55 +1,240 @@
 import * as tf from '@tensorflow/tfjs';
 
+/** One parameter's Adam state as plain arrays: what checkpoints store. */
+export interface Moments {
+  shape: number[];
+  /** First moment (running mean of the gradient), row-major like the parameter. */
+  m: Float32Array;
+  /** Second moment (running mean of the squared gradient). */
+  v: Float32Array;
+}
+
+/**
+ * Where the moments live. `tensor`: tf.Variables on the backend (GPU-resident on WebGPU/WebGL, no
+ * read-back per step). `host`: JS Float32Arrays, outside the backend's memory — on WASM the heap is a
+ * 32-bit space capped at 4 GiB, and two moments the size of the weights do not fit next to the
+ * weights, gradients, XNNPACK's packed copies and the activations of the larger teachers.
+ * `auto` picks `host` on 'wasm' and 'cpu' (where reading a tensor is a memcpy) and `tensor` elsewhere.
+ */
+export type MomentStorage = 'auto' | 'host' | 'tensor';
+
 /**
  * Adam exactly as torch.optim.Adam (no weight decay, no amsgrad): bias-corrected moments and
  * eps added after the square root. Own implementation rather than tf.train.adam so the learning
  * rate can change every step and the moments can be saved in a checkpoint by parameter name.
  */
 export class Adam {
-  readonly m = new Map<string, tf.Variable>();
-  readonly v = new Map<string, tf.Variable>();
   step = 0;
+  /** Decided at the first `apply` (from the backend then active) unless forced, and kept. */
+  private mode: 'host' | 'tensor' | null;
+  private readonly tensorM = new Map<string, tf.Variable>();
+  private readonly tensorV = new Map<string, tf.Variable>();
+  /** Host moments; before the mode is decided they also hold imported moments. */
+  private readonly host = new Map<string, Moments>();
+  /** Host mode on WASM: the new weights of one parameter, reused (sized to the largest). */
+  private scratch = new Float32Array(0);
 
   constructor(
     readonly beta1 = 0.5,
     readonly beta2 = 0.999,
     readonly eps = 1e-8,
-  ) {}
+    storage: MomentStorage = 'auto',
+  ) {
+    this.mode = storage === 'auto' ? null : storage;
+  }
 
-  apply(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, lr: number): void {
+  /** Where the moments live: null until the first `apply` decides (for `auto`). */
+  get storage(): 'host' | 'tensor' | null {
+    return this.mode;
+  }
+
+  async apply(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, lr: number): Promise<void> {
+    if (this.mode === null)
+      this.decide(tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu' ? 'host' : 'tensor');
     this.step += 1;
     const c1 = 1 - this.beta1 ** this.step;
     const c2 = 1 - this.beta2 ** this.step;
     for (const [name, g] of grads) {
       const p = params.get(name);
       if (!p) throw new Error(`gradient for unknown parameter ${name}`);
-      const m = this.slot(this.m, name, p);
-      const v = this.slot(this.v, name, p);
-      tf.tidy(() => {
-        const mNew = tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1));
-        const vNew = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
-        const denom = tf.add(tf.div(tf.sqrt(vNew), Math.sqrt(c2)), this.eps);
-        p.assign(tf.sub(p, tf.mul(tf.div(mNew, denom), lr / c1)));
-        m.assign(mNew);
-        v.assign(vNew);
-      });
+      if (this.mode === 'host') await this.hostUpdate(name, p, g, lr / c1, Math.sqrt(c2));
+      else this.tensorUpdate(name, p, g, lr / c1, Math.sqrt(c2));
     }
   }
 
-  private slot(map: Map<string, tf.Variable>, name: string, like: tf.Variable): tf.Variable {
-    let s = map.get(name);
-    if (!s) {
-      const zeros = tf.zerosLike(like);
-      s = tf.variable(zeros, false);
-      zeros.dispose();
-      map.set(name, s);
+  /**
+   * Every parameter's moments as host arrays. In host mode these are the optimiser's own arrays (no
+   * copy of twice the weights' size): read them before the next `apply` and never write to them.
+   */
+  async exportMoments(): Promise<Map<string, Moments>> {
+    if (this.mode !== 'tensor') return new Map(this.host);
+    const out = new Map<string, Moments>();
+    for (const [name, m] of this.tensorM) {
+      const v = this.tensorV.get(name)!;
+      out.set(name, {
+        shape: [...m.shape],
+        m: (await m.data()) as Float32Array,
+        v: (await v.data()) as Float32Array,
+      });
     }
-    return s;
+    return out;
+  }
+
+  /**
+   * Replaces the whole optimiser state (moments copied, so the caller's arrays stay its own) and the
+   * step count. Works before the first `apply` too: the moments then wait as host arrays until it
+   * decides where they live.
+   */
+  importMoments(moments: Map<string, Moments>, step: number): void {
+    for (const [name, { shape, m, v }] of moments) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      if (m.length !== n || v.length !== n)
+        throw new Error(`Adam moments of ${name}: ${m.length}/${v.length} values for shape [${shape}]`);
+    }
+    this.dispose();
+    for (const [name, { shape, m, v }] of moments) {
+      const copy: Moments = { shape: [...shape], m: m.slice(), v: v.slice() };
+      if (this.mode === 'tensor') this.upload(name, copy);
+      else this.host.set(name, copy);
+    }
+    this.step = step;
   }
 
   dispose(): void {
-    for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
-    this.m.clear();
-    this.v.clear();
+    for (const t of [...this.tensorM.values(), ...this.tensorV.values()]) t.dispose();
+    this.tensorM.clear();
+    this.tensorV.clear();
+    this.host.clear();
+    this.scratch = new Float32Array(0);
+  }
+
+  private decide(mode: 'host' | 'tensor'): void {
+    this.mode = mode;
+    if (mode === 'host') return;
+    for (const [name, moments] of this.host) this.upload(name, moments);
+    this.host.clear();
+  }
+
+  private upload(name: string, { shape, m, v }: Moments): void {
+    const mt = tf.tensor(m, shape, 'float32');
+    const vt = tf.tensor(v, shape, 'float32');
+    this.tensorM.set(name, tf.variable(mt, false));
+    this.tensorV.set(name, tf.variable(vt, false));
+    tf.dispose([mt, vt]);
+  }
+
+  private tensorUpdate(name: string, p: tf.Variable, g: tf.Tensor, stepSize: number, sqrtC2: number): void {
+    let m = this.tensorM.get(name);
+    let v = this.tensorV.get(name);
+    if (!m || !v) {
+      const zeros = tf.zerosLike(p);
+      m = tf.variable(zeros, false);
+      v = tf.variable(zeros, false);
+      zeros.dispose();
+      this.tensorM.set(name, m);
+      this.tensorV.set(name, v);
+    }
+    const [mv, vv] = [m, v];
+    tf.tidy(() => {
+      const mNew = tf.add(tf.mul(mv, this.beta1), tf.mul(g, 1 - this.beta1));
+      const vNew = tf.add(tf.mul(vv, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+      const denom = tf.add(tf.div(tf.sqrt(vNew), sqrtC2), this.eps);
+      p.assign(tf.sub(p, tf.mul(tf.div(mNew, denom), stepSize)));
+      mv.assign(mNew);
+      vv.assign(vNew);
+    });
+  }
+
+  /** One parameter at a time, so only one parameter's host copies are alive. */
+  private async hostUpdate(
+    name: string,
+    p: tf.Variable,
+    g: tf.Tensor,
+    stepSize: number,
+    sqrtC2: number,
+  ): Promise<void> {
+    if (p.dtype !== 'float32' || g.dtype !== 'float32')
+      throw new Error(`Adam: ${name} is ${p.dtype} with a ${g.dtype} gradient, expected float32`);
+    const n = p.size;
+    let s = this.host.get(name);
+    if (!s) {
+      s = { shape: [...p.shape], m: new Float32Array(n), v: new Float32Array(n) };
+      this.host.set(name, s);
+    }
+    if (s.m.length !== n || g.size !== n)
+      throw new Error(`Adam: ${name} has ${n} values, its moments ${s.m.length}, its gradient ${g.size}`);
+    const heapG = wasmHeapView(g);
+    const heapP = heapG && wasmHeapView(p);
+    let pd: Float32Array;
+    let gd: Float32Array;
+    let out: Float32Array;
+    if (heapG && heapP) {
+      // Views into the WASM heap: nothing allocates on the heap until the loop is done (growing it
+      // would detach them), and the new weights go to a reused buffer that tf.tensor copies in.
+      [pd, gd] = [heapP, heapG];
+      if (this.scratch.length < n) this.scratch = new Float32Array(n);
+      out = this.scratch.subarray(0, n);
+    } else {
+      gd = (await g.data()) as Float32Array;
+      pd = (await p.data()) as Float32Array;
+      // WASM's data() is a fresh copy; the CPU backend hands out its own storage, which other
+      // tensors sharing the data id (reshapes) still read, so that is not written in place.
+      out = tf.getBackend() === 'wasm' ? pd : new Float32Array(n);
+    }
+    adamLoop(pd, gd, s.m, s.v, out, this.beta1, this.beta2, this.eps, stepSize, sqrtC2);
+    const t = tf.tensor(out, p.shape, 'float32');
+    p.assign(t);
+    t.dispose();
+  }
+}
+
+/** What a WASM backend keeps of a tensor (tfjs-backend-wasm 4.x internals, checked at run time). */
+interface WasmInternals {
+  dataIdMap?: { get(dataId: object): { memoryOffset?: unknown } | undefined };
+  wasm?: { HEAPU8?: Uint8Array };
+}
+
+/**
+ * A float32 view of `t`'s data in the WASM heap, or null off WASM or if the backend's internals
+ * are not as expected (then `data()` copies instead). Valid until the next heap allocation: reading
+ * 2 × 100 MB through `data()` costs fresh copies and their garbage collection, measured at 3-4×
+ * the time of the whole update for 25 M parameters.
+ */
+function wasmHeapView(t: tf.Tensor): Float32Array | null {
+  if (tf.getBackend() !== 'wasm' || t.dtype !== 'float32') return null;
+  const b = tf.backend() as unknown as WasmInternals;
+  const offset = b.dataIdMap?.get?.(t.dataId)?.memoryOffset;
+  const heap = b.wasm?.HEAPU8;
+  if (typeof offset !== 'number' || !heap || offset % 4 !== 0 || offset + 4 * t.size > heap.byteLength)
+    return null;
+  return new Float32Array(heap.buffer, heap.byteOffset + offset, t.size);
+}
+
+/**
+ * The update in one pass. Moments are rounded to float32 before use (Math.fround), as the tensor
+ * path and torch compute them, so both modes agree to float32 rounding of the final division.
+ */
+function adamLoop(
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  out: Float32Array,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  stepSize: number,
+  sqrtC2: number,
+): void {
+  const a1 = 1 - beta1;
+  const a2 = 1 - beta2;
+  const n = p.length;
+  for (let i = 0; i < n; i++) {
+    const gi = g[i];
+    const mi = Math.fround(beta1 * m[i] + a1 * gi);
+    const vi = Math.fround(beta2 * v[i] + a2 * gi * gi);
+    m[i] = mi;
+    v[i] = vi;
+    out[i] = p[i] - (stepSize * mi) / (Math.sqrt(vi) / sqrtC2 + eps);
   }
 }

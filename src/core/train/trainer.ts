@@ -23,6 +23,7 @@ import {
 } from '../model/dmgrd';
 import type { Rng } from '../synth/rng';
 import { Adam } from './adam';
+import { variableGrads } from './backprop';
 import { learningRateAt } from './schedule';
 
 /** The loss terms of Eq. 8, in the order the UI plots them. */
@@ -147,7 +148,7 @@ export class Trainer {
           norms[term] = tf.scalar(0);
           continue;
         }
-        const { value, grads: g } = tf.variableGrads(() => {
+        const { value, grads: g } = variableGrads(() => {
           const terms = this.lossGraph(inputs, new Set([term]), updated);
           values[term] = tf.keep(terms[term]!);
           return tf.mul(terms[term]!, this.weight(term)) as tf.Scalar;
@@ -157,7 +158,7 @@ export class Trainer {
         addGrads(g);
       }
     } else {
-      const { value, grads: g } = tf.variableGrads(() => {
+      const { value, grads: g } = variableGrads(() => {
         const terms = this.lossGraph(inputs, active, new Set());
         let total: tf.Scalar = tf.scalar(0);
         for (const term of LOSS_TERMS) {
@@ -175,7 +176,7 @@ export class Trainer {
 
     const gradMap = new Map<string, tf.Tensor>();
     if (grads) (grads as tf.Tensor[]).forEach((g, i) => gradMap.set(pnames[i], g));
-    this.adam.apply(trainable, gradMap, lr);
+    await this.adam.apply(trainable, gradMap, lr);
     tf.dispose(grads ?? []);
 
     // The step's only read after the update: the loss terms (and norms), 4–8 floats in one transfer.
