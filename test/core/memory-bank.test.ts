@@ -15,7 +15,6 @@ import {
 import { useBackend } from '../helpers/backends';
 import { get, loadGolden, nhwc, relErr, toNchwData } from '../helpers/golden';
 
-
 const LEVELS = [0, 1, 2];
 let golden: Map<string, NamedArray>;
 

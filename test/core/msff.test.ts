@@ -6,7 +6,6 @@ import { createMsff, msffForward, type MsffChannels } from '../../src/core/model
 import { useBackend } from '../helpers/backends';
 import { get, loadGolden, nhwc, relErr, toNchwData } from '../helpers/golden';
 
-
 const PREFIX = 'msff.';
 let golden: Map<string, NamedArray>;
 
