@@ -8,6 +8,7 @@ import {
   type TrainConfig,
 } from '../../src/core/config';
 import type { BackendRequest } from '../../workers/engine-api';
+import * as flags from './flags';
 
 /** Options of the runner itself (everything that is not a model / training option). */
 export interface RunnerOptions {
@@ -51,136 +52,128 @@ export const BENCH_DEFAULTS: Partial<TrainConfig> = { gradNormEvery: 0 };
 /** Short spellings of schema keys. */
 const ALIASES: Record<string, ConfigKey> = { size: 'imageSize', batch: 'batchSize' };
 
-const RUNNER_FLAGS: Record<string, string> = {
-  data: 'dataset category folder (required), e.g. ../shared/data/mvtec-256/bottle',
-  textures: 'texture folder for the Fourier mix, e.g. ../shared/data/dtd-256 (default: procedural)',
-  backend: 'webgpu | wasm | auto (default wasm)',
-  out: 'report file (default bench-results/<timestamp>.json)',
-  dist: 'bundle folder to build into and serve (default dist/)',
-  build: 'always rebuild dist/ (default: only when missing or stale)',
-  'no-build': 'never build; use dist/ as it is',
-  'max-train': 'use only the first N training images',
-  'max-test-per-type': 'use only the first N test images of each defect type',
-  'stored-size': 'side the images are decoded to (default: the model input size)',
-  'progress-ms': 'minimum ms between progress lines (default 2000)',
-  help: 'this text',
+const RUNNER_FLAGS: Record<string, flags.FlagSpec> = {
+  data: {
+    type: 'string',
+    help: 'dataset category folder (required), e.g. ../shared/data/mvtec-256/bottle',
+  },
+  textures: {
+    type: 'string',
+    help: 'texture folder for the Fourier mix, e.g. ../shared/data/dtd-256 (default: procedural)',
+  },
+  backend: { type: 'string', help: 'webgpu | wasm | auto (default wasm)' },
+  out: { type: 'string', help: 'report file (default bench-results/<timestamp>.json)' },
+  ...flags.BUNDLE_FLAGS,
+  'max-train': { type: 'string', help: 'use only the first N training images' },
+  'max-test-per-type': { type: 'string', help: 'use only the first N test images of each defect type' },
+  'stored-size': { type: 'string', help: 'side the images are decoded to (default: the model input size)' },
+  'progress-ms': { type: 'string', help: 'minimum ms between progress lines (default 2000)' },
+  ...flags.HELP_FLAG,
 };
+
+const BACKENDS = ['webgpu', 'wasm', 'webgl', 'cpu', 'auto'] as const satisfies readonly BackendRequest[];
+
+/** Runner flags that take a whole number >= 1, and the option each sets. */
+const COUNT_FLAGS = {
+  'max-train': 'maxTrain',
+  'max-test-per-type': 'maxTestPerType',
+  'stored-size': 'storedSize',
+  'progress-ms': 'progressMs',
+} as const satisfies Record<string, keyof RunnerOptions>;
 
 export class ArgsError extends Error {
   override name = 'ArgsError';
 }
 
 const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-const camel = (s: string): string => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
-function schemaKey(flag: string): ConfigKey | null {
-  if (flag in ALIASES) return ALIASES[flag];
-  const key = camel(flag);
-  return key in CONFIG_SCHEMA ? (key as ConfigKey) : null;
+const isSwitch = (spec: OptionSpec): boolean => spec.kind === 'switch' || spec.kind === 'bool';
+
+/**
+ * Every spelling of a schema option as a flag (kebab-case, camelCase, alias, and `no-` before each
+ * spelling of a switch), with the key it sets and, for a switch, the value.
+ */
+const SCHEMA_FLAGS = new Map<string, { key: ConfigKey; option: flags.FlagOption; negated: boolean }>();
+const aliasOf = Object.fromEntries(Object.entries(ALIASES).map(([a, k]) => [k, a]));
+for (const [key, spec] of Object.entries(CONFIG_SCHEMA) as [ConfigKey, OptionSpec][]) {
+  const names = new Set([kebab(key), key, ...(aliasOf[key] ? [aliasOf[key]] : [])]);
+  const type = isSwitch(spec) ? 'boolean' : 'string';
+  for (const name of names) {
+    if (name in RUNNER_FLAGS) throw new Error(`Schema option ${key} shadows the runner flag --${name}.`);
+    SCHEMA_FLAGS.set(name, { key, option: { type }, negated: false });
+    if (type === 'boolean') SCHEMA_FLAGS.set(`no-${name}`, { key, option: { type }, negated: true });
+  }
 }
 
-function parseValue(key: ConfigKey, spec: OptionSpec, raw: string | undefined): number | string | boolean {
+/** Every flag parseArgs accepts: the runner's and the schema's. */
+const OPTIONS: Record<string, flags.FlagOption> = {
+  ...RUNNER_FLAGS,
+  ...Object.fromEntries([...SCHEMA_FLAGS].map(([name, { option }]) => [name, option])),
+};
+
+/**
+ * A switch also takes an explicit value, `--switch true|false` or `--switch=false`; parseArgs knows
+ * booleans only as `--switch` / `--no-switch`, so those spellings are rewritten first.
+ */
+function explicitSwitches(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const [, name, inline] = /^--([^=]+)(?:=(.*))?$/s.exec(argv[i]) ?? [];
+    const flag = name === undefined ? undefined : SCHEMA_FLAGS.get(name);
+    if (!flag || flag.negated || flag.option.type !== 'boolean') {
+      out.push(argv[i]);
+      continue;
+    }
+    let value = inline;
+    if (value === undefined && (argv[i + 1] === 'true' || argv[i + 1] === 'false')) value = argv[++i];
+    if (value !== undefined && value !== 'true' && value !== 'false')
+      throw new ArgsError(`--${name} takes true or false (got ${value}).`);
+    out.push(value === 'false' ? `--no-${name}` : `--${name}`);
+  }
+  return out;
+}
+
+function schemaValue(key: ConfigKey, spec: OptionSpec, raw: string | undefined): number | string {
   if (spec.kind === 'number') {
     const v = Number(raw);
     if (raw === undefined || raw === '' || !Number.isFinite(v))
-      throw new ArgsError(`--${kebab(key)} needs a number (got ${raw ?? 'nothing'}).`);
+      throw new ArgsError(`--${kebab(key)} needs a number (got ${raw || 'nothing'}).`);
     return v;
   }
-  if (spec.kind === 'choice') {
-    if (raw === undefined) throw new ArgsError(`--${kebab(key)} needs one of ${spec.choices.join(', ')}.`);
-    return raw;
-  }
-  if (raw === undefined || raw === 'true') return true;
-  if (raw === 'false') return false;
-  throw new ArgsError(`--${kebab(key)} takes true or false (got ${raw}).`);
+  if (spec.kind === 'choice' && raw !== undefined) return raw;
+  // parseArgs gives every string flag a value, so only a schema kind added later gets here.
+  throw new ArgsError(`--${kebab(key)} has no value.`);
 }
 
-function positiveInt(flag: string, raw: string | undefined): number {
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < 1) throw new ArgsError(`--${flag} needs a positive whole number.`);
-  return v;
-}
-
-/** Parses `--flag value`, `--flag=value`, boolean `--flag` and `--no-flag`. Throws ArgsError. */
+/**
+ * Parses `--flag value`, `--flag=value`, boolean `--flag` (also `--flag true|false`) and
+ * `--no-flag`. Throws ArgsError.
+ */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
+  return flags.parse(explicitSwitches(argv), OPTIONS, ArgsError, readFlags);
+}
+
+function readFlags(tokens: readonly flags.FlagToken[]): ParsedArgs {
   const runner: Partial<RunnerOptions> = { backend: 'wasm', build: 'auto', progressMs: 2000 };
   const config: Record<string, unknown> = {};
   let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) throw new ArgsError(`Unexpected argument "${arg}" (flags start with --).`);
-    const eq = arg.indexOf('=');
-    let flag = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    let inline: string | undefined = eq >= 0 ? arg.slice(eq + 1) : undefined;
-    const next = (): string | undefined => {
-      if (inline !== undefined) return inline;
-      const v = argv[i + 1];
-      if (v === undefined || v.startsWith('--')) return undefined;
-      i++;
-      return v;
-    };
-    if (flag === 'help' || flag === 'h') {
-      help = true;
-      continue;
+  for (const { name: flag, value } of tokens) {
+    if (flag === 'help') help = true;
+    else if (flag === 'no-build') runner.build = 'never';
+    else if (flag === 'build') runner.build = 'always';
+    else if (flag === 'data' || flag === 'textures' || flag === 'out' || flag === 'dist')
+      runner[flag] = flags.pathValue(flag, value);
+    else if (flag === 'backend') runner.backend = flags.oneOf(flag, value, BACKENDS);
+    else if (flag in COUNT_FLAGS)
+      runner[COUNT_FLAGS[flag as keyof typeof COUNT_FLAGS]] = flags.wholeNumber(flag, value, 1);
+    else {
+      const schemaFlag = SCHEMA_FLAGS.get(flag);
+      // parseArgs rejects flags missing from OPTIONS, so only one added there without a case here.
+      if (!schemaFlag) throw new ArgsError(`Unhandled flag --${flag}.`);
+      const { key, negated } = schemaFlag;
+      const spec = CONFIG_SCHEMA[key] as OptionSpec;
+      config[key] = isSwitch(spec) ? !negated : schemaValue(key, spec, value);
     }
-    if (flag === 'no-build') {
-      runner.build = 'never';
-      continue;
-    }
-    if (flag === 'build') {
-      runner.build = 'always';
-      continue;
-    }
-    if (flag === 'data' || flag === 'textures' || flag === 'out' || flag === 'dist') {
-      const v = next();
-      if (!v) throw new ArgsError(`--${flag} needs a path.`);
-      runner[flag] = v;
-      continue;
-    }
-    if (flag === 'backend') {
-      const v = next();
-      if (v !== 'webgpu' && v !== 'wasm' && v !== 'auto' && v !== 'webgl' && v !== 'cpu')
-        throw new ArgsError('--backend must be webgpu, wasm, webgl, cpu or auto.');
-      runner.backend = v;
-      continue;
-    }
-    if (flag === 'max-train') {
-      runner.maxTrain = positiveInt(flag, next());
-      continue;
-    }
-    if (flag === 'max-test-per-type') {
-      runner.maxTestPerType = positiveInt(flag, next());
-      continue;
-    }
-    if (flag === 'stored-size') {
-      runner.storedSize = positiveInt(flag, next());
-      continue;
-    }
-    if (flag === 'progress-ms') {
-      runner.progressMs = positiveInt(flag, next());
-      continue;
-    }
-    let negated = false;
-    if (flag.startsWith('no-') && schemaKey(flag.slice(3))) {
-      negated = true;
-      flag = flag.slice(3);
-    }
-    const key = schemaKey(flag);
-    if (!key) throw new ArgsError(`Unknown flag --${flag}. Run with --help for the list.`);
-    const spec = CONFIG_SCHEMA[key] as OptionSpec;
-    if (negated) {
-      if (spec.kind !== 'switch' && spec.kind !== 'bool')
-        throw new ArgsError(`--no-${flag} is not a switch.`);
-      config[key] = false;
-      continue;
-    }
-    // A bare switch takes an explicit true/false after it, but never another word as its value.
-    if ((spec.kind === 'switch' || spec.kind === 'bool') && inline === undefined) {
-      const v = argv[i + 1];
-      if (v === 'true' || v === 'false') i++;
-      inline = v === 'false' ? 'false' : 'true';
-    }
-    config[key] = parseValue(key, spec, next());
   }
   if (!help && !runner.data) throw new ArgsError('--data <category folder> is required.');
   // Fail on a bad value before anything is built or launched.
@@ -198,11 +191,10 @@ export function usage(): string {
     'Usage: npm run bench -- --data <category folder> [flags]',
     '',
     'Runner:',
-    ...Object.entries(RUNNER_FLAGS).map(([f, h]) => `  --${f.padEnd(20)} ${h}`),
+    ...flags.helpLines(RUNNER_FLAGS, 20),
     '',
     'Model and training (CONFIG_SCHEMA):',
   ];
-  const aliasOf = Object.fromEntries(Object.entries(ALIASES).map(([a, k]) => [k, a]));
   for (const [key, spec] of Object.entries(CONFIG_SCHEMA) as [ConfigKey, OptionSpec][]) {
     const names = [aliasOf[key], kebab(key)].filter(Boolean).map((n) => `--${n}`);
     const bench = BENCH_DEFAULTS[key];

@@ -1,5 +1,6 @@
 // Command-line flags of the speed benchmark (`npm run bench:speed -- [flags]`).
 import { MODELS, TEACHERS, type ModelKind, type TeacherName } from '../../src/core/config';
+import * as flags from '../bench/flags';
 import type { BuildMode } from '../bench/harness';
 
 export interface SpeedOptions {
@@ -66,31 +67,47 @@ export const QUICK_OPTIONS: Partial<SpeedOptions> = {
   matmulN: 512,
 };
 
-const FLAGS: Record<string, string> = {
-  backend: 'wasm | webgpu (default wasm)',
-  teachers: `comma list of ${TEACHERS.join(', ')} (default resnet50,mobilenet_v2,wide_resnet50_2)`,
-  methods: 'comma list of dmgrd, rd (default both)',
-  size: 'image side in px (default 256)',
-  repeats: 'timed runs after one warm-up; the median is reported (default 3)',
-  'infer-batches': 'inference batches (default 1,8)',
-  'train-batches': 'training batches (default 8)',
-  'reference-batch': 'extra WRN50 training batch matching the PyTorch figure (default 2; 0 = none)',
-  'skip-train': 'inference only',
-  'memory-items': 'images per memory bank (default 30, the reference)',
-  weights: 'served | random: teacher weights (default served; WRN50/ResNet18/34 are always random)',
-  'no-profile': 'skip the tf.profile runs (and so the FLOP counts)',
-  'no-peak': 'skip the peak matmul / conv measurement',
-  'peak-only': 'only the peak matmul / conv measurement, no cases',
-  'matmul-n': 'largest side of the peak matmuls (512, 1024 .. n; default 2048)',
-  'phase-timeout-s': 'limit per inference / training phase in seconds (default 3600)',
-  quick: 'CI smoke: 64 px, one repeat, batches 1,2 / train 2, 3 memory items, matmul 512',
-  out: 'JSON file, rewritten after every phase (default bench-results/speed-<timestamp>.json)',
-  print: 'print the table of an existing JSON report and exit',
-  dist: 'bundle folder to build into and serve (default dist/)',
-  build: 'always rebuild the bundle (default: only when missing or stale)',
-  'no-build': 'never build; use the bundle as it is',
-  'progress-ms': 'minimum ms between progress lines (default 5000)',
-  help: 'this text',
+const FLAGS: Record<string, flags.FlagSpec> = {
+  backend: { type: 'string', help: 'wasm | webgpu (default wasm)' },
+  teachers: {
+    type: 'string',
+    help: `comma list of ${TEACHERS.join(', ')} (default resnet50,mobilenet_v2,wide_resnet50_2)`,
+  },
+  methods: { type: 'string', help: 'comma list of dmgrd, rd (default both)' },
+  size: { type: 'string', help: 'image side in px (default 256)' },
+  repeats: { type: 'string', help: 'timed runs after one warm-up; the median is reported (default 3)' },
+  'infer-batches': { type: 'string', help: 'inference batches (default 1,8)' },
+  'train-batches': { type: 'string', help: 'training batches (default 8)' },
+  'reference-batch': {
+    type: 'string',
+    help: 'extra WRN50 training batch matching the PyTorch figure (default 2; 0 = none)',
+  },
+  'skip-train': { type: 'boolean', help: 'inference only' },
+  'memory-items': { type: 'string', help: 'images per memory bank (default 30, the reference)' },
+  weights: {
+    type: 'string',
+    help: 'served | random: teacher weights (default served; WRN50/ResNet18/34 are always random)',
+  },
+  'no-profile': { type: 'boolean', help: 'skip the tf.profile runs (and so the FLOP counts)' },
+  'no-peak': { type: 'boolean', help: 'skip the peak matmul / conv measurement' },
+  'peak-only': { type: 'boolean', help: 'only the peak matmul / conv measurement, no cases' },
+  'matmul-n': { type: 'string', help: 'largest side of the peak matmuls (512, 1024 .. n; default 2048)' },
+  'phase-timeout-s': {
+    type: 'string',
+    help: 'limit per inference / training phase in seconds (default 3600)',
+  },
+  quick: {
+    type: 'boolean',
+    help: 'CI smoke: 64 px, one repeat, batches 1,2 / train 2, 3 memory items, matmul 512',
+  },
+  out: {
+    type: 'string',
+    help: 'JSON file, rewritten after every phase (default bench-results/speed-<timestamp>.json)',
+  },
+  print: { type: 'string', help: 'print the table of an existing JSON report and exit' },
+  ...flags.BUNDLE_FLAGS,
+  'progress-ms': { type: 'string', help: 'minimum ms between progress lines (default 5000)' },
+  ...flags.HELP_FLAG,
 };
 
 export class SpeedArgsError extends Error {
@@ -109,76 +126,60 @@ function list<T extends string>(flag: string, raw: string | undefined, allowed: 
   return [...new Set(items)] as T[];
 }
 
-function int(flag: string, raw: string | undefined, min: number): number {
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min) throw new SpeedArgsError(`--${flag} needs a whole number >= ${min}.`);
-  return v;
-}
-
 function ints(flag: string, raw: string | undefined): number[] {
   const parts = (raw ?? '').split(',').filter(Boolean);
   if (!parts.length) throw new SpeedArgsError(`--${flag} needs a comma list of whole numbers.`);
-  return [...new Set(parts.map((p) => int(flag, p, 1)))];
+  return [...new Set(parts.map((p) => flags.wholeNumber(flag, p, 1)))];
 }
 
-/** Parses `--flag value` and `--flag=value`; --quick sets its sizes first, so later flags override them. */
+/**
+ * Parses `--flag value` and `--flag=value`; --quick sets its sizes first, so later flags override
+ * them. Throws SpeedArgsError.
+ */
 export function parseSpeedArgs(argv: readonly string[]): ParsedSpeedArgs {
+  return flags.parse(argv, FLAGS, SpeedArgsError, readFlags);
+}
+
+function readFlags(tokens: readonly flags.FlagToken[]): ParsedSpeedArgs {
   const o: SpeedOptions = { ...DEFAULT_SPEED_OPTIONS };
-  if (argv.includes('--quick')) Object.assign(o, QUICK_OPTIONS);
+  if (tokens.some((t) => t.name === 'quick')) Object.assign(o, QUICK_OPTIONS);
   let help = false;
   let skipTrain = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--'))
-      throw new SpeedArgsError(`Unexpected argument "${arg}" (flags start with --).`);
-    const eq = arg.indexOf('=');
-    const flag = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    const inline = eq >= 0 ? arg.slice(eq + 1) : undefined;
-    const next = (): string | undefined => {
-      if (inline !== undefined) return inline;
-      const v = argv[i + 1];
-      if (v === undefined || v.startsWith('--')) return undefined;
-      i++;
-      return v;
-    };
+  for (const { name: flag, value } of tokens) {
     switch (flag) {
       case 'help':
-      case 'h':
         help = true;
         break;
       case 'quick':
         break;
-      case 'backend': {
-        const v = next();
-        if (v !== 'wasm' && v !== 'webgpu') throw new SpeedArgsError('--backend must be wasm or webgpu.');
-        o.backend = v;
+      case 'backend':
+        o.backend = flags.oneOf(flag, value, ['wasm', 'webgpu']);
         break;
-      }
       case 'teachers':
-        o.teachers = list(flag, next(), TEACHERS);
+        o.teachers = list(flag, value, TEACHERS);
         break;
       case 'methods':
-        o.methods = list(flag, next(), MODELS);
+        o.methods = list(flag, value, MODELS);
         break;
       case 'size': {
-        const v = int(flag, next(), 32);
+        const v = flags.wholeNumber(flag, value, 32);
         if (v % 32) throw new SpeedArgsError('--size must be a multiple of 32.');
         o.imageSize = v;
         break;
       }
       case 'repeats':
-        o.repeats = int(flag, next(), 1);
+        o.repeats = flags.wholeNumber(flag, value, 1);
         break;
       case 'infer-batches':
-        o.inferBatches = ints(flag, next());
+        o.inferBatches = ints(flag, value);
         break;
       case 'train-batches':
-        o.trainBatches = ints(flag, next());
+        o.trainBatches = ints(flag, value);
         if (o.trainBatches.some((b) => b < 2))
           throw new SpeedArgsError('--train-batches: batches start at 2.');
         break;
       case 'reference-batch': {
-        const v = int(flag, next(), 0);
+        const v = flags.wholeNumber(flag, value, 0);
         if (v === 1) throw new SpeedArgsError('--reference-batch: batches start at 2.');
         o.referenceTrainBatch = v || null;
         break;
@@ -187,14 +188,11 @@ export function parseSpeedArgs(argv: readonly string[]): ParsedSpeedArgs {
         skipTrain = true;
         break;
       case 'memory-items':
-        o.memoryItems = int(flag, next(), 3);
+        o.memoryItems = flags.wholeNumber(flag, value, 3);
         break;
-      case 'weights': {
-        const v = next();
-        if (v !== 'served' && v !== 'random') throw new SpeedArgsError('--weights must be served or random.');
-        o.weights = v;
+      case 'weights':
+        o.weights = flags.oneOf(flag, value, ['served', 'random']);
         break;
-      }
       case 'no-profile':
         o.profile = false;
         break;
@@ -206,19 +204,16 @@ export function parseSpeedArgs(argv: readonly string[]): ParsedSpeedArgs {
         o.peak = true;
         break;
       case 'matmul-n':
-        o.matmulN = int(flag, next(), 16);
+        o.matmulN = flags.wholeNumber(flag, value, 16);
         break;
       case 'phase-timeout-s':
-        o.phaseTimeoutS = int(flag, next(), 1);
+        o.phaseTimeoutS = flags.wholeNumber(flag, value, 1);
         break;
       case 'out':
       case 'print':
-      case 'dist': {
-        const v = next();
-        if (!v) throw new SpeedArgsError(`--${flag} needs a path.`);
-        o[flag] = v;
+      case 'dist':
+        o[flag] = flags.pathValue(flag, value);
         break;
-      }
       case 'build':
         o.build = 'always';
         break;
@@ -226,10 +221,11 @@ export function parseSpeedArgs(argv: readonly string[]): ParsedSpeedArgs {
         o.build = 'never';
         break;
       case 'progress-ms':
-        o.progressMs = int(flag, next(), 0);
+        o.progressMs = flags.wholeNumber(flag, value, 0);
         break;
       default:
-        throw new SpeedArgsError(`Unknown flag --${flag}. Run with --help for the list.`);
+        // Only a flag added to FLAGS without a case here gets this far.
+        throw new SpeedArgsError(`Unhandled flag --${flag}.`);
     }
   }
   if (skipTrain) {
@@ -246,6 +242,6 @@ export function speedUsage(): string {
     'Times inference (ms/image) and training (ms/step) of DM-GRD and RD per teacher in headless',
     'Chromium, counts FLOPs from the kernels run, compares with the backend peak, profiles the top ops.',
     '',
-    ...Object.entries(FLAGS).map(([f, h]) => `  --${f.padEnd(18)} ${h}`),
+    ...flags.helpLines(FLAGS, 18),
   ].join('\n');
 }

@@ -68,6 +68,81 @@ describe('bench flags', () => {
     expect(() => parseArgs(['--size', '64'])).toThrow(/--data/);
   });
 
+  it('takes --flag value and --flag=value alike, and the last spelling of an option wins', () => {
+    const spaced = parseArgs(['--data', 'd', '--steps', '30', '--teacher', 'resnet18', '--max-train', '5']);
+    const inline = parseArgs(['--data=d', '--steps=30', '--teacher=resnet18', '--max-train=5']);
+    expect(inline).toEqual(spaced);
+    expect(spaced.config).toEqual({ steps: 30, teacher: 'resnet18' });
+    expect(spaced.runner.maxTrain).toBe(5);
+    expect(parseArgs(['--data', 'd', '--size', '64', '--image-size=128']).config.imageSize).toBe(128);
+    expect(parseArgs(['--data', 'd', '--imageSize', '128', '--size', '64']).config.imageSize).toBe(64);
+  });
+
+  it('reads boolean flags bare, negated and with an explicit true / false', () => {
+    expect(parseArgs(['--data', 'd', '--build']).runner.build).toBe('always');
+    expect(parseArgs(['--data', 'd', '--build', '--no-build']).runner.build).toBe('never');
+    expect(
+      parseArgs([
+        '--data',
+        'd',
+        '--paper-select=false',
+        '--paperBeta',
+        'true',
+        '--paper-triplet',
+        '--no-paper-sinkhorn',
+        '--paper-lambda=true',
+      ]).config,
+    ).toEqual({
+      paperSelect: false,
+      paperBeta: true,
+      paperTriplet: true,
+      paperSinkhorn: false,
+      paperLambda: true,
+    });
+    // The word after a bare switch is not its value unless it is true / false.
+    expect(() => parseArgs(['--data', 'd', '--paper-select', 'maybe'])).toThrow(
+      /Unexpected argument 'maybe'/,
+    );
+    expect(() => parseArgs(['--data', 'd', '--paper-select=yes'])).toThrow(
+      /--paper-select takes true or false/,
+    );
+    expect(() => parseArgs(['--data', 'd', '--build=yes'])).toThrow(/'--build' does not take an argument/);
+    expect(() => parseArgs(['--data', 'd', '--no-steps'])).toThrow(/Unknown option '--no-steps'/);
+    for (const h of ['--help', '-h', '--h']) expect(parseArgs([h]).help).toBe(true);
+  });
+
+  it('names the flag in a one-line ArgsError for an unknown flag, a missing value or a stray word', () => {
+    const message = (argv: string[]): string => {
+      try {
+        parseArgs(argv);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ArgsError);
+        return (e as Error).message;
+      }
+      throw new Error(`no error for ${argv.join(' ')}`);
+    };
+    for (const [argv, text] of [
+      [['--data', 'd', '--bogus', '1'], "Unknown option '--bogus'. Run with --help for the list."],
+      [['--data'], "Option '--data <value>' argument missing"],
+      [['--data', 'd', '--steps'], "Option '--steps <value>' argument missing"],
+      [['--data', 'd', 'extra'], "Unexpected argument 'extra'"],
+      [['--data', 'd', '--out', '--build'], "Option '--out' argument is ambiguous."],
+      [['--data='], '--data needs a path.'],
+      [['--data', 'd', '--backend', 'metal'], '--backend must be webgpu, wasm, webgl, cpu or auto.'],
+      [['--data', 'd', '--max-train', '0'], '--max-train needs a positive whole number.'],
+    ] as const) {
+      const m = message([...argv]);
+      expect(m).toContain(text);
+      expect(m).not.toContain('\n');
+    }
+  });
+
+  it('prints the runner flag table in the help text', () => {
+    const text = usage();
+    expect(text).toMatch(/^ {2}--data {17}dataset category folder \(required\)/m);
+    expect(text).toMatch(/^ {2}--no-build {13}never build/m);
+  });
+
   it('lists every schema option in the help text', () => {
     const text = usage();
     for (const key of Object.keys(CONFIG_SCHEMA))

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SPEED_OPTIONS, parseSpeedArgs, QUICK_OPTIONS, speedUsage } from '../../scripts/speed/args';
+import {
+  DEFAULT_SPEED_OPTIONS,
+  parseSpeedArgs,
+  QUICK_OPTIONS,
+  SpeedArgsError,
+  speedUsage,
+} from '../../scripts/speed/args';
 import { classifyError } from '../../scripts/speed/run';
 
 describe('bench:speed flags', () => {
@@ -30,6 +36,44 @@ describe('bench:speed flags', () => {
     expect(parseSpeedArgs(['--size', '96', '--quick']).options.imageSize).toBe(96);
     expect(parseSpeedArgs(['--peak-only']).options.teachers).toEqual([]);
     expect(speedUsage()).toMatch(/--skip-train/);
+  });
+
+  it('takes --flag value and --flag=value alike, and boolean flags bare', () => {
+    const spaced = parseSpeedArgs(['--methods', 'rd', '--repeats', '5', '--infer-batches', '2,4,2']);
+    expect(parseSpeedArgs(['--methods=rd', '--repeats=5', '--infer-batches=2,4,2'])).toEqual(spaced);
+    expect(spaced.options).toMatchObject({ methods: ['rd'], repeats: 5, inferBatches: [2, 4] });
+    expect(parseSpeedArgs(['--no-peak', '--no-profile', '--build']).options).toMatchObject({
+      peak: false,
+      profile: false,
+      build: 'always',
+    });
+    expect(parseSpeedArgs(['--build', '--no-build']).options.build).toBe('never');
+    expect(parseSpeedArgs(['--reference-batch=0']).options.referenceTrainBatch).toBeNull();
+    for (const h of ['--help', '-h', '--h']) expect(parseSpeedArgs([h]).help).toBe(true);
+  });
+
+  it('names the flag in a one-line SpeedArgsError for an unknown flag, a missing value or a stray word', () => {
+    for (const [argv, text] of [
+      [['--turbo'], "Unknown option '--turbo'. Run with --help for the list."],
+      [['--repeats'], "Option '--repeats <value>' argument missing"],
+      [['--size', '--quick'], "Option '--size' argument is ambiguous."],
+      [['--skip-train=yes'], "Option '--skip-train' does not take an argument"],
+      [['fast'], "Unexpected argument 'fast'"],
+      [['--out='], '--out needs a path.'],
+      [['--backend', 'cpu'], '--backend must be wasm or webgpu.'],
+      [['--weights=real'], '--weights must be served or random.'],
+      [['--memory-items', '2'], '--memory-items needs a whole number >= 3.'],
+      [['--repeats', '1.5'], '--repeats needs a positive whole number.'],
+      [['--train-batches', '1,4'], '--train-batches: batches start at 2.'],
+    ] as const) {
+      expect(() => parseSpeedArgs([...argv])).toThrow(SpeedArgsError);
+      expect(() => parseSpeedArgs([...argv])).toThrow(text);
+      expect(() => parseSpeedArgs([...argv])).not.toThrow(/\n/);
+    }
+  });
+
+  it('prints the flag table in the help text', () => {
+    expect(speedUsage()).toMatch(/^ {2}--phase-timeout-s {4}limit per inference/m);
   });
 
   it('sorts phase failures into out of memory / timeout / crash', () => {
