@@ -15,37 +15,33 @@ interface RefCountingBackend {
   incRef(dataId: tf.DataId): void;
 }
 
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/** Kernels that may hand back their input's storage, and when. */
+const SHARING: [string, (x: tf.TensorInfo, args: KernelArgs) => boolean][] = [
+  ['Identity', (x) => x.dtype !== 'string'],
+  ['Cast', (x, args) => x.dtype !== 'string' && x.dtype === (args.attrs as { dtype?: tf.DataType }).dtype],
+];
+
 let installed = false;
 
 /** Idempotent; call after the WASM backend package is loaded (this module loads it). */
 export function installWasmKernels(): void {
   if (installed) return;
   installed = true;
-  const identity = tf.getKernel('Identity', 'wasm');
-  const cast = tf.getKernel('Cast', 'wasm');
-  if (!identity || !cast) throw new Error('installWasmKernels: the WASM backend has no Identity/Cast kernel');
-
-  const share = (x: tf.TensorInfo, backend: unknown): tf.TensorInfo => {
-    (backend as RefCountingBackend).incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-  };
-  tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Identity',
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      return x.dtype === 'string' ? identity.kernelFunc(args) : share(x, args.backend);
-    },
-  });
-  tf.unregisterKernel('Cast', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Cast',
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      const same = x.dtype === (args.attrs as { dtype?: tf.DataType }).dtype && x.dtype !== 'string';
-      return same ? share(x, args.backend) : cast.kernelFunc(args);
-    },
-  });
+  for (const [kernelName, shares] of SHARING) {
+    const original = tf.getKernel(kernelName, 'wasm');
+    if (!original) throw new Error(`installWasmKernels: the WASM backend has no ${kernelName} kernel`);
+    tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel({
+      kernelName,
+      backendName: 'wasm',
+      kernelFunc: (args) => {
+        const x = args.inputs.x as tf.TensorInfo;
+        if (!shares(x, args)) return original.kernelFunc(args);
+        (args.backend as RefCountingBackend).incRef(x.dataId);
+        return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+      },
+    });
+  }
 }
