@@ -205,7 +205,10 @@ export async function runSpeedBench(options: SpeedOptions, run: SpeedRunOptions 
         partial();
         const batches = [...options.trainBatches];
         const ref = options.referenceTrainBatch;
-        if (ref && teacher === PYTORCH_REFERENCE.teacher && !batches.includes(ref)) batches.push(ref);
+        const hasReference = PYTORCH_REFERENCE.cases.some(
+          (r) => r.teacher === teacher && `b${ref}` in r.trainMsPerStep,
+        );
+        if (ref && hasReference && !batches.includes(ref)) batches.push(ref);
         for (const b of batches) {
           const r = await phase(`train-b${b}`, { ...base, trainBatch: b });
           if (r) c.train.push(r);
