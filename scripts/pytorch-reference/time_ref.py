@@ -10,8 +10,8 @@ put it in one folder (PYTORCH_REF_DIR, default ../pytorch-ref beside the reposit
 and install PyTorch (Debian: apt-get install python3-torch python3-torchvision python3-scipy).
 
 Usage:
-  python3 scripts/pytorch-reference/time_ref.py            # all cases -> bench-results/pytorch-ref.{txt,json}
-  python3 scripts/pytorch-reference/time_ref.py --only wrn50_rd --out /tmp/x   # one case
+  /usr/bin/python3 scripts/pytorch-reference/time_ref.py   # all cases (a Python with torch) -> bench-results/pytorch-ref.{txt,json}
+  /usr/bin/python3 scripts/pytorch-reference/time_ref.py --only wrn50_rd --out /tmp/x   # one case
   SMOKE=1 ... (64 px, 1 run, no load wait: plumbing check only); BUDGET_S=seconds (default 2160)
 
 Each case runs in its own subprocess ("--worker CASE") because both repos have modules called
