@@ -33,15 +33,8 @@ async function storedRun(page: import('@playwright/test').Page, runId: string) {
   }, runId);
 }
 
-// A lost GPU (driver reset, tab in the background too long) must cost at most the steps since the
-// last checkpoint: the worker notices, tells the user, builds a new backend and trains on.
-test('training resumes from the last checkpoint after the WebGPU device is lost', async ({ page }) => {
-  test.setTimeout(300_000);
-  const t0 = Date.now();
-  const mark = (what: string) =>
-    console.log(`device-loss: ${what} at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+/** Opens the app on WebGPU with a tiny RD session on three bottle images; resolves to its run id. */
+async function tinySession(page: import('@playwright/test').Page, extra: string[] = []): Promise<string> {
   await page.goto('/?automation=1&demo=0');
   await page.waitForFunction(() => window.__engine !== undefined);
   const paths = await serveFolder(page, join(SHARED, 'data/mvtec-fullres-subset/bottle'), 'bottle', [
@@ -49,8 +42,9 @@ test('training resumes from the last checkpoint after the WebGPU device is lost'
     'train/good/001.png',
     'train/good/002.png',
     'test/good/000.png',
+    ...extra,
   ]);
-  const runId = await page.evaluate(async (paths) => {
+  return page.evaluate(async (paths) => {
     const engine = window.__engine!;
     const info = await engine.init({ backend: 'webgpu' });
     if (info.backend !== 'webgpu') throw new Error(`expected webgpu, got ${info.backend}`);
@@ -64,6 +58,18 @@ test('training resumes from the last checkpoint after the WebGPU device is lost'
     );
     return session.runId;
   }, paths);
+}
+
+// A lost GPU (driver reset, tab in the background too long) must cost at most the steps since the
+// last checkpoint: the worker notices, tells the user, builds a new backend and trains on.
+test('training resumes from the last checkpoint after the WebGPU device is lost', async ({ page }) => {
+  test.setTimeout(300_000);
+  const t0 = Date.now();
+  const mark = (what: string) =>
+    console.log(`device-loss: ${what} at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const runId = await tinySession(page);
   mark('session created');
 
   // Train in the background; lose the device once a checkpoint beyond the first is saved.
@@ -143,5 +149,54 @@ test('training resumes from the last checkpoint after the WebGPU device is lost'
   console.log(
     `device-loss: lost at step ${lost.lastStep}, saved ${resumed.savedStep}, resumed on ${resumed.backend}`,
   );
+  expect(errors).toEqual([]);
+});
+
+// Evaluating after a loss (the GPU went away while the model sat idle) restores the model from the
+// run's last checkpoint on a new backend and evaluates it, instead of failing until the next train.
+test('evaluation recovers from the last checkpoint after the WebGPU device is lost', async ({ page }) => {
+  test.setTimeout(240_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // One defect image with its mask, so image and pixel metrics are defined.
+  await tinySession(page, ['test/broken_large/000.png', 'ground_truth/broken_large/000_mask.png']);
+  const out = await page.evaluate(async () => {
+    const engine = window.__engine!;
+    const trained = await engine.train({ taskId: 'train', untilStep: 2, checkpointEvery: 2 });
+    const lostDevice = await engine.debugLoseDevice();
+    const events = window.__engineEvents!;
+    while (!events.some((e) => e.type === 'device-lost')) await new Promise((r) => setTimeout(r, 20));
+    const summary = await engine.evaluate({ taskId: 'evaluate' });
+    return {
+      trained,
+      lostDevice,
+      step: summary.step,
+      metrics: summary.metrics,
+      scores: summary.scores.length,
+      recoveries: events.flatMap((e) => (e.type === 'recovery' ? [e] : [])),
+      evaluations: events.filter((e) => e.type === 'evaluation').length,
+      backend: (await engine.backendInfo())?.backend,
+    };
+  });
+  expect(out.trained).toEqual({ step: 2, paused: false });
+  expect(out.lostDevice).toBe(true);
+  expect(out.recoveries.map((r) => [r.phase, r.activity, r.cause])).toEqual([
+    ['recovering', 'evaluation', 'device-lost'],
+    ['resumed', 'evaluation', 'device-lost'],
+  ]);
+  const resumed = out.recoveries[1];
+  expect(resumed.savedStep).toBe(2);
+  expect(resumed.backend).toBe(out.backend);
+  expect(resumed.message).toContain('The GPU was lost (destroyed). Your run is safe up to step 2.');
+  expect(resumed.message).toContain('Evaluation continues on');
+  // The restored model is the checkpointed one, evaluated on both test images.
+  expect(out.step).toBe(2);
+  expect(out.scores).toBe(2);
+  expect(out.evaluations).toBe(1);
+  expect(Number.isFinite(out.metrics.imageAuroc)).toBe(true);
+  expect(Number.isFinite(out.metrics.pixelAuroc)).toBe(true);
+  const banner = page.getByTestId('recovery-banner');
+  await expect(banner).toHaveAttribute('data-phase', 'resumed');
+  await expect(banner).toHaveAttribute('data-activity', 'evaluation');
   expect(errors).toEqual([]);
 });

@@ -99,8 +99,9 @@ export type EngineEvent =
   | SessionEvent;
 
 /**
- * Training lost its device or ran out of memory and the worker handles it: `recovering` when the
- * failure is seen, then `resumed` (training continues from `savedStep`) or `failed` (it stopped).
+ * Training, an evaluation or live scoring lost its device (training also: ran out of memory) and the
+ * worker handles it: `recovering` when the failure is seen, then `resumed` (the work continues on
+ * the model restored from `savedStep`) or `failed` (it stopped).
  */
 export interface RecoveryEvent {
   type: 'recovery';
@@ -116,7 +117,12 @@ export interface RecoveryEvent {
   batchSize: number;
   /** A sentence for the user. */
   message: string;
+  /** What was running when it failed; absent (older workers) means training. */
+  activity?: RecoveryActivity;
 }
+
+/** Work that recovers from a lost device: training steps, an evaluation, a live camera frame. */
+export type RecoveryActivity = 'training' | 'evaluation' | 'scoring';
 
 export type EngineListener = (event: EngineEvent) => void;
 

@@ -2,12 +2,17 @@ import { useRecoveryStore } from '../state/recovery-store';
 
 const BACKEND_LABEL = { webgpu: 'WebGPU', wasm: 'WASM', webgl: 'WebGL', cpu: 'CPU' } as const;
 
-/** Tells the user that training lost its GPU or ran out of memory, what was kept and what runs now. */
+/**
+ * Tells the user that training, an evaluation or live scoring lost its GPU (or training ran out of
+ * memory), what was kept and what runs now.
+ */
 export function RecoveryBanner() {
   const notice = useRecoveryStore((s) => s.notice);
   const dismiss = useRecoveryStore((s) => s.dismiss);
   if (!notice) return null;
   const failed = notice.phase === 'failed';
+  // Evaluation and live scoring use the restored model as it is: no steps are trained again.
+  const training = (notice.activity ?? 'training') === 'training';
   return (
     <div
       className={failed ? 'banner alert' : 'banner'}
@@ -15,12 +20,13 @@ export function RecoveryBanner() {
       data-testid="recovery-banner"
       data-phase={notice.phase}
       data-cause={notice.cause}
+      data-activity={notice.activity ?? 'training'}
       data-backend={notice.backend}
       data-saved-step={notice.savedStep}
       data-batch={notice.batchSize}
     >
       <p data-testid="recovery-message">{notice.message}</p>
-      {notice.phase === 'resumed' && notice.failedStep > notice.savedStep && (
+      {notice.phase === 'resumed' && training && notice.failedStep > notice.savedStep && (
         <p className="muted">
           Steps {notice.savedStep + 1}–{notice.failedStep} are trained again on{' '}
           {BACKEND_LABEL[notice.backend]} at batch {notice.batchSize}.

@@ -33,7 +33,15 @@ import { frameReference, frameToRgb, loadDemo } from './demo-dataset';
 import { grayToBitmap, rgbToBitmap } from './decode';
 import * as runsDb from './runs-db';
 import { DeviceLostError, wasmPreflight } from '../recovery-policy';
-import { TrainGuard, type BackendControl } from './train-guard';
+import {
+  EVALUATION,
+  RecoveryGate,
+  SCORING,
+  TRAINING,
+  TrainGuard,
+  type BackendControl,
+  type GuardOptions,
+} from './train-guard';
 
 /** Everything the session commands hold between calls. Only the worker owns tensors. */
 interface State {
@@ -47,9 +55,11 @@ interface State {
 
 const CHECKPOINT_EVERY = 50;
 
+type Score = Awaited<ReturnType<Session['score']>>;
+
 /**
- * `backend` lets training recover from a lost GPU or an out-of-memory step (train-guard.ts); without
- * it (Node tests) such a failure ends the train task.
+ * `backend` lets training recover from a lost GPU or an out-of-memory step, and evaluation and live
+ * scoring from a lost GPU (train-guard.ts); without it (Node tests) such a failure ends the call.
  */
 export function createSessionCommands(
   tasks: TaskRegistry,
@@ -214,14 +224,22 @@ export function createSessionCommands(
     state.evaluation = null;
   }
 
-  /** The current run again, from its last checkpoint (or from scratch), on the active backend. */
-  async function rebuildRun(batchSize: number): Promise<Session> {
+  /**
+   * The current run again, from its last checkpoint (or from scratch when `fromScratch`: training
+   * redoes the steps anyway), on the active backend.
+   */
+  async function rebuildRun(batchSize: number, fromScratch = true): Promise<Session> {
     const run = state.run;
     if (!run) throw new Error('No run to restore.');
     const bytes = run.hasCheckpoint ? await runsDb.getCheckpoint(run.id) : undefined;
     let session: Session;
     if (bytes) {
       session = await restore(bytes, () => {});
+    } else if (!fromScratch) {
+      throw new Error(
+        'this run has no saved checkpoint, so the trained model is gone with the GPU. ' +
+          'Train it again (or resume a run with a checkpoint from the Runs tab), then try again.',
+      );
     } else {
       const teacher = await teacherFor(run.config.teacher);
       session = await Session.create(teacher, requireData(), { ...run.config });
@@ -232,6 +250,32 @@ export function createSessionCommands(
     run.history = run.history.filter((r) => r.step <= session.trainer.step);
     run.step = session.trainer.step;
     return session;
+  }
+
+  /** Every guard shares it, so two commands meeting one lost device rebuild the backend once. */
+  const gate = new RecoveryGate();
+
+  /** A guard for one call of `options.activity`; none without backend control (Node tests). */
+  function guardFor(options: GuardOptions): TrainGuard | null {
+    if (!backend) return null;
+    const host = {
+      runId: () => state.run?.id ?? '',
+      backend,
+      emit,
+      drop: dropModel,
+      // Evaluating or scoring a freshly initialised model would be meaningless: only the training
+      // loop may start over from the config.
+      rebuild: (batchSize: number) => rebuildRun(batchSize, options.activity === 'training'),
+      savedStep: () => (state.run?.hasCheckpoint ? (state.run.checkpointStep ?? 0) : 0),
+      gate,
+    };
+    return new TrainGuard(host, options);
+  }
+
+  /** The session, once any recovery in flight (started by another command) has finished. */
+  async function settledSession(): Promise<Session> {
+    await gate.settled();
+    return requireSession();
   }
 
   /** An import failure says what happens next: nothing changed. Cancellation passes through as is. */
@@ -275,15 +319,32 @@ export function createSessionCommands(
     },
 
     async scoreFrame(frame) {
-      const s = requireSession();
       const t0 = performance.now();
-      let rgb;
+      // Frames that arrive while a recovery runs wait for it instead of starting another one.
+      let s: Session;
+      try {
+        s = await settledSession();
+      } catch (e) {
+        frame.close();
+        throw e;
+      }
+      let rgb: ReturnType<typeof frameToRgb>;
       try {
         rgb = frameToRgb(frame, s.config.imageSize);
       } finally {
         frame.close();
       }
-      const r = await s.score([rgb]);
+      const scoreOn = (session: Session): Promise<Score> => session.score([rgb]);
+      const guard = guardFor(SCORING);
+      const before = { session: s, step: s.trainer.step, evaluation: state.evaluation };
+      let r: Score;
+      if (guard) ({ value: r, session: s } = await guard.complete(s, scoreOn));
+      else r = await scoreOn(s);
+      // Restored at the step it was evaluated at, the model is the evaluated one: its evaluation
+      // still scales the live heatmap.
+      const restored = s !== before.session;
+      if (restored && !state.evaluation && s.trainer.step === before.step)
+        state.evaluation = before.evaluation;
       const reference = state.evaluation ? frameReference(state.evaluation) : null;
       const out = {
         map: r.maps,
@@ -391,20 +452,11 @@ export function createSessionCommands(
 
     async train(opts) {
       return tasks.run(opts.taskId, async (task) => {
-        let s = requireSession();
+        let s = await settledSession();
         const run = state.run ?? (state.run = newRun(s.config));
         const until = opts.untilStep ?? s.config.steps;
         const every = opts.checkpointEvery ?? CHECKPOINT_EVERY;
-        const guard =
-          backend &&
-          new TrainGuard({
-            runId: () => run.id,
-            backend,
-            emit,
-            drop: dropModel,
-            rebuild: rebuildRun,
-            savedStep: () => (run.hasCheckpoint ? (run.checkpointStep ?? 0) : 0),
-          });
+        const guard = guardFor(TRAINING);
         /** Device work of the loop; a recovery hands back the session restored from the last checkpoint. */
         const guarded = async <T>(work: () => Promise<T>): Promise<{ value: T } | { session: Session }> =>
           guard ? guard.run(s, work) : { value: await work() };
@@ -447,8 +499,14 @@ export function createSessionCommands(
 
     async evaluate(opts) {
       return tasks.run(opts.taskId, async (task) => {
-        const s = requireSession();
-        const ev = await s.evaluate({ onProgress: (d, t, m) => task.progress(d, t, m), signal: task.signal });
+        let s = await settledSession();
+        const evaluateOn = (session: Session): Promise<Evaluation> =>
+          session.evaluate({ onProgress: (d, t, m) => task.progress(d, t, m), signal: task.signal });
+        const guard = guardFor(EVALUATION);
+        let ev: Evaluation;
+        // After a lost device: the model restored from the last checkpoint, evaluated once more.
+        if (guard) ({ value: ev, session: s } = await guard.complete(s, evaluateOn, () => task.checkpoint()));
+        else ev = await evaluateOn(s);
         state.evaluation = ev;
         const summary = summarizeEvaluation(ev, s.trainer.step);
         if (state.run) {

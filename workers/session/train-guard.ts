@@ -1,7 +1,8 @@
 /// <reference types="@webgpu/types" />
-// Runs device work of the training loop so that a lost GPU or an out-of-memory step ends in a
-// recovery (new backend, last checkpoint, maybe a smaller batch) instead of a hang or a dead run.
-import type { BackendInfo, EngineEvent } from '../engine-api';
+// Runs device work (training steps, an evaluation, a live frame) so that a lost GPU or an
+// out-of-memory step ends in a recovery (new backend, last checkpoint, maybe a smaller batch)
+// instead of a hang or a dead run.
+import type { BackendInfo, EngineEvent, RecoveryActivity } from '../engine-api';
 import {
   DeviceLostError,
   MAX_RECOVERIES,
@@ -36,6 +37,76 @@ export interface GuardHost {
    * none) on the active backend, with `batchSize`.
    */
   rebuild(batchSize: number): Promise<Session>;
+  /** Shared by every guard of one worker, so concurrent commands never rebuild the backend twice. */
+  gate?: RecoveryGate;
+}
+
+type Recoverable = Exclude<FailureKind, 'other'>;
+
+/** What a guard protects, and how much recovery it may spend on it. */
+export interface GuardOptions {
+  activity: RecoveryActivity;
+  /** More recoveries than this in one guarded call stop it. */
+  maxRecoveries: number;
+  /** Failures recovered from; any other failure is thrown as is. */
+  recovers: readonly Recoverable[];
+}
+
+export const TRAINING: GuardOptions = {
+  activity: 'training',
+  maxRecoveries: MAX_RECOVERIES,
+  recovers: ['device-lost', 'out-of-memory'],
+};
+/** Evaluation and live scoring have no batch to shrink: only a lost device is recovered, once. */
+export const EVALUATION: GuardOptions = {
+  activity: 'evaluation',
+  maxRecoveries: 1,
+  recovers: ['device-lost'],
+};
+export const SCORING: GuardOptions = { activity: 'scoring', maxRecoveries: 1, recovers: ['device-lost'] };
+
+const ACTIVITY_LABEL: Record<RecoveryActivity, string> = {
+  training: 'Training',
+  evaluation: 'Evaluation',
+  scoring: 'Live scoring',
+};
+
+/**
+ * One recovery at a time per worker: a command that meets the loss while another one recovers
+ * (or just after it did) takes that recovery's session instead of rebuilding the backend again.
+ */
+export class RecoveryGate {
+  private inFlight: Promise<Session> | null = null;
+  private latest: Promise<Session> | null = null;
+  /** Completed recoveries; a failure seen under an older generation was already recovered from. */
+  generation = 0;
+
+  get busy(): boolean {
+    return this.inFlight !== null;
+  }
+
+  /** The session of the recovery in flight, else of the last one. */
+  joined(): Promise<Session> {
+    return this.inFlight ?? this.latest ?? Promise.reject(new Error('No recovery to join.'));
+  }
+
+  /** Resolves once no recovery is in flight (whatever its outcome). */
+  async settled(): Promise<void> {
+    while (this.inFlight) await this.inFlight.catch(() => null);
+  }
+
+  async run(recover: () => Promise<Session>): Promise<Session> {
+    if (this.inFlight) return this.inFlight;
+    const running = recover();
+    this.inFlight = running;
+    this.latest = running;
+    try {
+      return await running;
+    } finally {
+      this.inFlight = null;
+      this.generation += 1;
+    }
+  }
 }
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
@@ -52,21 +123,47 @@ const LOSS_SETTLE_MS = 250;
 export class TrainGuard {
   private recoveries = 0;
 
-  constructor(private readonly host: GuardHost) {}
+  constructor(
+    private readonly host: GuardHost,
+    private readonly options: GuardOptions = TRAINING,
+  ) {}
 
   /**
    * Runs `work` on the active device. Resolves to its value, or to a recovered session when the
    * device was lost or memory ran out (the caller continues the loop with it). Other errors throw.
    */
   async run<T>(session: Session, work: () => Promise<T>): Promise<{ value: T } | { session: Session }> {
+    const { gate } = this.host;
+    if (gate?.busy) return { session: await gate.joined() };
+    const generation = gate?.generation ?? 0;
     const lostBefore = this.host.backend.lost();
     if (lostBefore)
       return { session: await this.recover('device-lost', session, new DeviceLostError(lostBefore)) };
     const outcome = await this.attempt(work);
     if (outcome.ok) return { value: outcome.value };
     const kind = classifyFailure(outcome.error, this.host.backend.lost() !== null);
-    if (kind === 'other') throw outcome.error;
+    if (kind === 'other' || !this.options.recovers.includes(kind)) throw outcome.error;
+    // Another command already replaced the device this work failed on.
+    if (gate && (gate.busy || gate.generation !== generation)) return { session: await gate.joined() };
     return { session: await this.recover(kind, session, outcome.error) };
+  }
+
+  /**
+   * Runs `work` until it completes, on the session a recovery hands back when the device is lost
+   * under it. `between` runs after each recovery (a task's cancellation checkpoint).
+   */
+  async complete<T>(
+    session: Session,
+    work: (session: Session) => Promise<T>,
+    between: () => Promise<void> = async () => {},
+  ): Promise<{ value: T; session: Session }> {
+    let current = session;
+    for (;;) {
+      const outcome = await this.run(current, () => work(current));
+      if ('value' in outcome) return { value: outcome.value, session: current };
+      current = outcome.session;
+      await between();
+    }
   }
 
   /** `work` raced against the loss of the device, inside an out-of-memory error scope. */
@@ -92,16 +189,19 @@ export class TrainGuard {
     return first;
   }
 
-  private async recover(
-    kind: Exclude<FailureKind, 'other'>,
-    session: Session,
-    error: unknown,
-  ): Promise<Session> {
+  private recover(kind: Recoverable, session: Session, error: unknown): Promise<Session> {
+    const recover = () => this.recoverNow(kind, session, error);
+    return this.host.gate ? this.host.gate.run(recover) : recover();
+  }
+
+  private async recoverNow(kind: Recoverable, session: Session, error: unknown): Promise<Session> {
     const { host } = this;
+    const { activity, maxRecoveries } = this.options;
+    const label = ACTIVITY_LABEL[activity];
     const failedStep = session.trainer.step;
     const config = session.config;
     const failing = host.backend.active();
-    const base = { type: 'recovery' as const, runId: host.runId(), cause: kind, failedStep };
+    const base = { type: 'recovery' as const, runId: host.runId(), cause: kind, failedStep, activity };
     const fail = (message: string, savedStep: number): never => {
       host.emit({
         ...base,
@@ -126,8 +226,13 @@ export class TrainGuard {
       intro = `The GPU was lost (${reason}).`;
     }
     this.recoveries += 1;
-    if (this.recoveries > MAX_RECOVERIES)
-      fail(`${intro} Training stopped after ${MAX_RECOVERIES} recoveries in a row.`, failedStep);
+    if (this.recoveries > maxRecoveries)
+      fail(
+        maxRecoveries === 1
+          ? `${intro} ${label} stopped: it failed again after a recovery. Try again; if it keeps failing, reload the page or use the WASM backend (?backend=wasm).`
+          : `${intro} ${label} stopped after ${maxRecoveries} recoveries in a row.`,
+        failedStep,
+      );
     host.emit({
       ...base,
       phase: 'recovering',
@@ -149,7 +254,7 @@ export class TrainGuard {
     const savedStep = restored.trainer.step;
     const backend = host.backend.active();
     const where =
-      kind === 'device-lost' ? ` Training continues on ${describeBackend(backend, failing)}.` : '';
+      kind === 'device-lost' ? ` ${label} continues on ${describeBackend(backend, failing)}.` : '';
     host.emit({
       ...base,
       phase: 'resumed',
