@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { hasSlowGradKernels } from './matmul';
 
 /**
  * 2-D convolution with PyTorch semantics: symmetric zero padding `pad`, square stride, NHWC input,
@@ -16,11 +17,7 @@ export function conv2d(
   pad = 0,
   bias?: tf.Tensor1D, // [Cout]
 ): tf.Tensor4D {
-  const backend = tf.getBackend();
-  const y =
-    backend === 'wasm' || backend === 'cpu'
-      ? conv2dFastGrad(x, w, stride, pad)
-      : tf.conv2d(x, w, stride, pad);
+  const y = hasSlowGradKernels() ? conv2dFastGrad(x, w, stride, pad) : tf.conv2d(x, w, stride, pad);
   return bias ? tf.add(y, bias) : y;
 }
 

@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 
-const onWasm = (): boolean => {
+/**
+ * Whether the active backend's gradient kernels are the slow (or missing) ones this module and
+ * conv.ts replace: TF.js 4.22's WASM, and CPU, which runs the same formulations in tests.
+ */
+export const hasSlowGradKernels = (): boolean => {
   const backend = tf.getBackend();
   return backend === 'wasm' || backend === 'cpu';
 };
@@ -16,7 +20,7 @@ export function matMul(
   a: tf.Tensor2D, // [M, K]
   b: tf.Tensor2D, // [K, P]
 ): tf.Tensor2D {
-  if (!onWasm()) return tf.matMul(a, b);
+  if (!hasSlowGradKernels()) return tf.matMul(a, b);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [a2, b2, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
     save([a2, b2]);
@@ -46,7 +50,7 @@ export function batchMatMul(
 ): tf.Tensor3D {
   const [ba, m, k] = a.shape;
   const [bb, , p] = b.shape;
-  if (!onWasm()) return tf.matMul(a, b);
+  if (!hasSlowGradKernels()) return tf.matMul(a, b);
   return tf.tidy(() => {
     if (bb === 1) {
       // Every row of every a[i] meets the same matrix: one [B·M,K]·[K,P] product (also batch 1).
