@@ -211,6 +211,13 @@ export const CONFIG_SCHEMA = {
     max: 10000,
     integer: true,
   },
+  recompute: {
+    kind: 'choice',
+    label: 'Recompute MSFF activations',
+    help: 'Gradient checkpointing: the MSFF blocks keep no activations for the backward pass and run again there, which saves memory for about a quarter more time per step. Auto: on where memory is tight (the WASM or CPU backend with a ResNet50-class DM-GRD network).',
+    default: 'auto',
+    choices: ['auto', 'on', 'off'],
+  },
   imageScoreTopK: {
     kind: 'number',
     label: 'Top-k score',

@@ -54,7 +54,7 @@ function makeGrads(step: number): Map<string, tf.Tensor> {
 async function run(adam: Adam, params: Map<string, tf.Variable>, from: number, to: number): Promise<void> {
   for (let s = from; s < to; s++) {
     const grads = makeGrads(s);
-    await adam.apply(params, grads, LRS[s]);
+    adam.apply(params, grads, LRS[s]);
     tf.dispose([...grads.values()]);
   }
 }
@@ -108,7 +108,7 @@ describe.each(NODE_BACKENDS)('Adam on %s', (backend) => {
       const grads = new Map([['w', tf.tensor1d(g)]]);
       const adam = new Adam(0.5, 0.999, 1e-8, storage);
       const lrs = [0.01, 0.02, 0.005];
-      for (const lr of lrs) await adam.apply(new Map([['w', p]]), grads, lr);
+      for (const lr of lrs) adam.apply(new Map([['w', p]]), grads, lr);
       const got = await p.data();
       const total = lrs.reduce((a, b) => a + b, 0);
       for (let i = 0; i < p0.length; i++) {
@@ -166,8 +166,8 @@ describe('Adam memory on WASM', () => {
       const adam = new Adam(0.5, 0.999, 1e-8, storage);
       const grads = makeGrads(0);
       const before = tf.memory();
-      await adam.apply(params, grads, 1e-3);
-      await adam.apply(params, grads, 1e-3);
+      adam.apply(params, grads, 1e-3);
+      adam.apply(params, grads, 1e-3);
       const after = tf.memory();
       expect(after.numTensors - before.numTensors).toBe(storage === 'tensor' ? 6 : 0);
       tf.dispose([...grads.values()]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { variableGrads } from '../../src/core/train/backprop';
+import { variableGrads, vectorJacobian } from '../../src/core/train/backprop';
 import { batchNorm, RELU } from '../../src/core/nn/batchnorm';
 import { conv2d } from '../../src/core/nn/conv';
 import { matMul } from '../../src/core/nn/matmul';
@@ -175,6 +175,57 @@ describe.each(NODE_BACKENDS)('variableGrads that frees during backward (%s)', (b
     tf.dispose([value, ...Object.values(grads)]);
     expect(() => variableGrads(() => tf.sum(x) as tf.Scalar, [w])).toThrow(/Cannot find a connection/);
     tf.dispose([w, unused, offPath, frozen, x]);
+  });
+
+  it('hands each final gradient over once, and the variable may change in the hand-over', async () => {
+    await useBackend(backend);
+    const x = rnd([2, 6, 6, 3], 30) as tf.Tensor4D;
+    const w1 = vari([3, 3, 3, 4], 31, 'w1');
+    const w2 = vari([3, 3, 4, 4], 32, 'w2');
+    const shared = vari([4], 33, 'shared');
+    // `shared` is read twice, far apart on the tape: its gradient is final only after the first read.
+    const f: Loss = () => {
+      const h = tf.relu(tf.add(conv2d(x, w1 as tf.Tensor4D, 1, 1), shared)) as tf.Tensor4D;
+      return tf.sum(tf.square(tf.mul(conv2d(h, w2 as tf.Tensor4D, 1, 1), shared))) as tf.Scalar;
+    };
+    const ref = tf.variableGrads(f, [w1, w2, shared]);
+    const before = tf.memory().numTensors;
+    const seen: string[] = [];
+    const handed = new Map<string, Float32Array>();
+    const { value, grads } = variableGrads(f, [w1, w2, shared], {
+      onGradient: (v, g) => {
+        seen.push(v.name);
+        handed.set(v.name, g.dataSync().slice() as Float32Array);
+        v.assign(tf.zerosLike(v)); // what an optimiser does: nothing later may read the old value
+      },
+    });
+    expect(Object.keys(grads)).toEqual([]);
+    expect(seen.sort()).toEqual([w1.name, w2.name, shared.name].sort());
+    expect(value.dataSync()[0]).toBeCloseTo(ref.value.dataSync()[0], 4);
+    for (const [name, g] of Object.entries(ref.grads))
+      expect(Math.max(...handed.get(name)!.map((v, i) => Math.abs(v - g.dataSync()[i]))), name).toBeLessThan(
+        1e-4 * Math.max(...g.dataSync().map(Math.abs)),
+      );
+    value.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([ref.value, ...Object.values(ref.grads), x, w1, w2, shared]);
+  });
+
+  it('vectorJacobian seeds the pass with dy and leaves the seed alone', async () => {
+    await useBackend(backend);
+    const x = rnd([3, 4], 40);
+    const w = rnd([4, 5], 41);
+    const dy = rnd([3, 5], 42);
+    const f = () => tf.tanh(matMul(x as tf.Tensor2D, w as tf.Tensor2D));
+    const ref = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.tanh(tf.matMul(a, b)))([x, w], dy);
+    const unreached = rnd([2], 43);
+    const before = tf.memory().numTensors;
+    const ours = vectorJacobian(f, [x, w, unreached], dy);
+    expect(tf.memory().numTensors).toBe(before + 3);
+    expect(dy.isDisposed).toBe(false);
+    ref.forEach((g, i) => expect(tf.max(tf.abs(tf.sub(ours[i], g))).dataSync()[0]).toBeLessThan(1e-5));
+    expect(Array.from(ours[2].dataSync())).toEqual([0, 0]);
+    tf.dispose([x, w, dy, unreached, ...ref, ...ours]);
   });
 
   it('keeps saved tensors for an enclosing gradient (second order matches TF.js)', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { batchNorm, RELU } from '../../src/core/nn/batchnorm';
-import { filterGrad, inputGrad } from '../../src/core/nn/conv';
+import { conv2d, filterGrad, inputGrad, withTransientFilters } from '../../src/core/nn/conv';
 import { ParamStore, Scope, TRAIN } from '../../src/core/nn/params';
 import { batchMatMul, matMul } from '../../src/core/nn/matmul';
 import { NODE_BACKENDS, useBackend } from '../helpers/backends';
@@ -55,6 +55,42 @@ describe('conv filter gradient (the WASM path)', () => {
       }
     },
   );
+});
+
+describe('conv2d while training (transient filters, reductions split over input channels)', () => {
+  it('equals TF.js native convolution and gradients on CPU, 600 channels (wasm)', async () => {
+    // 600 input channels: two 256-channel slices and a remainder; 520 outputs: the input gradient's
+    // reduction (over the outputs) is split too.
+    const make = () => ({
+      x: tf.randomNormal([1, 4, 4, 600], 0, 1, 'float32', 1) as tf.Tensor4D,
+      w: tf.randomNormal([3, 3, 600, 520], 0, 0.05, 'float32', 2) as tf.Tensor4D,
+      dy: tf.randomNormal([1, 4, 4, 520], 0, 1, 'float32', 3) as tf.Tensor4D,
+    });
+    const run = (conv: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D): Float32Array[] => {
+      const { x, w, dy } = make();
+      const loss = (xi: tf.Tensor, wi: tf.Tensor) =>
+        tf.sum(tf.mul(conv(xi as tf.Tensor4D, wi as tf.Tensor4D), dy));
+      const out = [conv(x, w), ...tf.grads(loss)([x, w])];
+      const data = out.map((t) => t.dataSync() as Float32Array);
+      tf.dispose([x, w, dy, ...out]);
+      return data;
+    };
+    await useBackend('cpu');
+    const ref = run((x, w) => tf.conv2d(x, w, 1, 1));
+    await useBackend('wasm');
+    const before = tf.memory().numTensors;
+    const ours = await withTransientFilters(async () => run((x, w) => conv2d(x, w, 1, 1)));
+    expect(tf.memory().numTensors).toBe(before);
+    ref.forEach((r, i) => {
+      let scale = 0;
+      let diff = 0;
+      for (let j = 0; j < r.length; j++) {
+        scale = Math.max(scale, Math.abs(r[j]));
+        diff = Math.max(diff, Math.abs(r[j] - ours[i][j]));
+      }
+      expect(diff).toBeLessThan(1e-5 * scale);
+    });
+  });
 });
 
 describe('batchMatMul (batched products lowered to 2-D matmuls on WASM/CPU)', () => {

@@ -91,6 +91,48 @@ describe('Trainer', () => {
     t2.dispose();
   });
 
+  it('recomputing the MSFF and updating during the backward pass change memory, not the step', async () => {
+    const run = async (overrides: Partial<TrainConfig>) => {
+      const s = tinySetup({ gradNormEvery: 0, ...overrides });
+      const banks = await makeBanks(s);
+      const t = new Trainer(s.net, s.teacher, banks, s.config, new Rng(4));
+      const batch = tf.slice(s.images, [0, 0, 0, 0], [4, -1, -1, -1]) as tf.Tensor4D;
+      const report = await t.trainStep(batch);
+      const weights = new Map([...s.net.store.params].map(([n, v]) => [n, v.dataSync().slice()]));
+      const before = tf.memory().numTensors;
+      await t.trainStep(batch);
+      const leaked = tf.memory().numTensors - before;
+      t.dispose();
+      tf.dispose([batch, s.images, s.noisy]);
+      disposeMemoryBank(banks.normal);
+      disposeMemoryBank(banks.abnormal);
+      s.net.store.dispose();
+      s.teacher.store.dispose();
+      return { t, report, weights, leaked, lr: report.lr };
+    };
+    const plain = await run({ recompute: 'off' });
+    const variants = [await run({ recompute: 'on' }), await run({ recompute: 'off', gradNormEvery: 1 })];
+    expect(plain.t.recompute).toBe(false);
+    expect(variants[0].t.recompute).toBe(true);
+    for (const v of [plain, ...variants]) expect(v.leaked).toBe(0);
+    for (const v of variants) {
+      for (const term of ['kd', 'ot', 'con', 'se', 'total'] as const)
+        expect(Math.abs(v.report.loss[term] - plain.report.loss[term]), term).toBeLessThanOrEqual(
+          1e-5 * Math.abs(plain.report.loss[term]) + 1e-7,
+        );
+      // Adam's first step moves every element by ±lr whatever the gradient's size, so an element whose
+      // gradient is at rounding level may go either way: count those that differ by a hundredth of it.
+      let off = 0;
+      let total = 0;
+      for (const [name, w] of plain.weights) {
+        const u = v.weights.get(name)!;
+        for (let i = 0; i < w.length; i++) if (Math.abs(w[i] - u[i]) > 0.01 * plain.lr) off++;
+        total += w.length;
+      }
+      expect(off / total).toBeLessThan(1e-4);
+    }
+  });
+
   it('plain RD trains only L_KD', async () => {
     const s = tinySetup({ model: 'rd' });
     const t = new Trainer(s.net, s.teacher, null, s.config, new Rng(3));

@@ -3,6 +3,7 @@ import { conv2d } from '../nn/conv';
 import { convDefault } from '../nn/init';
 import type { Mode, Scope } from '../nn/params';
 import { resizeBilinearAlignCorners } from '../nn/resize';
+import { recomputed } from '../train/recompute';
 import { createNonLocal, nonLocalForward } from './non-local';
 import { createSpatialAttention, spatialAttention } from './spatial-attention';
 
@@ -55,8 +56,17 @@ export function createMsff(s: Scope, channels: MsffChannels, seed = 0): void {
   createSpatialAttention(s.sub('sam'), base + 600);
 }
 
-/** MSFFBlock: conv2(conv1(x) * NonLocal(x)), conv2 = two 3x3 convs without activation between. */
+/**
+ * MSFFBlock: conv2(conv1(x) * NonLocal(x)), conv2 = two 3x3 convs without activation between.
+ * Under `mode.recompute` its activations (the bulk of the MSFF's) are recomputed in the backward pass.
+ */
 function block(s: Scope, x: tf.Tensor4D, mode: Mode): tf.Tensor4D {
+  if (!mode.recompute) return blockForward(s, x, mode);
+  const again: Mode = { ...mode, updateStats: false };
+  return recomputed((input, first) => blockForward(s, input, first ? mode : again), x, s.params());
+}
+
+function blockForward(s: Scope, x: tf.Tensor4D, mode: Mode): tf.Tensor4D {
   const gated = tf.mul(conv3x3(s, 'conv1', x), nonLocalForward(s.sub('attn'), x, mode)) as tf.Tensor4D;
   return conv3x3(s, 'conv2.1', conv3x3(s, 'conv2.0', gated));
 }

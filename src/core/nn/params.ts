@@ -73,6 +73,12 @@ export class Scope {
   has(local: string): boolean {
     return this.store.has(this.name(local));
   }
+
+  /** The trainable parameters under this scope. */
+  params(): tf.Variable[] {
+    const head = this.prefix ? `${this.prefix}.` : '';
+    return [...this.store.params].filter(([name]) => name.startsWith(head)).map(([, v]) => v);
+  }
 }
 
 /**
@@ -83,6 +89,11 @@ export class Scope {
 export interface Mode {
   training: boolean;
   updateStats?: boolean;
+  /**
+   * Training only: the heaviest blocks keep no activations for the backward pass and recompute
+   * them there (gradient checkpointing), trading about one extra forward of those blocks for memory.
+   */
+  recompute?: boolean;
 }
 
 export const EVAL: Mode = { training: false };

@@ -33,6 +33,9 @@ export class Adam {
   private readonly host = new Map<string, Moments>();
   /** Host mode on WASM: the new weights of one parameter, reused (sized to the largest). */
   private scratch = new Float32Array(0);
+  /** The current step's bias-corrected step size and √(1 − β₂ᵗ), set by `begin`. */
+  private stepSize: number | null = null;
+  private sqrtC2 = 1;
 
   constructor(
     readonly beta1 = 0.5,
@@ -48,18 +51,38 @@ export class Adam {
     return this.mode;
   }
 
-  async apply(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, lr: number): Promise<void> {
-    if (this.mode === null)
-      this.decide(tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu' ? 'host' : 'tensor');
-    this.step += 1;
-    const c1 = 1 - this.beta1 ** this.step;
-    const c2 = 1 - this.beta2 ** this.step;
+  /** One step: `begin`, then `update` of every parameter with its gradient. */
+  apply(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, lr: number): void {
+    this.begin(lr);
     for (const [name, g] of grads) {
       const p = params.get(name);
       if (!p) throw new Error(`gradient for unknown parameter ${name}`);
-      if (this.mode === 'host') await this.hostUpdate(name, p, g, lr / c1, Math.sqrt(c2));
-      else this.tensorUpdate(name, p, g, lr / c1, Math.sqrt(c2));
+      this.update(name, p, g);
     }
+  }
+
+  /**
+   * Starts a step at learning rate `lr` (and decides where the moments live, on the first one).
+   * The parameters may then be updated one by one, as their gradients become final.
+   */
+  begin(lr: number): 'host' | 'tensor' {
+    if (this.mode === null)
+      this.decide(tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu' ? 'host' : 'tensor');
+    this.step += 1;
+    this.stepSize = lr / (1 - this.beta1 ** this.step);
+    this.sqrtC2 = Math.sqrt(1 - this.beta2 ** this.step);
+    return this.mode!;
+  }
+
+  /**
+   * Updates one parameter in the step `begin` started. A host gradient (summed over several passes
+   * in JS memory) needs host moments.
+   */
+  update(name: string, p: tf.Variable, g: tf.Tensor | Float32Array): void {
+    if (this.stepSize === null) throw new Error('Adam.update before begin()');
+    if (this.mode === 'host') this.hostUpdate(name, p, g, this.stepSize, this.sqrtC2);
+    else if (g instanceof Float32Array) throw new Error('Adam: host gradients need host moments');
+    else this.tensorUpdate(name, p, g, this.stepSize, this.sqrtC2);
   }
 
   /**
@@ -146,46 +169,56 @@ export class Adam {
   }
 
   /** One parameter at a time, so only one parameter's host copies are alive. */
-  private async hostUpdate(
+  private hostUpdate(
     name: string,
     p: tf.Variable,
-    g: tf.Tensor,
+    g: tf.Tensor | Float32Array,
     stepSize: number,
     sqrtC2: number,
-  ): Promise<void> {
-    if (p.dtype !== 'float32' || g.dtype !== 'float32')
-      throw new Error(`Adam: ${name} is ${p.dtype} with a ${g.dtype} gradient, expected float32`);
+  ): void {
+    if (p.dtype !== 'float32' || (g instanceof tf.Tensor && g.dtype !== 'float32'))
+      throw new Error(`Adam: ${name} is ${p.dtype} with a non-float32 gradient, expected float32`);
     const n = p.size;
     let s = this.host.get(name);
     if (!s) {
       s = { shape: [...p.shape], m: new Float32Array(n), v: new Float32Array(n) };
       this.host.set(name, s);
     }
-    if (s.m.length !== n || g.size !== n)
-      throw new Error(`Adam: ${name} has ${n} values, its moments ${s.m.length}, its gradient ${g.size}`);
-    const heapG = wasmHeapView(g);
-    const heapP = heapG && wasmHeapView(p);
+    const gSize = g instanceof tf.Tensor ? g.size : g.length;
+    if (s.m.length !== n || gSize !== n)
+      throw new Error(`Adam: ${name} has ${n} values, its moments ${s.m.length}, its gradient ${gSize}`);
+    const heapP = wasmHeapView(p);
+    // Views into the WASM heap: nothing allocates on the heap until the loop is done (growing it would
+    // detach them), and the new weights go to a reused buffer that tf.tensor copies in.
+    const gd = g instanceof Float32Array ? g : heapP && wasmHeapView(g);
     let pd: Float32Array;
-    let gd: Float32Array;
     let out: Float32Array;
-    if (heapG && heapP) {
-      // Views into the WASM heap: nothing allocates on the heap until the loop is done (growing it
-      // would detach them), and the new weights go to a reused buffer that tf.tensor copies in.
-      [pd, gd] = [heapP, heapG];
+    if (heapP && gd) {
+      pd = heapP;
       if (this.scratch.length < n) this.scratch = new Float32Array(n);
       out = this.scratch.subarray(0, n);
+      adamLoop(pd, gd, s.m, s.v, out, this.beta1, this.beta2, this.eps, stepSize, sqrtC2);
     } else {
-      gd = (await g.data()) as Float32Array;
-      pd = (await p.data()) as Float32Array;
-      // WASM's data() is a fresh copy; the CPU backend hands out its own storage, which other
-      // tensors sharing the data id (reshapes) still read, so that is not written in place.
-      out = tf.getBackend() === 'wasm' ? pd : new Float32Array(n);
+      // CPU, or WASM internals not as expected: a read is a memcpy there, never a GPU stall. The CPU
+      // backend hands out its own storage, which reshapes sharing the data id still read, so the new
+      // weights go to a fresh array.
+      pd = p.dataSync() as Float32Array;
+      out = new Float32Array(n);
+      const gv = g instanceof Float32Array ? g : hostValues(g);
+      adamLoop(pd, gv, s.m, s.v, out, this.beta1, this.beta2, this.eps, stepSize, sqrtC2);
     }
-    adamLoop(pd, gd, s.m, s.v, out, this.beta1, this.beta2, this.eps, stepSize, sqrtC2);
     const t = tf.tensor(out, p.shape, 'float32');
     p.assign(t);
     t.dispose();
   }
+}
+
+/**
+ * A float32 tensor's values in host memory: a view of the WASM heap (valid until the next heap
+ * allocation) or, elsewhere, a read that is a memcpy on CPU and WASM. Not for GPU backends.
+ */
+export function hostValues(t: tf.Tensor): Float32Array {
+  return wasmHeapView(t) ?? (t.dataSync() as Float32Array);
 }
 
 /** What a WASM backend keeps of a tensor (tfjs-backend-wasm 4.x internals, checked at run time). */

@@ -19,6 +19,17 @@ interface EngineInternals {
 
 const engine = (): EngineInternals => tf.engine() as unknown as EngineInternals;
 
+export interface VariableGradsOptions {
+  /**
+   * Takes each variable's gradient as soon as it is final (every node that reads the variable has
+   * been differentiated), instead of returning it: the gradient is disposed when the call returns,
+   * and the variable may be given a new value then (nothing later in the pass reads it). An
+   * optimiser that updates here never holds all gradients at once, nor the old weights (and the
+   * copies backends keep of them) past their last use.
+   */
+  onGradient?: (x: tf.Variable, grad: tf.Tensor) => void;
+}
+
 /**
  * `tf.variableGrads(f, varList)` with PyTorch's memory behaviour: TF.js keeps the gradient of every
  * intermediate tensor and every node's saved activations until the whole backward pass ends, so a
@@ -33,6 +44,7 @@ const engine = (): EngineInternals => tf.engine() as unknown as EngineInternals;
 export function variableGrads(
   f: () => tf.Scalar,
   varList?: tf.Variable[],
+  opts: VariableGradsOptions = {},
 ): { value: tf.Scalar; grads: tf.NamedTensorMap } {
   if (typeof f !== 'function') throw new Error('The f passed in variableGrads(f) must be a function');
   const E = engine();
@@ -45,8 +57,13 @@ export function variableGrads(
       `variableGrads() expects at least one of the input variables to be trainable, but none of the ` +
         `${all.length} variables is trainable.`,
     );
-  const { value, grads } = gradients(E, f, xs);
-  if (Object.keys(grads).length === 0) {
+  const { value, byId, handedOver } = gradients(E, f, xs, opts.onGradient);
+  const grads: tf.NamedTensorMap = {};
+  for (const x of xs) {
+    const g = byId.get(x.id);
+    if (g) grads[x.name] = g;
+  }
+  if (Object.keys(grads).length === 0 && handedOver === 0) {
     value.dispose();
     throw new Error(
       'Cannot find a connection between any variable and the result of the loss function y=f(x). ' +
@@ -62,41 +79,89 @@ export function variableGrads(
   return { value: value as tf.Scalar, grads };
 }
 
-/** Engine.gradients with dy = 1 and allowNoGradients, freeing as the walk goes. */
-function gradients(
+/**
+ * The gradients of `f()` with respect to `xs`, seeded with `dy` (the gradient of f's output, which
+ * stays the caller's), zeros for an x that f does not reach. For a custom gradient that recomputes its
+ * forward pass in the backward one; `f`'s value is disposed.
+ */
+export function vectorJacobian(f: () => tf.Tensor, xs: tf.Tensor[], dy: tf.Tensor): tf.Tensor[] {
+  const { value, byId } = gradients(engine(), f, xs, undefined, dy);
+  value.dispose();
+  return xs.map((x) => byId.get(x.id) ?? tf.zerosLike(x));
+}
+
+/** Engine.gradients with allowNoGradients (dy = 1 unless seeded), freeing as the walk goes. */
+function gradients<X extends tf.Tensor>(
   E: EngineInternals,
   f: () => tf.Tensor,
-  xs: tf.Variable[],
-): { value: tf.Tensor; grads: tf.NamedTensorMap } {
+  xs: X[],
+  onGradient?: (x: X, grad: tf.Tensor) => void,
+  seed?: tf.Tensor,
+): { value: tf.Tensor; byId: Map<number, tf.Tensor>; handedOver: number } {
   const y = E.scopedRun(
     () => E.startTape(),
     () => E.endTape(),
     () => E.tidy('forward', f),
   );
   if (!(y instanceof tf.Tensor)) throw new Error('The result y returned by f() must be a tensor.');
-  const filtered = getFilteredNodesXToY(E.state.activeTape ?? [], xs, y);
+  // Held locally: a gradient call nested in a node's gradient (a recomputing customGrad) starts and
+  // clears a tape of its own.
+  const tape = E.state.activeTape ?? [];
+  const filtered = getFilteredNodesXToY(tape, xs, y);
+  const finalAt = onGradient ? lastReaders(filtered, xs) : new Map<number, X[]>();
   // Nested inside another gradient, the outer pass still needs every node's saved tensors.
   const outermost = E.state.gradientDepth === 0;
   const acc = new Accumulator(new Set(xs.map((x) => x.id)));
+  let handedOver = 0;
   // Named 'backward' like the engine's scope, so tools that watch tidy names see the same phases.
-  const grads = E.tidy('backward', () => {
+  const found = E.tidy('backward', () => {
     try {
-      acc.set(y.id, tf.ones(y.shape));
-      for (let i = filtered.length - 1; i >= 0; i--) backpropNode(E, filtered[i], acc, outermost);
-      const named: tf.NamedTensorMap = {};
+      // A clone of the seed: the accumulator disposes what it drops, and the seed is the caller's.
+      acc.set(y.id, seed ? tf.clone(seed) : tf.ones(y.shape));
+      for (let i = filtered.length - 1; i >= 0; i--) {
+        backpropNode(E, filtered[i], acc, outermost);
+        for (const x of finalAt.get(i) ?? []) {
+          const g = acc.get(x.id);
+          if (!g) continue;
+          onGradient!(x, g);
+          handedOver += 1;
+          acc.drop(x.id, true);
+          acc.disposeUnheld([g]);
+        }
+      }
+      const out: Record<number, tf.Tensor> = {};
       for (const x of xs) {
         const g = acc.get(x.id);
-        if (g) named[x.name] = g;
+        if (g) out[x.id] = g;
       }
-      return named;
+      return out;
     } finally {
       if (outermost) {
-        for (const node of E.state.activeTape ?? []) acc.disposeUnheld(node.saved ?? []);
+        for (const node of tape) acc.disposeUnheld(node.saved ?? []);
         E.state.activeTape = null;
       }
     }
   });
-  return { value: y, grads };
+  const byId = new Map(Object.entries(found).map(([id, g]) => [Number(id), g]));
+  return { value: y, byId, handedOver };
+}
+
+/**
+ * Node index → the variables it is the first reader of on the tape: walking backwards, their
+ * gradients are final once that node is differentiated.
+ */
+function lastReaders<X extends tf.Tensor>(filtered: TapeNode[], xs: X[]): Map<number, X[]> {
+  const pending = new Map(xs.map((x) => [x.id, x]));
+  const out = new Map<number, X[]>();
+  filtered.forEach((node, i) => {
+    for (const input of Object.values(node.inputs)) {
+      const x = pending.get(input.id);
+      if (!x) continue;
+      pending.delete(input.id);
+      out.set(i, [...(out.get(i) ?? []), x]);
+    }
+  });
+  return out;
 }
 
 /**

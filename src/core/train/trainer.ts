@@ -19,12 +19,22 @@ import {
   type BankSelection,
   type Banks,
   type Levels,
+  parameterCount,
   type Network,
 } from '../model/dmgrd';
+import { hasSlowGradKernels } from '../nn/matmul';
+import { withTransientFilters } from '../nn/conv';
 import type { Rng } from '../synth/rng';
-import { Adam } from './adam';
+import { Adam, hostValues } from './adam';
 import { variableGrads } from './backprop';
 import { learningRateAt } from './schedule';
+
+/**
+ * `recompute: 'auto'` turns checkpointing on for DM-GRD networks above this size on WASM/CPU: those of
+ * ResNet50 and WRN50 (159 M and 196 M parameters) do not fit the 4 GiB WASM heap at 256 px without it
+ * (docs/performance.md); those of the light teachers (under 20 M) fit and would only lose time.
+ */
+const AUTO_RECOMPUTE_PARAMETERS = 100e6;
 
 /** The loss terms of Eq. 8, in the order the UI plots them. */
 export const LOSS_TERMS = ['kd', 'ot', 'con', 'se'] as const;
@@ -62,6 +72,9 @@ export class Trainer {
   /** Warnings about the configuration found while training (shown once by the UI). */
   readonly notes: string[] = [];
 
+  /** Whether the MSFF blocks recompute their activations in the backward pass (`config.recompute`). */
+  readonly recompute: boolean;
+
   /** Paper mode: the memory maps are parameters too (Eq. 11 trains them through L_SE). */
   private readonly memoryParams = new Map<string, tf.Variable>();
 
@@ -73,6 +86,12 @@ export class Trainer {
     private readonly rng: Rng,
   ) {
     if (net.kind === 'dmgrd' && !banks) throw new Error('DM-GRD training needs memory banks.');
+    this.recompute =
+      config.recompute === 'on' ||
+      (config.recompute === 'auto' &&
+        net.kind === 'dmgrd' &&
+        hasSlowGradKernels() &&
+        parameterCount(net) > AUTO_RECOMPUTE_PARAMETERS);
     if (banks && config.paperTriplet) {
       for (const [bankName, bank] of Object.entries(banks) as [keyof Banks, Banks[keyof Banks]][]) {
         bank.levels.forEach((level, l) => {
@@ -106,10 +125,17 @@ export class Trainer {
   /** images: [B,H,W,3] RGB in [0,1], about half synthetic anomalies. The caller keeps ownership. */
   async trainStep(images: tf.Tensor4D): Promise<StepReport> {
     const t0 = performance.now();
+    const feats = tf.tidy(() => this.teacher.features(images)) as Levels;
+    // Everything after the frozen teacher convolves with weights this step replaces.
+    const report = await withTransientFilters(() => this.stepOn(feats));
+    return { ...report, ms: performance.now() - t0 };
+  }
+
+  /** The step after the teacher: feats [B,H_i,W_i,C_i] per level, disposed here. */
+  private async stepOn(feats: Levels): Promise<Omit<StepReport, 'ms'>> {
     const c = this.config;
     const lr = learningRateAt(this.step, c);
-    const feats = tf.tidy(() => this.teacher.features(images)) as Levels;
-    const b = images.shape[0];
+    const b = feats[0].shape[0];
     const sel =
       this.net.kind === 'dmgrd'
         ? {
@@ -123,61 +149,72 @@ export class Trainer {
     const measure = c.gradNormEvery > 0 && this.step % c.gradNormEvery === 0;
     const trainable = this.trainable();
     const params = [...trainable.values()];
-    const pnames = [...trainable.keys()];
+    const nameOf = new Map([...trainable].map(([name, p]) => [p, name] as const));
+    // Host moments (CPU/WASM): a single pass hands each gradient to Adam as soon as it is final, so
+    // the step never holds all gradients, nor old weights past their last use, in the 4 GiB heap.
+    const host = this.adam.begin(lr) === 'host';
+    const updated = new Set<tf.Variable>();
+    const applyNow = (p: tf.Variable, g: tf.Tensor): void => {
+      this.adam.update(nameOf.get(p)!, p, g);
+      updated.add(p);
+    };
+    const sum = new GradientSum(host);
 
     const values: Partial<Record<LossTerm, tf.Scalar>> = {};
     const norms: Partial<Record<LossTerm, tf.Scalar>> = {};
-    let grads: tf.Tensor[] | null = null;
-    const addGrads = (g: tf.NamedTensorMap): void => {
-      const list = params.map((p) => g[p.name] ?? tf.zerosLike(p));
-      if (!grads) grads = list;
-      else {
-        const prev = grads;
-        grads = prev.map((x, i) => tf.add(x, list[i]));
-        tf.dispose([...prev, ...list]);
-      }
-    };
-
     if (measure) {
-      const updated = new Set<string>();
+      const statsUpdated = new Set<string>();
       for (const term of LOSS_TERMS) {
         if (!active.has(term) || !this.differentiable(term)) {
           values[term] = tf.tidy(
-            () => this.lossGraph(inputs, new Set([term]), updated)[term] ?? tf.scalar(0),
+            () => this.lossGraph(inputs, new Set([term]), statsUpdated)[term] ?? tf.scalar(0),
           );
           norms[term] = tf.scalar(0);
           continue;
         }
-        const { value, grads: g } = variableGrads(() => {
-          const terms = this.lossGraph(inputs, new Set([term]), updated);
-          values[term] = tf.keep(terms[term]!);
-          return tf.mul(terms[term]!, this.weight(term)) as tf.Scalar;
-        }, params);
+        let squares = 0;
+        const { value, grads } = variableGrads(
+          () => {
+            const terms = this.lossGraph(inputs, new Set([term]), statsUpdated);
+            values[term] = tf.keep(terms[term]!);
+            return tf.mul(terms[term]!, this.weight(term)) as tf.Scalar;
+          },
+          params,
+          host ? { onGradient: (p, g) => (squares += sum.addHost(p, g)) } : {},
+        );
         value.dispose();
-        norms[term] = globalNorm(Object.values(g));
-        addGrads(g);
+        norms[term] = host ? tf.scalar(Math.sqrt(squares)) : globalNorm(Object.values(grads));
+        for (const p of params) if (grads[p.name]) sum.addTensor(p, grads[p.name]);
       }
     } else {
-      const { value, grads: g } = variableGrads(() => {
-        const terms = this.lossGraph(inputs, active, new Set());
-        let total: tf.Scalar = tf.scalar(0);
-        for (const term of LOSS_TERMS) {
-          const t = terms[term];
-          if (!t) continue;
-          values[term] = tf.keep(t);
-          if (active.has(term)) total = tf.add(total, tf.mul(t, this.weight(term)));
-        }
-        return total;
-      }, params);
+      const { value, grads } = variableGrads(
+        () => {
+          const terms = this.lossGraph(inputs, active, new Set());
+          let total: tf.Scalar = tf.scalar(0);
+          for (const term of LOSS_TERMS) {
+            const t = terms[term];
+            if (!t) continue;
+            values[term] = tf.keep(t);
+            if (active.has(term)) total = tf.add(total, tf.mul(t, this.weight(term)));
+          }
+          return total;
+        },
+        params,
+        host ? { onGradient: applyNow } : {},
+      );
       value.dispose();
-      addGrads(g);
+      for (const p of params) if (grads[p.name]) sum.addTensor(p, grads[p.name]);
     }
     for (const term of LOSS_TERMS) values[term] ??= tf.scalar(0);
 
-    const gradMap = new Map<string, tf.Tensor>();
-    if (grads) (grads as tf.Tensor[]).forEach((g, i) => gradMap.set(pnames[i], g));
-    await this.adam.apply(trainable, gradMap, lr);
-    tf.dispose(grads ?? []);
+    // A parameter no pass reached still takes Adam's step with a zero gradient, as it always has.
+    for (const p of params) {
+      if (updated.has(p)) continue;
+      const g = sum.take(p) ?? zerosFor(p, host);
+      this.adam.update(nameOf.get(p)!, p, g);
+      if (g instanceof tf.Tensor) g.dispose();
+    }
+    sum.dispose();
 
     // The step's only read after the update: the loss terms (and norms), 4–8 floats in one transfer.
     const readback = tf.tidy(() =>
@@ -195,7 +232,7 @@ export class Trainer {
     const gradNorm = measure ? { kd: nums[4], ot: nums[5], con: nums[6], se: nums[7] } : null;
     this.step += 1;
     const selected = inputs.selected;
-    return { step: this.step, lr, loss, gradNorm, selected, batchSize: b, ms: performance.now() - t0 };
+    return { step: this.step, lr, loss, gradNorm, selected, batchSize: b };
   }
 
   /**
@@ -291,7 +328,7 @@ export class Trainer {
     const mode = (key: string) => {
       const first = !updated.has(key);
       updated.add(key);
-      return { training: true, updateStats: first };
+      return { training: true, updateStats: first, recompute: this.recompute };
     };
     const out: Partial<Record<LossTerm, tf.Scalar>> = {};
     if (!sel) {
@@ -356,6 +393,53 @@ interface StepInputs {
 function softmaxAndPermuted(x: tf.Tensor4D, perm: number[]): [tf.Tensor2D, tf.Tensor2D] {
   const p = tf.softmax(flat(x)) as tf.Tensor2D;
   return [p, permuteRows(p, perm)];
+}
+
+/**
+ * Per-parameter gradients summed over a step's backward passes: tensors on the backend, or JS arrays
+ * when Adam keeps its moments in host memory (the sums then never take WASM heap).
+ */
+class GradientSum {
+  private readonly sums = new Map<tf.Variable, tf.Tensor | Float32Array>();
+
+  constructor(private readonly host: boolean) {}
+
+  /** Adds a final gradient handed over by the backward pass; returns its squared L2 norm. */
+  addHost(p: tf.Variable, g: tf.Tensor): number {
+    const v = hostValues(g);
+    let acc = this.sums.get(p) as Float32Array | undefined;
+    if (!acc) this.sums.set(p, (acc = new Float32Array(v.length)));
+    let squares = 0;
+    for (let i = 0; i < v.length; i++) {
+      acc[i] += v[i];
+      squares += v[i] * v[i];
+    }
+    return squares;
+  }
+
+  /** Adds a returned gradient and takes ownership of it. */
+  addTensor(p: tf.Variable, g: tf.Tensor): void {
+    if (this.host) throw new Error('GradientSum: tensor gradient in host mode');
+    const prev = this.sums.get(p) as tf.Tensor | undefined;
+    this.sums.set(p, prev ? tf.add(prev, g) : g);
+    if (prev) tf.dispose([prev, g]);
+  }
+
+  /** The sum for `p`, now the caller's, or undefined if no pass reached it. */
+  take(p: tf.Variable): tf.Tensor | Float32Array | undefined {
+    const g = this.sums.get(p);
+    this.sums.delete(p);
+    return g;
+  }
+
+  dispose(): void {
+    for (const g of this.sums.values()) if (g instanceof tf.Tensor) g.dispose();
+    this.sums.clear();
+  }
+}
+
+function zerosFor(p: tf.Variable, host: boolean): tf.Tensor | Float32Array {
+  return host ? new Float32Array(p.size) : tf.zerosLike(p);
 }
 
 function globalNorm(grads: tf.Tensor[]): tf.Scalar {
