@@ -134,14 +134,27 @@ const stopGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) =>
   return { value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
 }) as (x: tf.Tensor) => tf.Tensor;
 
+/**
+ * ‖u_i‖² per row, [N,D] → [N], keeping only u for the gradient (2u·dy): as mul + sum, the tape would
+ * also keep the [N,D] product for Sum's gradient (D is a whole fused level here, up to 1 M).
+ */
+const rowSquares = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [u, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+  save([u]);
+  return {
+    value: tf.sum(tf.square(u), 1),
+    gradFunc: (dy: tf.Tensor, [us]: tf.Tensor[]) => tf.mul(tf.reshape(dy, [-1, 1]), tf.mul(us, 2)),
+  };
+}) as (u: tf.Tensor2D) => tf.Tensor1D;
+
 /** C(u, stop(v)) = ½(‖u‖² − 2⟨u,v⟩ + ‖v‖²) → [N,M], the order of terms geomloss uses. */
 function cost(
   u: tf.Tensor2D, // [N,D], differentiable
   v: tf.Tensor2D, // [M,D], detached
 ): tf.Tensor2D {
   return tf.tidy(() => {
-    const uu = tf.sum(tf.mul(u, u), 1, true); // [N,1]
-    const vv = tf.reshape(tf.sum(tf.mul(v, v), 1), [1, -1]); // [1,M]
+    const uu = tf.reshape(rowSquares(u), [-1, 1]); // [N,1]
+    const vv = tf.reshape(rowSquares(v), [1, -1]); // [1,M]
     const uv = tf.matMul(u, v, false, true);
     return tf.mul(tf.add(tf.sub(uu, tf.mul(uv, 2)), vv), 0.5) as tf.Tensor2D;
   });

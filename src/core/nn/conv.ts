@@ -59,44 +59,57 @@ export async function withTransientFilters<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A convolution with a copy of `w`, so XNNPACK's packed copy is freed with it (see below). */
+function convWithTransientFilter(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
+  const [k, , cin, cout] = w.shape;
+  return convSplitReduction(
+    x,
+    k,
+    (c, size) =>
+      // A real copy even when whole: Identity shares storage.
+      size === cin ? tf.add(w, tf.scalar(0)) : tf.slice(w, [0, 0, c, 0], [k, k, size, cout]),
+    stride,
+    pad,
+  );
+}
+
 /**
- * A convolution with a filter that is not kept (a copy, or slices of it), so XNNPACK's packed copy is
- * freed with it. Large reductions are split: XNNPACK streams the whole K = kh·kw·Cin per output tile,
- * and past a few thousand floats that falls out of the core's cache. Partial convolutions over
- * 256-channel slices of the input, summed, ran 1.2–1.6× faster for 1024–2048 channels (Node, one
- * thread: [2,32,32,1024] × [3,3,1024,1024] 1530 → 1035 ms, [8,16,16,2048] × 2048² 6746 → 4273 ms);
- * the slices are the copies the transient filter needed anyway.
+ * conv(x, W) as Σ over slices of x's channels of conv(x[…, slice], W[:, :, slice, :]), where
+ * `filterFor(start, size)` makes each slice's filter, which is freed after its convolution: XNNPACK
+ * keeps a packed copy of a filter as long as the filter lives, and streams the whole reduction
+ * K = kh·kw·Cin per output tile, which past a few thousand floats falls out of the core's cache.
+ * 256-channel slices ran 1.2–1.6× faster for 1024–2048 channels (Node, one thread:
+ * [2,32,32,1024] × [3,3,1024,1024] 1530 → 1035 ms, [8,16,16,2048] × 2048² 6746 → 4273 ms, filter
+ * copy and packing included), and no more than one slice's filter is alive at a time.
  */
-function convWithTransientFilter(
-  x: tf.Tensor4D,
-  w: tf.Tensor4D,
+function convSplitReduction(
+  x: tf.Tensor4D, // [N,H,W,C]
+  k: number,
+  filterFor: (start: number, size: number) => tf.Tensor4D, // [k,k,size,Cout]
   stride: number,
   pad: number | 'valid',
 ): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [k, , cin, cout] = w.shape;
-    if (k === 1 || cin < 2 * K_SPLIT_CHANNELS) {
-      const copy = tf.add(w, tf.scalar(0)) as tf.Tensor4D; // a real copy: Identity shares storage
-      return tf.conv2d(x, copy, stride, pad);
+  const [n, h, w, channels] = x.shape;
+  const step = k > 1 && channels >= 2 * SPLIT_CHANNELS ? SPLIT_CHANNELS : channels;
+  let sum: tf.Tensor4D | null = null;
+  for (let c = 0; c < channels; c += step) {
+    const size = Math.min(step, channels - c);
+    const part = tf.tidy(() => {
+      const xs = size === channels ? x : tf.slice(x, [0, 0, 0, c], [n, h, w, size]);
+      return tf.conv2d(xs, filterFor(c, size), stride, pad);
+    });
+    if (!sum) sum = part;
+    else {
+      const next: tf.Tensor4D = tf.add(sum, part);
+      tf.dispose([sum, part]);
+      sum = next;
     }
-    const [n, h, wd] = x.shape;
-    let sum: tf.Tensor4D | null = null;
-    for (let c = 0; c < cin; c += K_SPLIT_CHANNELS) {
-      const size = Math.min(K_SPLIT_CHANNELS, cin - c);
-      const part = tf.conv2d(
-        tf.slice(x, [0, 0, 0, c], [n, h, wd, size]),
-        tf.slice(w, [0, 0, c, 0], [k, k, size, cout]),
-        stride,
-        pad,
-      );
-      sum = sum ? (tf.add(sum, part) as tf.Tensor4D) : part;
-    }
-    return sum!;
-  });
+  }
+  return sum!;
 }
 
-/** Input channels per partial convolution when a transient filter's reduction is split. */
-const K_SPLIT_CHANNELS = 256;
+/** Input channels per partial convolution when a reduction is split. */
+const SPLIT_CHANNELS = 256;
 
 /**
  * dL/dx as a forward convolution: the output gradient, dilated by the stride (zeros between rows
@@ -140,8 +153,15 @@ export function inputGrad(
       [edge, edge + extraW],
       [0, 0],
     ]);
-    // The rotated filter is made for this call only.
-    const dx = convWithTransientFilter(padded, rotatedFilter(w), 1, 'valid');
+    // The rotated filter is made slice by slice of its reduction (the output channels), for this
+    // call only: the whole of it is never alive.
+    const dx = convSplitReduction(
+      padded,
+      k,
+      (c, size) => rotatedFilter(size === cout ? w : tf.slice(w, [0, 0, 0, c], [k, k, cin, size])),
+      1,
+      'valid',
+    );
     if (dx.shape[3] !== cin) throw new Error('inputGrad: channel mismatch');
     return dx;
   });
@@ -190,7 +210,12 @@ export function filterGrad(
     const view = stride === 1 ? unitStrideViews(xp, k, ho, wo) : stridedViews(xp, k, stride, ho, wo);
     const d = tf.reshape(dy, [n * ho * wo, cout]);
     const taps: tf.Tensor[] = [];
-    for (let t = 0; t < k * k; t++) taps.push(tf.matMul(tf.reshape(view(t), [cin, n * ho * wo]), d));
+    for (let t = 0; t < k * k; t++) {
+      // Each view is a copy as large as the input: one at a time.
+      const v = view(t);
+      taps.push(tf.matMul(tf.reshape(v, [cin, n * ho * wo]), d));
+      v.dispose();
+    }
     return tf.reshape(tf.stack(taps), [k, k, cin, cout]);
   });
 }
@@ -214,11 +239,12 @@ function stridedViews(
   wo: number,
 ): (t: number) => tf.Tensor {
   const [n, , , cin] = xp.shape;
-  return (t) => {
-    const oneHot = new Float32Array(k * k * cin);
-    oneHot.fill(1, t * cin, (t + 1) * cin);
-    const picked = tf.depthwiseConv2d(xp, tf.tensor4d(oneHot, [k, k, cin, 1]), stride, 'valid');
-    const exact = picked.shape[1] === ho && picked.shape[2] === wo;
-    return tf.transpose(exact ? picked : tf.slice(picked, [0, 0, 0, 0], [n, ho, wo, cin]), [3, 0, 1, 2]);
-  };
+  return (t) =>
+    tf.tidy(() => {
+      const oneHot = new Float32Array(k * k * cin);
+      oneHot.fill(1, t * cin, (t + 1) * cin);
+      const picked = tf.depthwiseConv2d(xp, tf.tensor4d(oneHot, [k, k, cin, 1]), stride, 'valid');
+      const exact = picked.shape[1] === ho && picked.shape[2] === wo;
+      return tf.transpose(exact ? picked : tf.slice(picked, [0, 0, 0, 0], [n, ho, wo, cin]), [3, 0, 1, 2]);
+    });
 }

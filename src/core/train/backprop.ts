@@ -116,6 +116,12 @@ function gradients<X extends tf.Tensor>(
   // Named 'backward' like the engine's scope, so tools that watch tidy names see the same phases.
   const found = E.tidy('backward', () => {
     try {
+      if (outermost) {
+        // Nodes off every path from xs to y are never differentiated: what they saved can go now.
+        // (The filter hands back pruned copies of the nodes, hence the ids.)
+        const walked = new Set(filtered.map((node) => node.id));
+        for (const node of tape) if (!walked.has(node.id)) acc.disposeUnheld(node.saved ?? []);
+      }
       // A clone of the seed: the accumulator disposes what it drops, and the seed is the caller's.
       acc.set(y.id, seed ? tf.clone(seed) : tf.ones(y.shape));
       for (let i = filtered.length - 1; i >= 0; i--) {
