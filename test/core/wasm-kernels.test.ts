@@ -56,3 +56,29 @@ describe('WASM Identity and Cast share storage (src/core/kernels/wasm.ts)', () =
     });
   });
 });
+
+describe('WASM Slice reads its input in place (src/core/kernels/wasm.ts)', () => {
+  it('equals the CPU backend for slices of every rank, dtype and contiguity', async () => {
+    const cases: { shape: number[]; begin: number[]; size: number[]; dtype: 'float32' | 'int32' | 'bool' }[] =
+      [
+        { shape: [7], begin: [2], size: [4], dtype: 'float32' },
+        { shape: [5, 6], begin: [1, 2], size: [3, 3], dtype: 'int32' },
+        { shape: [3, 3, 40, 24], begin: [0, 0, 16, 0], size: [3, 3, 20, 24], dtype: 'float32' }, // a filter's Cin
+        { shape: [3, 3, 40, 24], begin: [0, 0, 0, 8], size: [3, 3, 40, 9], dtype: 'float32' }, // its Cout
+        { shape: [6, 2, 9, 9], begin: [0, 0, 1, 2], size: [6, 2, 7, 7], dtype: 'float32' }, // a shifted view
+        { shape: [2, 3, 4, 5, 6], begin: [1, 0, 1, 0, 0], size: [1, 3, 2, 5, 6], dtype: 'bool' },
+        { shape: [4, 4], begin: [0, 0], size: [4, 4], dtype: 'float32' }, // whole
+        { shape: [4, 4], begin: [1, 1], size: [0, 2], dtype: 'float32' }, // empty
+      ];
+    const results: Record<string, unknown[]> = {};
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await selectBackend(backend);
+      results[backend] = cases.map(({ shape, begin, size, dtype }) => {
+        const n = shape.reduce((a, b) => a * b, 1);
+        const values = Array.from({ length: n }, (_, i) => (dtype === 'bool' ? i % 3 === 0 : (i * 7) % 101));
+        return tf.tidy(() => tf.slice(tf.tensor(values, shape, dtype), begin, size).arraySync());
+      });
+    }
+    expect(results.wasm).toEqual(results.cpu);
+  });
+});
