@@ -108,18 +108,18 @@ export function onOutOfMemory(config: TrainConfig): OomDecision {
 }
 
 /**
- * Float32 copies of each trainable parameter in the WASM heap while training: the weights, the
- * packed copy XNNPACK keeps for each convolution, and the gradients. Adam's two moments live in JS
- * memory on WASM (src/core/train/adam.ts), so they are not counted.
+ * Float32 copies of each trainable parameter the WASM heap holds through a training step: the
+ * weights. XNNPACK's packed filters are transient while training (src/core/nn/conv.ts), each
+ * gradient goes to Adam as soon as it is final, and Adam's moments live in JS memory
+ * (src/core/train/adam.ts).
  */
-const HEAP_COPIES_PER_PARAM = 3;
+const HEAP_COPIES_PER_PARAM = 1;
 
 /**
  * Rough lower bound of the training memory in the WASM heap: the parameter copies above plus the
- * activations the tape keeps, taken as `perPixel` floats per input pixel and image (a multiple of
- * the feature maps of all levels and both nets).
+ * activations the tape keeps, taken as `perPixel` floats per input pixel and image.
  */
-export function estimateTrainingBytes(trainableParams: number, config: TrainConfig, perPixel = 64): number {
+export function estimateTrainingBytes(trainableParams: number, config: TrainConfig, perPixel = 512): number {
   const parameters = trainableParams * 4 * HEAP_COPIES_PER_PARAM;
   const activations = config.batchSize * config.imageSize * config.imageSize * perPixel * 4;
   return parameters + activations;
@@ -127,11 +127,11 @@ export function estimateTrainingBytes(trainableParams: number, config: TrainConf
 
 /**
  * A warning before training when the estimate is unlikely to fit the WASM heap; null when it may.
- * The estimate is a lower bound: the teacher, the memory banks, the saved activations of the MSFF's
- * 512-2048-channel convolutions and heap fragmentation come on top, so more than 40% of the heap is
- * taken as "will not fit". DM-GRD with ResNet50 or WRN50 at 256 px (158.7M / 195.8M trainable
- * parameters, measured to run out of memory even at batch 2) is over it; every light-teacher
- * setting and plain RD with WRN50 (which trains at batch 2 in 2.3 GB of heap) are under it.
+ * The estimate is a lower bound: the teacher, the memory banks, transient buffers and heap
+ * fragmentation come on top, so more than 40% of the heap is taken as "will not fit". Calibrated on
+ * measured runs at 256 px (docs/performance.md): DM-GRD with WRN50 (195.8 M parameters, 30 memory
+ * items) trains at batch 2 with a 3.9 GB heap, plain RD with WRN50 at batch 8; DM-GRD with WRN50 at
+ * batch 8 is over the line.
  */
 export function wasmPreflight(trainableParams: number, config: TrainConfig): string | null {
   const need = estimateTrainingBytes(trainableParams, config);
@@ -139,7 +139,7 @@ export function wasmPreflight(trainableParams: number, config: TrainConfig): str
   const gib = (n: number): string => `${(n / 1024 ** 3).toFixed(1)} GiB`;
   return (
     `This configuration will not fit the ${gib(WASM_HEAP_BYTES)} the WASM backend can address: its ` +
-    `weights, their packed copies, gradients and activations alone take ${gib(need)}, before the ` +
-    `teacher, the memory banks and the rest of the step. What fits: ${whatFits(config).join('; or ')}.`
+    `weights and activations alone take ${gib(need)}, before the teacher, the memory banks and the ` +
+    `rest of the step. What fits: ${whatFits(config).join('; or ')}.`
   );
 }

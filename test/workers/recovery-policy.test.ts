@@ -89,20 +89,19 @@ describe('batch reduction', () => {
 });
 
 describe('wasmPreflight', () => {
-  it('warns for DM-GRD with ResNet50 / WRN50 at 256 px (out of memory even at batch 2), not for RD or light teachers', () => {
-    const rn50 = validateConfig({ teacher: 'resnet50', model: 'dmgrd', imageSize: 256, batchSize: 2 });
-    expect(wasmPreflight(158.7e6, rn50)).toContain('will not fit the 4.0 GiB the WASM backend can address');
-    const wrn50 = validateConfig({
-      teacher: 'wide_resnet50_2',
-      model: 'dmgrd',
-      imageSize: 256,
-      batchSize: 2,
-    });
-    expect(wasmPreflight(195.8e6, wrn50)).toContain('What fits:');
-    // Plain RD with WRN50 (92.2M) trains at batch 2 in 2.3 GB of heap (docs/performance.md).
-    const rd = validateConfig({ teacher: 'wide_resnet50_2', model: 'rd', imageSize: 256, batchSize: 2 });
-    expect(wasmPreflight(92.2e6, rd)).toBeNull();
-    const light = validateConfig({ teacher: 'mobilenet_v2', model: 'dmgrd', imageSize: 256, batchSize: 8 });
-    expect(wasmPreflight(12.5e6, light)).toBeNull();
+  it('lets the measured WASM runs through and warns for DM-GRD with WRN50 at batch 8', () => {
+    const config = (
+      teacher: 'resnet50' | 'wide_resnet50_2' | 'mobilenet_v2',
+      model: 'dmgrd' | 'rd',
+      batchSize: number,
+    ) => validateConfig({ teacher, model, imageSize: 256, batchSize });
+    // Measured to train at 256 px (docs/performance.md).
+    expect(wasmPreflight(195.8e6, config('wide_resnet50_2', 'dmgrd', 2))).toBeNull();
+    expect(wasmPreflight(158.7e6, config('resnet50', 'dmgrd', 2))).toBeNull();
+    expect(wasmPreflight(92.2e6, config('wide_resnet50_2', 'rd', 8))).toBeNull();
+    expect(wasmPreflight(12.5e6, config('mobilenet_v2', 'dmgrd', 8))).toBeNull();
+    const wrn50b8 = wasmPreflight(195.8e6, config('wide_resnet50_2', 'dmgrd', 8));
+    expect(wrn50b8).toContain('will not fit the 4.0 GiB the WASM backend can address');
+    expect(wrn50b8).toContain('What fits:');
   });
 });
