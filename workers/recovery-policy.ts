@@ -119,7 +119,7 @@ const HEAP_COPIES_PER_PARAM = 1;
  * Rough lower bound of the training memory in the WASM heap: the parameter copies above plus the
  * activations the tape keeps, taken as `perPixel` floats per input pixel and image.
  */
-export function estimateTrainingBytes(trainableParams: number, config: TrainConfig, perPixel = 512): number {
+export function estimateTrainingBytes(trainableParams: number, config: TrainConfig, perPixel = 560): number {
   const parameters = trainableParams * 4 * HEAP_COPIES_PER_PARAM;
   const activations = config.batchSize * config.imageSize * config.imageSize * perPixel * 4;
   return parameters + activations;
@@ -130,8 +130,8 @@ export function estimateTrainingBytes(trainableParams: number, config: TrainConf
  * The estimate is a lower bound: the teacher, the memory banks, transient buffers and heap
  * fragmentation come on top, so more than 40% of the heap is taken as "will not fit". Calibrated on
  * measured runs at 256 px (docs/performance.md): DM-GRD with WRN50 (195.8 M parameters, 30 memory
- * items) trains at batch 2 with a 3.9 GB heap, plain RD with WRN50 at batch 8; DM-GRD with WRN50 at
- * batch 8 is over the line.
+ * items) trains at batch 2 with a 3.9 GB heap, plain RD with WRN50 at batch 8; DM-GRD with ResNet50
+ * (158.7 M) at batch 8 ran out of memory and is over the line, as is WRN50 at batch 8.
  */
 export function wasmPreflight(trainableParams: number, config: TrainConfig): string | null {
   const need = estimateTrainingBytes(trainableParams, config);

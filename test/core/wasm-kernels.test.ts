@@ -75,7 +75,10 @@ describe('WASM Slice reads its input in place (src/core/kernels/wasm.ts)', () =>
       await selectBackend(backend);
       results[backend] = cases.map(({ shape, begin, size, dtype }) => {
         const n = shape.reduce((a, b) => a * b, 1);
-        const values = Array.from({ length: n }, (_, i) => (dtype === 'bool' ? i % 3 === 0 : (i * 7) % 101));
+        const values =
+          dtype === 'bool'
+            ? Array.from({ length: n }, (_, i) => i % 3 === 0)
+            : Array.from({ length: n }, (_, i) => (i * 7) % 101);
         return tf.tidy(() => tf.slice(tf.tensor(values, shape, dtype), begin, size).arraySync());
       });
     }

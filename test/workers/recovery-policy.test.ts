@@ -89,7 +89,7 @@ describe('batch reduction', () => {
 });
 
 describe('wasmPreflight', () => {
-  it('lets the measured WASM runs through and warns for DM-GRD with WRN50 at batch 8', () => {
+  it('lets the measured WASM runs through and warns for DM-GRD with ResNet50-class teachers at batch 8', () => {
     const config = (
       teacher: 'resnet50' | 'wide_resnet50_2' | 'mobilenet_v2',
       model: 'dmgrd' | 'rd',
@@ -100,6 +100,8 @@ describe('wasmPreflight', () => {
     expect(wasmPreflight(158.7e6, config('resnet50', 'dmgrd', 2))).toBeNull();
     expect(wasmPreflight(92.2e6, config('wide_resnet50_2', 'rd', 8))).toBeNull();
     expect(wasmPreflight(12.5e6, config('mobilenet_v2', 'dmgrd', 8))).toBeNull();
+    // Measured out of memory.
+    expect(wasmPreflight(158.7e6, config('resnet50', 'dmgrd', 8))).toContain('What fits:');
     const wrn50b8 = wasmPreflight(195.8e6, config('wide_resnet50_2', 'dmgrd', 8));
     expect(wrn50b8).toContain('will not fit the 4.0 GiB the WASM backend can address');
     expect(wrn50b8).toContain('What fits:');
