@@ -1,0 +1,130 @@
+/**
+ * Memory of training steps on the Node WASM backend (one thread, a random ResNet-family teacher, so
+ * no weights are needed): the WASM heap, whose size is a high-water mark (the module never gives
+ * memory back), and the peak of distinct tensor buffers a step allocates, at the end of each
+ * forward and backward pass. What `docs/performance.md` quotes as "a Node WASM probe":
+ *   npx vite-node scripts/train-memory.ts -- --teacher wide_resnet50_2 --model dmgrd --imageSize 256 --batchSize 2 --memoryItems 30
+ * Every option of src/core/config.ts is a flag (e.g. --recompute off); --steps sets the step count.
+ */
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { RESNET_SPECS, ResNetTeacher, type ResNetArch } from '../src/core/backbones/resnet';
+import { CONFIG_SCHEMA, validateConfig } from '../src/core/config';
+import { installWasmKernels } from '../src/core/kernels/wasm';
+import { buildBank } from '../src/core/model/build-banks';
+import { createNetwork } from '../src/core/model/dmgrd';
+import { Rng } from '../src/core/synth/rng';
+import { Trainer } from '../src/core/train/trainer';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** TF.js 4.22 engine state this probe watches (present at run time). */
+interface EngineState {
+  tensorInfo: WeakMap<object, { bytes: number }>;
+}
+
+/** Distinct tensor buffers alive now and at most, from the engine's registrations. */
+class BufferWatch {
+  live = 0;
+  peak = 0;
+  private readonly sizes = new Map<object, number>();
+
+  constructor(info: EngineState['tensorInfo']) {
+    const set = info.set.bind(info);
+    const remove = info.delete.bind(info);
+    info.set = (dataId, value) => {
+      this.sizes.set(dataId, value.bytes);
+      this.live += value.bytes;
+      this.peak = Math.max(this.peak, this.live);
+      return set(dataId, value);
+    };
+    info.delete = (dataId) => {
+      this.live -= this.sizes.get(dataId) ?? 0;
+      this.sizes.delete(dataId);
+      return remove(dataId);
+    };
+  }
+}
+
+const MB = (bytes: number): string => `${(bytes / 1e6).toFixed(0)} MB`;
+
+async function main(): Promise<void> {
+  const options = Object.fromEntries(
+    [...Object.keys(CONFIG_SCHEMA), 'steps'].map((k) => [k, { type: 'string' as const }]),
+  );
+  const { values } = parseArgs({ args: process.argv.slice(2).filter((a) => a !== '--'), options });
+  const raw: Record<string, unknown> = { teacher: 'wide_resnet50_2', gradNormEvery: '0' };
+  for (const [k, v] of Object.entries(values)) if (k !== 'steps') raw[k] = v;
+  for (const [k, v] of Object.entries(raw)) {
+    const spec = CONFIG_SCHEMA[k as keyof typeof CONFIG_SCHEMA];
+    if (spec?.kind === 'number') raw[k] = Number(v);
+    else if (spec && spec.kind !== 'choice') raw[k] = v === 'true';
+  }
+  const config = validateConfig(raw);
+  const steps = Number(values.steps ?? 2);
+
+  setWasmPaths(join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + '/');
+  installWasmKernels();
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const heap = (): number => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
+
+  if (!(config.teacher in RESNET_SPECS))
+    throw new Error(`--teacher: one of ${Object.keys(RESNET_SPECS).join(', ')}`);
+  const teacher = new ResNetTeacher(config.teacher as ResNetArch, 7);
+  const net = createNetwork(config.model, config.teacher, teacher.channels, 11);
+  const size = config.imageSize;
+  const pick = (i: number) => tf.randomUniform([1, size, size, 3], 0, 1, 'float32', i) as tf.Tensor4D;
+  const sources = [...Array(config.memoryItems).keys()];
+  const banks =
+    config.model === 'dmgrd'
+      ? {
+          normal: await buildBank(teacher, config.memoryItems, pick, sources),
+          abnormal: await buildBank(teacher, config.memoryItems, pick, sources),
+        }
+      : null;
+  const trainer = new Trainer(net, teacher, banks, config, new Rng(1));
+  console.log(
+    `${config.teacher} ${config.model}, ${size} px, batch ${config.batchSize}, ${config.memoryItems} items, ` +
+      `${(net.store.count() / 1e6).toFixed(1)} M parameters, recompute ${trainer.recompute}; ` +
+      `before the first step: tensors ${MB(tf.memory().numBytes)}, heap ${MB(heap())}`,
+  );
+
+  const watch = new BufferWatch((tf.engine().state as unknown as EngineState).tensorInfo);
+  const engine = tf.engine() as unknown as { tidy: (...args: unknown[]) => unknown };
+  const tidy = engine.tidy.bind(engine);
+  let phase = '';
+  let base = 0;
+  let depth = 0;
+  engine.tidy = (...args: unknown[]) => {
+    const pass = args[0] === 'forward' || args[0] === 'backward' ? args[0] : null;
+    if (pass) depth += 1;
+    try {
+      return tidy(...args);
+    } finally {
+      // A pass nested in another (a recomputed block) counts towards the outer one.
+      if (pass && --depth === 0) phase = `${phase} ${pass[0]}:${MB(watch.peak - base)}`;
+    }
+  };
+  const images = tf.randomUniform([config.batchSize, size, size, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+  for (let i = 0; i < steps; i++) {
+    base = watch.live;
+    watch.peak = base;
+    phase = '';
+    const t0 = performance.now();
+    await trainer.trainStep(images);
+    console.log(
+      `step ${i + 1}: ${((performance.now() - t0) / 1000).toFixed(1)} s, peak of new buffers ` +
+        `${MB(watch.peak - base)}, heap ${MB(heap())}; running peaks (f forward, b backward):${phase}`,
+    );
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
