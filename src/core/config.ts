@@ -214,7 +214,7 @@ export const CONFIG_SCHEMA = {
   recompute: {
     kind: 'choice',
     label: 'Recompute MSFF activations',
-    help: 'Gradient checkpointing: the MSFF blocks keep no activations for the backward pass and run again there, which saves memory for about a quarter more time per step. Auto: on where memory is tight (the WASM or CPU backend with a ResNet50-class DM-GRD network).',
+    help: 'Gradient checkpointing: the MSFF blocks keep no activations for the backward pass and run again there, which saves memory for about a sixth more time per step. Auto: on where memory is tight (the WASM or CPU backend with a ResNet50-class DM-GRD network).',
     default: 'auto',
     choices: ['auto', 'on', 'off'],
   },
