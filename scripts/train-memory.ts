@@ -4,21 +4,21 @@
  * memory back), and the peak of distinct tensor buffers a step allocates, at the end of each
  * forward and backward pass. What `docs/performance.md` quotes as "a Node WASM probe":
  *   npx vite-node scripts/train-memory.ts -- --teacher wide_resnet50_2 --model dmgrd --imageSize 256 --batchSize 2 --memoryItems 30
- * Every option of src/core/config.ts is a flag (e.g. --recompute off); --steps sets the step count.
+ * Every option of src/core/config.ts is a flag (e.g. --recompute off); --steps is the number of steps (2).
  */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { RESNET_SPECS, ResNetTeacher, type ResNetArch } from '../src/core/backbones/resnet';
-import { CONFIG_SCHEMA, validateConfig } from '../src/core/config';
+import { validateConfig } from '../src/core/config';
 import { installWasmKernels } from '../src/core/kernels/wasm';
 import { buildBank } from '../src/core/model/build-banks';
 import { createNetwork } from '../src/core/model/dmgrd';
 import { Rng } from '../src/core/synth/rng';
 import { Trainer } from '../src/core/train/trainer';
+import { parseConfigFlags } from './lib/config-flags';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -53,19 +53,8 @@ class BufferWatch {
 const MB = (bytes: number): string => `${(bytes / 1e6).toFixed(0)} MB`;
 
 async function main(): Promise<void> {
-  const options = Object.fromEntries(
-    [...Object.keys(CONFIG_SCHEMA), 'steps'].map((k) => [k, { type: 'string' as const }]),
-  );
-  const { values } = parseArgs({ args: process.argv.slice(2).filter((a) => a !== '--'), options });
-  const raw: Record<string, unknown> = { teacher: 'wide_resnet50_2', gradNormEvery: '0' };
-  for (const [k, v] of Object.entries(values)) if (k !== 'steps') raw[k] = v;
-  for (const [k, v] of Object.entries(raw)) {
-    const spec = CONFIG_SCHEMA[k as keyof typeof CONFIG_SCHEMA];
-    if (spec?.kind === 'number') raw[k] = Number(v);
-    else if (spec && spec.kind !== 'choice') raw[k] = v === 'true';
-  }
-  const config = validateConfig(raw);
-  const steps = Number(values.steps ?? 2);
+  const { config: flags } = parseConfigFlags(process.argv.slice(2));
+  const config = validateConfig({ teacher: 'wide_resnet50_2', gradNormEvery: 0, steps: 2, ...flags });
 
   setWasmPaths(join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + '/');
   installWasmKernels();
@@ -111,7 +100,7 @@ async function main(): Promise<void> {
     }
   };
   const images = tf.randomUniform([config.batchSize, size, size, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
-  for (let i = 0; i < steps; i++) {
+  for (let i = 0; i < config.steps; i++) {
     base = watch.live;
     watch.peak = base;
     phase = '';

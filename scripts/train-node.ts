@@ -11,27 +11,12 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { installWasmKernels } from '../src/core/kernels/wasm';
 import { loadTeacher, type ReadFile } from '../src/core/backbones';
-import { CONFIG_SCHEMA, validateConfig, type OptionSpec } from '../src/core/config';
+import { validateConfig } from '../src/core/config';
 import { Session } from '../src/core/pipeline/session';
+import { parseConfigFlags } from './lib/config-flags';
 import { loadMvtecFolder } from './lib/node-dataset';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-function parseFlags(argv: string[]): { config: Record<string, unknown>; extra: Record<string, string> } {
-  const config: Record<string, unknown> = {};
-  const extra: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--(.+)$/.exec(argv[i]);
-    if (!m) continue;
-    const value = argv[++i];
-    const spec = (CONFIG_SCHEMA as Record<string, OptionSpec>)[m[1]];
-    if (!spec) extra[m[1]] = value;
-    else
-      config[m[1]] =
-        spec.kind === 'number' ? Number(value) : spec.kind === 'choice' ? value : value === 'true';
-  }
-  return { config, extra };
-}
 
 const dirReader =
   (dir: string): ReadFile =>
@@ -41,7 +26,7 @@ const dirReader =
   };
 
 async function main(): Promise<void> {
-  const { config: flags, extra } = parseFlags(process.argv.slice(2));
+  const { config: flags, extra } = parseConfigFlags(process.argv.slice(2));
   if (!extra.data) throw new Error('--data <MVTec category folder> is required');
   const config = validateConfig(flags);
   setWasmPaths(join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + '/');

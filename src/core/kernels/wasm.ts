@@ -55,7 +55,7 @@ function sliceInPlace(args: KernelArgs, original: tf.KernelFunc): tf.TensorInfo 
 }
 
 /** Copies the box `begin`…`begin + size` of a row-major array of `shape` into `dst`. */
-export function copyBox<T extends Float32Array | Int32Array | Uint8Array>(
+function copyBox<T extends Float32Array | Int32Array | Uint8Array>(
   src: T,
   shape: number[],
   begin: number[],

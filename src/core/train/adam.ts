@@ -190,23 +190,23 @@ export class Adam {
     const heapP = wasmHeapView(p);
     // Views into the WASM heap: nothing allocates on the heap until the loop is done (growing it would
     // detach them), and the new weights go to a reused buffer that tf.tensor copies in.
-    const gd = g instanceof Float32Array ? g : heapP && wasmHeapView(g);
+    const heapG = g instanceof Float32Array ? g : heapP && wasmHeapView(g);
     let pd: Float32Array;
+    let gd: Float32Array;
     let out: Float32Array;
-    if (heapP && gd) {
-      pd = heapP;
+    if (heapP && heapG) {
+      [pd, gd] = [heapP, heapG];
       if (this.scratch.length < n) this.scratch = new Float32Array(n);
       out = this.scratch.subarray(0, n);
-      adamLoop(pd, gd, s.m, s.v, out, this.beta1, this.beta2, this.eps, stepSize, sqrtC2);
     } else {
       // CPU, or WASM internals not as expected: a read is a memcpy there, never a GPU stall. The CPU
       // backend hands out its own storage, which reshapes sharing the data id still read, so the new
       // weights go to a fresh array.
       pd = p.dataSync() as Float32Array;
+      gd = g instanceof Float32Array ? g : hostValues(g);
       out = new Float32Array(n);
-      const gv = g instanceof Float32Array ? g : hostValues(g);
-      adamLoop(pd, gv, s.m, s.v, out, this.beta1, this.beta2, this.eps, stepSize, sqrtC2);
     }
+    adamLoop(pd, gd, s.m, s.v, out, this.beta1, this.beta2, this.eps, stepSize, sqrtC2);
     const t = tf.tensor(out, p.shape, 'float32');
     p.assign(t);
     t.dispose();
