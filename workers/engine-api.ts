@@ -157,4 +157,9 @@ export interface EngineApi extends SessionCommands, ParityCommands, SpeedCommand
    * reset would. False when no WebGPU device is active.
    */
   debugLoseDevice(): Promise<boolean>;
+  /**
+   * Test hook (automation only): holds the worker's thread for `ms` without yielding, as the WASM
+   * backend does when it runs out of memory inside a kernel (it spins instead of aborting).
+   */
+  debugStall(ms: number): Promise<void>;
 }

@@ -88,6 +88,10 @@ const engine: EngineApi = {
   async debugLoseDevice() {
     return destroyActiveDevice();
   },
+  async debugStall(ms: number) {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+  },
 };
 
 Comlink.expose(engine);

@@ -4,6 +4,7 @@ import type { EngineApi, EngineListener } from '../../workers/engine-api';
 export type Engine = Comlink.Remote<EngineApi>;
 
 let engine: Engine | null = null;
+let worker: Worker | null = null;
 const crashListeners = new Set<(message: string) => void>();
 
 /**
@@ -18,17 +19,31 @@ export function onEngineCrash(listener: (message: string) => void): () => void {
 /** The one engine worker of the page, created on first use. */
 export function getEngine(): Engine {
   if (!engine) {
-    const worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), {
+    worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), {
       type: 'module',
       name: 'engine',
     });
     worker.addEventListener('error', (e) => {
-      const message = e.message || 'the engine worker script failed to load (see the browser console)';
-      for (const listener of crashListeners) listener(message);
+      crashed(e.message || 'the engine worker script failed to load (see the browser console)');
     });
     engine = Comlink.wrap<EngineApi>(worker);
   }
   return engine;
+}
+
+function crashed(message: string): void {
+  for (const listener of crashListeners) listener(message);
+}
+
+/**
+ * Terminates a worker that no longer answers (see stall-watch.ts), which frees the core it spins
+ * on, and tells the crash listeners why. Calls still pending on it never settle; the page has to be
+ * reloaded for a new engine, and saved runs resume from the Runs tab.
+ */
+export function stopEngine(reason: string): void {
+  if (!worker) return;
+  worker.terminate();
+  crashed(reason);
 }
 
 /** Subscribes to engine events; resolves to a function that unsubscribes. */

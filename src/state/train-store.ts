@@ -1,7 +1,8 @@
 import { create } from 'zustand';
 import { defaultConfig, type ConfigKey, type TrainConfig } from '../core/config';
 import type { SessionInfo, StepReport } from '../../workers/engine-api';
-import { getEngine, newTaskId } from '../client/engine';
+import { getEngine, newTaskId, stopEngine } from '../client/engine';
+import { EngineStalledError, StallWatch, guardAgainstStall, stallLimitsFrom } from '../client/stall-watch';
 import { onEngineEvent } from '../client/event-bus';
 import { configOf, draftOf, type ConfigDraft } from './config-draft';
 import { engineReady, errorText, isCancelled, type TaskProgress } from './engine-ready';
@@ -60,6 +61,8 @@ export const useTrainStore = create<TrainState>()((set, get) => {
   let buffer: StepReport[] = [];
   let timer: ReturnType<typeof setTimeout> | null = null;
   let stopRequested = false;
+  /** Watches the running train call for an engine that stopped answering. */
+  let watch: StallWatch | null = null;
 
   const flush = (): void => {
     timer = null;
@@ -76,6 +79,8 @@ export const useTrainStore = create<TrainState>()((set, get) => {
 
   onEngineEvent((e) => {
     const { taskId, session } = get();
+    const ofRun = e.type === 'progress' ? e.task === taskId : 'runId' in e && e.runId === session?.runId;
+    if (ofRun) watch?.beat(Date.now());
     if (e.type === 'progress' && e.task === taskId)
       set({ progress: { done: e.done, total: e.total, message: e.message ?? '' } });
     else if (e.type === 'step' && session && e.runId === session.runId) {
@@ -101,24 +106,45 @@ export const useTrainStore = create<TrainState>()((set, get) => {
     stopRequested = false;
     set({ status: 'training', taskId, error: null, timing: [] });
     const every = Math.max(0, Math.floor(Number(get().checkpointEvery) || 0));
+    watch = new StallWatch(stallLimitsFrom(location.search), Date.now());
+    const guard = guardAgainstStall(watch, () => getEngine().memory());
+    let stalled = false;
     try {
-      const result = await getEngine().train({ taskId, untilStep: totalSteps, checkpointEvery: every });
+      const result = await Promise.race([
+        getEngine().train({ taskId, untilStep: totalSteps, checkpointEvery: every }),
+        guard.stalled,
+      ]);
       flush();
       set({ status: result.paused && !stopRequested ? 'paused' : 'finished' });
     } catch (err) {
       flush();
-      if (isCancelled(err)) set({ status: stopRequested ? 'finished' : 'paused' });
+      stalled = err instanceof EngineStalledError;
+      if (stalled) {
+        const message = stallMessage(get().history.at(-1)?.step ?? session.step, get().lastCheckpoint);
+        stopEngine(message);
+        set({ status: 'error', error: message });
+      } else if (isCancelled(err)) set({ status: stopRequested ? 'finished' : 'paused' });
       else set({ status: 'error', error: errorText(err) });
     } finally {
+      guard.stop();
+      watch = null;
       set({ taskId: null });
-      const s = get().session;
-      // The worker's step count is the truth after a pause (a step may finish after cancel).
-      const info = await getEngine()
-        .sessionInfo()
-        .catch(() => null);
-      if (info && s && info.runId === s.runId) set({ session: info });
     }
+    // A stopped engine answers nothing more.
+    if (stalled) return;
+    const s = get().session;
+    // The worker's step count is the truth after a pause (a step may finish after cancel).
+    const info = await getEngine()
+      .sessionInfo()
+      .catch(() => null);
+    if (info && s && info.runId === s.runId) set({ session: info });
   };
+
+  const stallMessage = (step: number, saved: number | null): string =>
+    `The engine stopped answering after step ${step}: on WASM this is how running out of memory ` +
+    'shows. It was stopped to free the processor. Reload the page and resume the run from the Runs ' +
+    `tab (${saved ? `saved at step ${saved}` : 'no checkpoint was saved yet'}), with a smaller batch ` +
+    'or image size.';
 
   const initial = defaultConfig();
   return {

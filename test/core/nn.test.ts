@@ -93,6 +93,40 @@ describe('conv2d while training (transient filters, reductions split over input 
   });
 });
 
+describe('conv2d in inference (wide reductions split over input channels)', () => {
+  it('equals TF.js native convolution with 1100 input channels, keeping nothing (wasm)', async () => {
+    // ≥ 1024 input channels: split into 256-channel slices with transient filters even outside
+    // training; 1100 leaves a remainder slice. The filter is a variable, as the network's are.
+    const make = () => {
+      const init = tf.randomNormal([3, 3, 1100, 40], 0, 0.05, 'float32', 5);
+      const w = tf.variable(init) as tf.Variable<tf.Rank.R4>;
+      init.dispose();
+      return { x: tf.randomNormal([2, 5, 5, 1100], 0, 1, 'float32', 4) as tf.Tensor4D, w };
+    };
+    const run = (conv: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D): Float32Array => {
+      const { x, w } = make();
+      const y = conv(x, w);
+      const data = y.dataSync() as Float32Array;
+      tf.dispose([x, w, y]);
+      return data;
+    };
+    await useBackend('cpu');
+    const ref = run((x, w) => tf.conv2d(x, w, 2, 1));
+    await useBackend('wasm');
+    const before = tf.memory().numTensors;
+    const ours = run((x, w) => conv2d(x, w, 2, 1));
+    expect(tf.memory().numTensors).toBe(before);
+    expect(ours.length).toBe(ref.length);
+    let scale = 0;
+    let diff = 0;
+    for (let j = 0; j < ref.length; j++) {
+      scale = Math.max(scale, Math.abs(ref[j]));
+      diff = Math.max(diff, Math.abs(ref[j] - ours[j]));
+    }
+    expect(diff).toBeLessThan(1e-5 * scale);
+  });
+});
+
 describe('batchMatMul (batched products lowered to 2-D matmuls on WASM/CPU)', () => {
   it('equals tf.matMul in value and gradient for batched, left-broadcast and right-broadcast shapes', async () => {
     await tf.setBackend('cpu');

@@ -65,8 +65,14 @@ export function batchMatMul(
       const y = matMul(tf.reshape(a, [m, k]) as tf.Tensor2D, cols); // [M, B·P]
       return tf.transpose(tf.reshape(y, [m, bb, p]), [1, 0, 2]) as tf.Tensor3D;
     }
-    const as = tf.unstack(a);
-    const bs = tf.unstack(b);
-    return tf.stack(as.map((ai, i) => matMul(ai as tf.Tensor2D, bs[i] as tf.Tensor2D))) as tf.Tensor3D;
+    // Slices rather than unstack: TF.js's WASM Unpack copies each piece element by element, 1.3 % of
+    // a WRN50 DM-GRD inference at batch 8; our Slice kernel copies rows.
+    const row = (t: tf.Tensor3D, i: number) =>
+      tf.reshape(tf.slice(t, [i, 0, 0], [1, t.shape[1], t.shape[2]]), [
+        t.shape[1],
+        t.shape[2],
+      ]) as tf.Tensor2D;
+    const products = Array.from({ length: ba }, (_, i) => matMul(row(a, i), row(b, i)));
+    return tf.stack(products) as tf.Tensor3D;
   });
 }

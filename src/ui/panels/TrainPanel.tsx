@@ -135,6 +135,11 @@ export function TrainPanel() {
           {STATUS_TEXT[t.status]}
           {t.error && `: ${t.error}`}
         </p>
+        {t.status === 'error' && engineStatus === 'error' && (
+          <button type="button" onClick={() => location.reload()} data-testid="train-reload">
+            Reload page
+          </button>
+        )}
         {t.status === 'creating' && t.progress && (
           <ProgressBar
             label="Session creation"
