@@ -99,6 +99,32 @@ export const useTrainStore = create<TrainState>()((set, get) => {
     }
   });
 
+  /** Runs an engine call under the stall watch (src/client/stall-watch.ts). */
+  const watched = async <T>(call: Promise<T>): Promise<T> => {
+    watch = new StallWatch(stallLimitsFrom(location.search), Date.now());
+    const guard = guardAgainstStall(watch, () => getEngine().memory());
+    try {
+      return await Promise.race([call, guard.stalled]);
+    } finally {
+      guard.stop();
+      watch = null;
+    }
+  };
+
+  /** If `err` says the engine stalled: stops it, tells the user what to do, and returns true. */
+  const handleStall = (err: unknown, during: string): boolean => {
+    if (!(err instanceof EngineStalledError)) return false;
+    const saved = get().lastCheckpoint;
+    const message =
+      `The engine stopped answering ${during}: on WASM this is how running out of memory shows. ` +
+      'It was stopped to free the processor. Reload the page' +
+      (saved ? ` and resume the run from the Runs tab (saved at step ${saved})` : '') +
+      ', and choose a smaller batch or image size.';
+    stopEngine(message);
+    set({ status: 'error', error: message, taskId: null, progress: null });
+    return true;
+  };
+
   const train = async (): Promise<void> => {
     const { session, totalSteps } = get();
     if (!session) return;
@@ -106,32 +132,21 @@ export const useTrainStore = create<TrainState>()((set, get) => {
     stopRequested = false;
     set({ status: 'training', taskId, error: null, timing: [] });
     const every = Math.max(0, Math.floor(Number(get().checkpointEvery) || 0));
-    watch = new StallWatch(stallLimitsFrom(location.search), Date.now());
-    const guard = guardAgainstStall(watch, () => getEngine().memory());
-    let stalled = false;
     try {
-      const result = await Promise.race([
+      const result = await watched(
         getEngine().train({ taskId, untilStep: totalSteps, checkpointEvery: every }),
-        guard.stalled,
-      ]);
+      );
       flush();
       set({ status: result.paused && !stopRequested ? 'paused' : 'finished' });
     } catch (err) {
       flush();
-      stalled = err instanceof EngineStalledError;
-      if (stalled) {
-        const message = stallMessage(get().history.at(-1)?.step ?? session.step, get().lastCheckpoint);
-        stopEngine(message);
-        set({ status: 'error', error: message });
-      } else if (isCancelled(err)) set({ status: stopRequested ? 'finished' : 'paused' });
+      // A stopped engine answers nothing more: no session refresh below.
+      if (handleStall(err, `after step ${get().history.at(-1)?.step ?? session.step}`)) return;
+      if (isCancelled(err)) set({ status: stopRequested ? 'finished' : 'paused' });
       else set({ status: 'error', error: errorText(err) });
     } finally {
-      guard.stop();
-      watch = null;
       set({ taskId: null });
     }
-    // A stopped engine answers nothing more.
-    if (stalled) return;
     const s = get().session;
     // The worker's step count is the truth after a pause (a step may finish after cancel).
     const info = await getEngine()
@@ -139,12 +154,6 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       .catch(() => null);
     if (info && s && info.runId === s.runId) set({ session: info });
   };
-
-  const stallMessage = (step: number, saved: number | null): string =>
-    `The engine stopped answering after step ${step}: on WASM this is how running out of memory ` +
-    'shows. It was stopped to free the processor. Reload the page and resume the run from the Runs ' +
-    `tab (${saved ? `saved at step ${saved}` : 'no checkpoint was saved yet'}), with a smaller batch ` +
-    'or image size.';
 
   const initial = defaultConfig();
   return {
@@ -190,9 +199,10 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       });
       try {
         await engineReady();
-        const session = await getEngine().createSession(config, { taskId });
+        const session = await watched(getEngine().createSession(config, { taskId }));
         set({ session, taskId: null, progress: null });
       } catch (err) {
+        if (handleStall(err, 'while creating the session')) return;
         set({
           status: isCancelled(err) ? 'idle' : 'error',
           error: isCancelled(err) ? null : errorText(err),

@@ -262,10 +262,11 @@ export class Trainer {
 
   /**
    * Reads what the step needs from the device before the tape starts, on every backend, in one
-   * async transfer: the selected slots (for the UI), the diff-bank rows the triplet loss ranks and
-   * the reference Sinkhorn cost matrices (one extra MSFF forward without statistics updates). The
-   * ε-loop then runs in JS and the tape only sees constants, so no blocking read happens inside it
-   * (a readSync stalls the GPU queue, and SwiftShader/WebGPU in a worker can lose the device).
+   * async transfer: the selected slots (for the UI), the diff-bank rows the triplet loss ranks and,
+   * on GPU backends, the reference Sinkhorn cost matrices (one extra MSFF forward without statistics
+   * updates). The ε-loop then runs in JS and the tape only sees constants, so no blocking read
+   * happens inside it (a readSync stalls the GPU queue, and SwiftShader/WebGPU in a worker can lose
+   * the device). On CPU/WASM the costs are read in the tape instead (`dualsOf`).
    */
   private async prepare(
     feats: Levels,
@@ -276,7 +277,7 @@ export class Trainer {
     const inputs: StepInputs = { feats, sel, perm, duals: null, rankings: null, selected: null };
     if (!sel) return inputs;
     const wantSe = active.has('se');
-    const wantOt = active.has('ot') && !this.config.paperSinkhorn;
+    const wantOt = active.has('ot') && !this.config.paperSinkhorn && !readsAreCopies();
     const b = perm.length;
     const packed = tf.tidy(() => {
       const parts: tf.Tensor[] = [sel.normal.index, sel.abnormal.index].map((i) => tf.cast(i, 'float32'));
@@ -323,7 +324,7 @@ export class Trainer {
     want: Set<LossTerm>,
     updated: Set<string>,
   ): Partial<Record<LossTerm, tf.Scalar>> {
-    const { feats, sel, perm, duals, rankings } = inputs;
+    const { feats, sel, perm, rankings } = inputs;
     const c = this.config;
     const mode = (key: string) => {
       const first = !updated.has(key);
@@ -346,9 +347,8 @@ export class Trainer {
       const levels = normal();
       const parts = levels.map((n, l) => {
         if (c.paperSinkhorn) return pairwiseOtLevel(n, levels.length);
-        if (!duals) throw new Error('L_OT needs the Sinkhorn duals read in prepare()');
         const [x, y] = softmaxAndPermuted(n, perm);
-        return sinkhornFromDuals(x, y, duals[l]).value;
+        return sinkhornFromDuals(x, y, dualsOf(inputs, l, x, y)).value;
       });
       out.ot = tf.addN(parts) as tf.Scalar;
     }
@@ -381,12 +381,41 @@ interface StepInputs {
   feats: Levels;
   sel: { normal: BankSelection; abnormal: BankSelection } | null;
   perm: number[];
-  /** Reference Sinkhorn duals per level, computed before the tape. */
+  /** Reference Sinkhorn duals per level: read before the tape on GPUs, in it on CPU/WASM (`dualsOf`). */
   duals: SinkhornDuals[] | null;
   /** Diff-bank rows for the triplet loss, read before the tape. */
   rankings: { normal: number[][]; abnormal: number[][] } | null;
   /** Slot each batch row selected, per bank (for the report). */
   selected: { normal: number[]; abnormal: number[] } | null;
+}
+
+/**
+ * Whether reading a tensor is a plain copy in host memory (CPU, WASM) rather than a wait on a GPU
+ * queue.
+ */
+const readsAreCopies = (): boolean => tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu';
+
+/**
+ * Level l's reference Sinkhorn duals. On GPUs `prepare` has read them before the tape. On CPU/WASM,
+ * where a read is a copy, they are read here from the taped forward's own fused maps, the same
+ * values (batch statistics do not depend on `updateStats`): this spares the extra MSFF forward that
+ * `prepare` runs on GPUs, a tenth of a WRN50 DM-GRD step. Later passes of the step reuse them.
+ */
+function dualsOf(
+  inputs: StepInputs,
+  l: number,
+  x: tf.Tensor2D, // [B,D] softmaxed fusion
+  y: tf.Tensor2D, // [B,D] the same rows permuted
+): SinkhornDuals {
+  const known = inputs.duals?.[l];
+  if (known) return known;
+  if (!readsAreCopies()) throw new Error('L_OT needs the Sinkhorn duals read in prepare()');
+  const costs = sinkhornCosts(x, y);
+  const [n, m] = [x.shape[0], y.shape[0]];
+  const duals = sinkhornDualsFromCosts(hostValues(costs).slice(), n, m);
+  costs.dispose();
+  (inputs.duals ??= [])[l] = duals;
+  return duals;
 }
 
 /** The reference's L_OT operands: the batch's softmaxed fusions and the same rows permuted. */
