@@ -33,8 +33,15 @@ async function storedRun(page: import('@playwright/test').Page, runId: string) {
   }, runId);
 }
 
-/** Opens the app on WebGPU with a tiny RD session on three bottle images; resolves to its run id. */
-async function tinySession(page: import('@playwright/test').Page, extra: string[] = []): Promise<string> {
+/**
+ * Opens the app on WebGPU with a tiny session (RD unless `model` says otherwise) on three bottle
+ * images; resolves to its run id.
+ */
+async function tinySession(
+  page: import('@playwright/test').Page,
+  extra: string[] = [],
+  model: 'rd' | 'dmgrd' = 'rd',
+): Promise<string> {
   await page.goto('/?automation=1&demo=0');
   await page.waitForFunction(() => window.__engine !== undefined);
   const paths = await serveFolder(page, join(SHARED, 'data/mvtec-fullres-subset/bottle'), 'bottle', [
@@ -44,20 +51,31 @@ async function tinySession(page: import('@playwright/test').Page, extra: string[
     'test/good/000.png',
     ...extra,
   ]);
-  return page.evaluate(async (paths) => {
-    const engine = window.__engine!;
-    const info = await engine.init({ backend: 'webgpu' });
-    if (info.backend !== 'webgpu') throw new Error(`expected webgpu, got ${info.backend}`);
-    const files = await Promise.all(
-      paths.map(async (p) => ({ path: p, file: await (await fetch(`/__data__/${p}`)).blob() })),
-    );
-    await engine.loadDataset(files, { taskId: 'load', size: 32 });
-    const session = await engine.createSession(
-      { teacher: 'mobilenet_v2', model: 'rd', imageSize: 32, batchSize: 2, steps: 4, gradNormEvery: 0 },
-      { taskId: 'create' },
-    );
-    return session.runId;
-  }, paths);
+  return page.evaluate(
+    async ({ paths, model }) => {
+      const engine = window.__engine!;
+      const info = await engine.init({ backend: 'webgpu' });
+      if (info.backend !== 'webgpu') throw new Error(`expected webgpu, got ${info.backend}`);
+      const files = await Promise.all(
+        paths.map(async (p) => ({ path: p, file: await (await fetch(`/__data__/${p}`)).blob() })),
+      );
+      await engine.loadDataset(files, { taskId: 'load', size: 32 });
+      const session = await engine.createSession(
+        {
+          teacher: 'mobilenet_v2',
+          model,
+          imageSize: 32,
+          batchSize: 2,
+          steps: 4,
+          gradNormEvery: 0,
+          memoryItems: 3,
+        },
+        { taskId: 'create' },
+      );
+      return session.runId;
+    },
+    { paths, model },
+  );
 }
 
 // A lost GPU (driver reset, tab in the background too long) must cost at most the steps since the
@@ -198,5 +216,46 @@ test('evaluation recovers from the last checkpoint after the WebGPU device is lo
   const banner = page.getByTestId('recovery-banner');
   await expect(banner).toHaveAttribute('data-phase', 'resumed');
   await expect(banner).toHaveAttribute('data-activity', 'evaluation');
+  expect(errors).toEqual([]);
+});
+
+// The memory explorer and the checkpoint export after a loss work on the run restored from its last
+// checkpoint, like evaluation, instead of failing on the dead device.
+test('the memory explorer and export recover after the WebGPU device is lost', async ({ page }) => {
+  test.setTimeout(300_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await tinySession(page, [], 'dmgrd');
+  const out = await page.evaluate(async () => {
+    const engine = window.__engine!;
+    await engine.train({ taskId: 'train', untilStep: 2, checkpointEvery: 2 });
+    const lostDevice = await engine.debugLoseDevice();
+    const events = window.__engineEvents!;
+    while (!events.some((e) => e.type === 'device-lost')) await new Promise((r) => setTimeout(r, 20));
+    const explored = await engine.explore(0);
+    const bytes = await engine.exportCheckpoint();
+    return {
+      lostDevice,
+      normalItems: explored.normal.sources.length,
+      exportedBytes: bytes.byteLength,
+      recoveries: events.flatMap((e) => (e.type === 'recovery' ? [e] : [])),
+      backend: (await engine.backendInfo())?.backend,
+      step: (await engine.sessionInfo())?.step,
+    };
+  });
+  expect(out.lostDevice).toBe(true);
+  // One recovery, by the explorer; the export runs on the restored model.
+  expect(out.recoveries.map((r) => [r.phase, r.activity, r.cause])).toEqual([
+    ['recovering', 'exploring', 'device-lost'],
+    ['resumed', 'exploring', 'device-lost'],
+  ]);
+  expect(out.recoveries[1].message).toContain(
+    'Your run is safe up to step 2. The memory explorer continues on',
+  );
+  expect(out.recoveries[1].backend).toBe(out.backend);
+  expect(out.normalItems).toBe(3);
+  expect(out.exportedBytes).toBeGreaterThan(1000);
+  expect(out.step).toBe(2);
+  await expect(page.getByTestId('recovery-banner')).toHaveAttribute('data-activity', 'exploring');
   expect(errors).toEqual([]);
 });

@@ -121,8 +121,11 @@ export interface RecoveryEvent {
   activity?: RecoveryActivity;
 }
 
-/** Work that recovers from a lost device: training steps, an evaluation, a live camera frame. */
-export type RecoveryActivity = 'training' | 'evaluation' | 'scoring';
+/**
+ * Work that recovers from a lost device: training steps, an evaluation, a live camera frame, the
+ * memory explorer, a checkpoint export.
+ */
+export type RecoveryActivity = 'training' | 'evaluation' | 'scoring' | 'exploring' | 'exporting';
 
 export type EngineListener = (event: EngineEvent) => void;
 

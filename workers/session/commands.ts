@@ -11,6 +11,7 @@ import { Session, type Evaluation } from '../../src/core/pipeline/session';
 import { Rng } from '../../src/core/synth/rng';
 import { synthesizeAnomaly } from '../../src/core/synth/anomaly';
 import { proceduralTexture } from '../../src/core/synth/textures';
+import type { RgbImage } from '../../src/core/data/image';
 import { resizeMask, resizeRgb } from '../../src/core/data/resize';
 import type { StepReport } from '../../src/core/train/trainer';
 import type { EngineEvent } from '../engine-api';
@@ -21,6 +22,7 @@ import type {
   BankExploration,
   InputFile,
   DatasetSummary,
+  MemoryExploration,
   EvaluationSummary,
   MetricsSummary,
   RunRecord,
@@ -35,6 +37,8 @@ import * as runsDb from './runs-db';
 import { DeviceLostError, wasmPreflight } from '../recovery-policy';
 import {
   EVALUATION,
+  EXPLORING,
+  EXPORTING,
   RecoveryGate,
   SCORING,
   TRAINING,
@@ -276,6 +280,40 @@ export function createSessionCommands(
   async function settledSession(): Promise<Session> {
     await gate.settled();
     return requireSession();
+  }
+
+  /**
+   * `work` on the settled session under a guard for `options` (a lost device restores the run's
+   * last checkpoint and runs it again); plain without backend control (Node tests).
+   */
+  async function guarded<T>(options: GuardOptions, work: (s: Session) => Promise<T>): Promise<T> {
+    const s = await settledSession();
+    const guard = guardFor(options);
+    return guard ? (await guard.complete(s, work)).value : work(s);
+  }
+
+  /** The memory explorer's view of one test image: what each bank holds and selects for it. */
+  async function exploreImage(s: Session, image: RgbImage, testIndex: number): Promise<MemoryExploration> {
+    const banks = s.banks;
+    if (!banks) throw new Error('Plain RD has no memory banks to explore.');
+    const x = toBatch([image], s.config.imageSize);
+    const feats = tf.tidy(() => s.teacher.features(x)) as Levels;
+    try {
+      const normal = await exploreBank(banks.normal, feats, s.config.paperSelect);
+      const abnormal = await exploreBank(banks.abnormal, feats, s.config.paperSelect);
+      const k = diffBankK(banks.normal);
+      const degenerate = s.config.paperSelect
+        ? null
+        : {
+            reachableSlots: [k - 1, 2 * k - 1, 3 * k - 1],
+            message:
+              `Reference selection: the argmin runs over each level's sorted top-${k} values, so it can only pick ` +
+              `slots ${k - 1}, ${2 * k - 1} or ${3 * k - 1}, whatever the image. Switch on "Paper: select the nearest memory item" to select by similarity.`,
+          };
+      return { testIndex, normal, abnormal, degenerate };
+    } finally {
+      tf.dispose([x, ...feats]);
+    }
   }
 
   /** An import failure says what happens next: nothing changed. Cancellation passes through as is. */
@@ -553,34 +591,16 @@ export function createSessionCommands(
     },
 
     async explore(testIndex) {
-      const s = requireSession();
       const data = requireData();
-      if (!s.banks) throw new Error('Plain RD has no memory banks to explore.');
       const t = data.test[testIndex];
       if (!t) throw new Error(`No test image ${testIndex}.`);
-      const x = toBatch([toRgb(t, data.size)], s.config.imageSize);
-      const feats = tf.tidy(() => s.teacher.features(x)) as Levels;
-      try {
-        const normal = await exploreBank(s.banks.normal, feats, s.config.paperSelect);
-        const abnormal = await exploreBank(s.banks.abnormal, feats, s.config.paperSelect);
-        const k = diffBankK(s.banks.normal);
-        const degenerate = s.config.paperSelect
-          ? null
-          : {
-              reachableSlots: [k - 1, 2 * k - 1, 3 * k - 1],
-              message:
-                `Reference selection: the argmin runs over each level's sorted top-${k} values, so it can only pick ` +
-                `slots ${k - 1}, ${2 * k - 1} or ${3 * k - 1}, whatever the image. Switch on "Paper: select the nearest memory item" to select by similarity.`,
-            };
-        return { testIndex, normal, abnormal, degenerate };
-      } finally {
-        tf.dispose([x, ...feats]);
-      }
+      return guarded(EXPLORING, (s) => exploreImage(s, toRgb(t, data.size), testIndex));
     },
 
     async exportCheckpoint() {
-      const s = requireSession();
-      const bytes = await encodeSession(s, { dataset: state.run?.dataset, metrics: state.run?.metrics });
+      const bytes = await guarded(EXPORTING, (s) =>
+        encodeSession(s, { dataset: state.run?.dataset, metrics: state.run?.metrics }),
+      );
       return Comlink.transfer(bytes, [bytes.buffer]);
     },
 

@@ -64,11 +64,16 @@ export const EVALUATION: GuardOptions = {
   recovers: ['device-lost'],
 };
 export const SCORING: GuardOptions = { activity: 'scoring', maxRecoveries: 1, recovers: ['device-lost'] };
+export const EXPLORING: GuardOptions = { activity: 'exploring', maxRecoveries: 1, recovers: ['device-lost'] };
+/** An export after a loss writes the restored model: the last checkpoint's, as the banner says. */
+export const EXPORTING: GuardOptions = { activity: 'exporting', maxRecoveries: 1, recovers: ['device-lost'] };
 
 const ACTIVITY_LABEL: Record<RecoveryActivity, string> = {
   training: 'Training',
   evaluation: 'Evaluation',
   scoring: 'Live scoring',
+  exploring: 'The memory explorer',
+  exporting: 'The export',
 };
 
 /**
