@@ -14,7 +14,7 @@ import { selfTestConv2d } from './self-test';
 import { createSpeedCommands } from './speed';
 import { TaskRegistry } from './tasks';
 import { createSessionCommands } from './session/commands';
-import type { BackendControl } from './session/train-guard';
+import type { BackendControl } from './session/recovery-guard';
 
 const events = new EventHub();
 /** Long tasks run through `tasks.run(taskId, ...)` so `cancel(taskId)` reaches them. */

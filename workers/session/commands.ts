@@ -42,10 +42,10 @@ import {
   RecoveryGate,
   SCORING,
   TRAINING,
-  TrainGuard,
+  RecoveryGuard,
   type BackendControl,
   type GuardOptions,
-} from './train-guard';
+} from './recovery-guard';
 
 /** Everything the session commands hold between calls. Only the worker owns tensors. */
 interface State {
@@ -63,7 +63,7 @@ type Score = Awaited<ReturnType<Session['score']>>;
 
 /**
  * `backend` lets training recover from a lost GPU or an out-of-memory step, and evaluation and live
- * scoring from a lost GPU (train-guard.ts); without it (Node tests) such a failure ends the call.
+ * scoring from a lost GPU (recovery-guard.ts); without it (Node tests) such a failure ends the call.
  */
 export function createSessionCommands(
   tasks: TaskRegistry,
@@ -260,7 +260,7 @@ export function createSessionCommands(
   const gate = new RecoveryGate();
 
   /** A guard for one call of `options.activity`; none without backend control (Node tests). */
-  function guardFor(options: GuardOptions): TrainGuard | null {
+  function guardFor(options: GuardOptions): RecoveryGuard | null {
     if (!backend) return null;
     const host = {
       runId: () => state.run?.id ?? '',
@@ -273,7 +273,7 @@ export function createSessionCommands(
       savedStep: () => (state.run?.hasCheckpoint ? (state.run.checkpointStep ?? 0) : 0),
       gate,
     };
-    return new TrainGuard(host, options);
+    return new RecoveryGuard(host, options);
   }
 
   /** The session, once any recovery in flight (started by another command) has finished. */

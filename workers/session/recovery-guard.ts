@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" />
-// Runs device work (training steps, an evaluation, a live frame) so that a lost GPU or an
-// out-of-memory step ends in a recovery (new backend, last checkpoint, maybe a smaller batch)
-// instead of a hang or a dead run.
+// Runs device work (training steps, an evaluation, a live frame, an exploration, an export) so that
+// a lost GPU or an out-of-memory step ends in a recovery (new backend, last checkpoint, maybe a
+// smaller batch) instead of a hang or a dead run.
 import type { BackendInfo, EngineEvent, RecoveryActivity } from '../engine-api';
 import {
   DeviceLostError,
@@ -125,7 +125,7 @@ const sleep = (ms: number): Promise<null> => new Promise((resolve) => setTimeout
  */
 const LOSS_SETTLE_MS = 250;
 
-export class TrainGuard {
+export class RecoveryGuard {
   private recoveries = 0;
 
   constructor(

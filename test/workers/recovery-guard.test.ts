@@ -5,10 +5,10 @@ import {
   EVALUATION,
   RecoveryGate,
   SCORING,
-  TrainGuard,
+  RecoveryGuard,
   type GuardHost,
   type GuardOptions,
-} from '../../workers/session/train-guard';
+} from '../../workers/session/recovery-guard';
 import type { Session } from '../../src/core/pipeline/session';
 
 // The guard's decision flow with a fake backend and fake sessions: no TF.js, no GPU. With
@@ -70,9 +70,9 @@ function fakeWorker(
   return fake;
 }
 
-const guardOf = (fake: Fake, options?: GuardOptions) => new TrainGuard(fake.host, options);
+const guardOf = (fake: Fake, options?: GuardOptions) => new RecoveryGuard(fake.host, options);
 
-describe('TrainGuard for evaluation', () => {
+describe('RecoveryGuard for evaluation', () => {
   it('recovers from a device lost before the call, then evaluates the restored model once', async () => {
     const fake = fakeWorker({ savedStep: 4 });
     fake.lose();
@@ -176,7 +176,7 @@ describe('TrainGuard for evaluation', () => {
   });
 });
 
-describe('TrainGuard for live scoring with a shared gate', () => {
+describe('RecoveryGuard for live scoring with a shared gate', () => {
   it('recovers once for frames that meet the same lost device together', async () => {
     const gate = new RecoveryGate();
     let release = (): void => {};
@@ -236,10 +236,10 @@ describe('TrainGuard for live scoring with a shared gate', () => {
   });
 });
 
-describe('TrainGuard for training (defaults unchanged)', () => {
+describe('RecoveryGuard for training (defaults unchanged)', () => {
   it('halves the batch after an out-of-memory step and keeps going', async () => {
     const fake = fakeWorker({ savedStep: 2 });
-    const guard = new TrainGuard(fake.host);
+    const guard = new RecoveryGuard(fake.host);
     const out = await guard.run(fakeSession(3, 8), () =>
       Promise.reject(new Error('Cannot enlarge memory arrays (OOM).')),
     );

@@ -1,0 +1,107 @@
+/**
+ * One inference (teacher, memory select, MSFF, decoder, anomaly map) on the Node WASM backend (one
+ * thread, a random ResNet-family teacher, so no weights are needed): wall time, the WASM heap (a
+ * high-water mark: the module never gives memory back) and the kernels that took the time, grouped
+ * by input shapes. What `docs/performance.md` quotes as "a Node probe of reconstruct + scoreBatch":
+ *   npx vite-node scripts/infer-profile.ts -- --teacher wide_resnet50_2 --model dmgrd --imageSize 256 --memoryItems 30 --batch 1
+ * Every option of src/core/config.ts is a flag; --batch is the images per call (1), --top the
+ * number of kernel groups printed (20).
+ */
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { RESNET_SPECS, ResNetTeacher, type ResNetArch } from '../src/core/backbones/resnet';
+import { validateConfig } from '../src/core/config';
+import { installWasmKernels } from '../src/core/kernels/wasm';
+import { buildBank } from '../src/core/model/build-banks';
+import { createNetwork, reconstruct, type Levels } from '../src/core/model/dmgrd';
+import { EVAL } from '../src/core/nn/params';
+import { scoreBatch } from '../src/core/scoring/anomaly-map';
+import { parseConfigFlags } from './lib/config-flags';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const MB = (bytes: number): string => `${(bytes / 1e6).toFixed(0)} MB`;
+
+async function main(): Promise<void> {
+  const { config: flags, extra } = parseConfigFlags(process.argv.slice(2));
+  const config = validateConfig({ teacher: 'wide_resnet50_2', model: 'dmgrd', ...flags });
+  const batch = Number(extra.batch ?? 1);
+  const top = Number(extra.top ?? 20);
+
+  setWasmPaths(join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + '/');
+  installWasmKernels();
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const heap = (): number => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
+
+  if (!(config.teacher in RESNET_SPECS))
+    throw new Error(`--teacher: one of ${Object.keys(RESNET_SPECS).join(', ')}`);
+  const teacher = new ResNetTeacher(config.teacher as ResNetArch, 7);
+  const net = createNetwork(config.model, config.teacher, teacher.channels, 11);
+  const size = config.imageSize;
+  const pick = (i: number) => tf.randomUniform([1, size, size, 3], 0, 1, 'float32', i) as tf.Tensor4D;
+  const sources = [...Array(config.memoryItems).keys()];
+  const banks =
+    config.model === 'dmgrd'
+      ? {
+          normal: await buildBank(teacher, config.memoryItems, pick, sources),
+          abnormal: await buildBank(teacher, config.memoryItems, pick, sources),
+        }
+      : null;
+  const images = tf.randomUniform([batch, size, size, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
+  const infer = async (): Promise<void> => {
+    const feats = tf.tidy(() => teacher.features(images)) as Levels;
+    const { student, selected } = reconstruct(net, banks, feats, {
+      paperSelect: config.paperSelect,
+      mode: EVAL,
+    });
+    const scored = scoreBatch(feats, student, { outH: size, outW: size, topK: config.imageScoreTopK });
+    await scored.blurred.data();
+    tf.dispose([
+      ...feats,
+      ...student,
+      scored.amap,
+      scored.blurred,
+      scored.score,
+      ...(selected ? [selected] : []),
+    ]);
+  };
+
+  console.log(
+    `${config.teacher} ${config.model}, ${size} px, batch ${batch}, ${config.memoryItems} items; ` +
+      `before: tensors ${MB(tf.memory().numBytes)}, heap ${MB(heap())}`,
+  );
+  await infer();
+  console.log(`after a warm-up call: tensors ${MB(tf.memory().numBytes)}, heap ${MB(heap())}`);
+  const t0 = performance.now();
+  await infer();
+  const wall = performance.now() - t0;
+  console.log(`timed call: ${wall.toFixed(0)} ms, ${(wall / batch).toFixed(0)} ms per image`);
+
+  // tf.profile also lists the scopes around kernels (customGrad's 'unnamed scope', op scopes), whose
+  // time includes the kernels inside: only registered kernels count, as in workers/speed.ts.
+  const info = await tf.profile(infer);
+  const groups = new Map<string, { ms: number; calls: number }>();
+  for (const k of info.kernels) {
+    if (tf.getKernel(k.name, 'wasm') === undefined) continue;
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    const key = `${k.name} ${JSON.stringify(k.inputShapes)}`;
+    const g = groups.get(key) ?? { ms: 0, calls: 0 };
+    g.ms += ms;
+    g.calls += 1;
+    groups.set(key, g);
+  }
+  const total = [...groups.values()].reduce((s, g) => s + g.ms, 0);
+  console.log(
+    `kernel time ${total.toFixed(0)} ms; the ${top} largest groups (ms, calls, kernel, input shapes):`,
+  );
+  for (const [key, g] of [...groups].sort((a, b) => b[1].ms - a[1].ms).slice(0, top))
+    console.log(`${g.ms.toFixed(0).padStart(8)} ${String(g.calls).padStart(4)}  ${key}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
