@@ -18,7 +18,13 @@ export interface StallLimits {
   probeMs: number;
 }
 
-export const STALL_LIMITS: StallLimits = { minMs: 5 * 60_000, factor: 4, probeMs: 60_000 };
+/**
+ * A training step runs without yielding, so a healthy worker may be silent for a whole step: the
+ * first one has no gap to scale from, and a heavy configuration on a slow laptop can take minutes
+ * (ResNet50 DM-GRD at batch 2: ~40 s per step on this 2-core machine's WASM). Stopping a healthy
+ * run costs more than noticing a hang later, so the floor is generous.
+ */
+export const STALL_LIMITS: StallLimits = { minMs: 10 * 60_000, factor: 4, probeMs: 2 * 60_000 };
 
 export class StallWatch {
   private last: number;
