@@ -1,13 +1,13 @@
 /**
- * Notices a training run whose engine has stopped answering. Out of memory inside a WASM kernel can
- * leave the engine worker spinning at 100 % of a core with no error (seen with ResNet50-class
- * DM-GRD at batch 8), so the recovery that an error would start never runs: the page has to notice
- * the silence itself.
+ * Notices an engine that has stopped answering during training or session creation. Out of memory
+ * inside a WASM kernel can leave the engine worker spinning at 100 % of a core with no error (seen
+ * with ResNet50-class DM-GRD at batch 8), so the recovery that an error would start never runs: the
+ * page has to notice the silence itself.
  *
- * Silence is measured between signs of life of the run (step, progress and checkpoint events).
- * The allowance grows with the longest gap seen, so a slow but healthy run (a WRN50 DM-GRD step is
- * ~50 s on WASM) is never taken for a stall. An overdue run is then asked for its memory figures;
- * the worker answers as soon as it yields between steps, so no answer within `probeMs` means stuck.
+ * Silence is measured between signs of life (step, progress, checkpoint and recovery events). The
+ * allowance grows with the longest gap seen, so a slow but healthy run is not taken for a stall.
+ * An overdue engine is then asked for its memory figures; the worker answers as soon as it yields
+ * between steps, so no answer within `probeMs` means stuck.
  */
 export interface StallLimits {
   /** Silence always allowed, ms. */

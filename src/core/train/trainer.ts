@@ -399,7 +399,7 @@ const readsAreCopies = (): boolean => tf.getBackend() === 'wasm' || tf.getBacken
  * Level l's reference Sinkhorn duals. On GPUs `prepare` has read them before the tape. On CPU/WASM,
  * where a read is a copy, they are read here from the taped forward's own fused maps, the same
  * values (batch statistics do not depend on `updateStats`): this spares the extra MSFF forward that
- * `prepare` runs on GPUs, a tenth of a WRN50 DM-GRD step. Later passes of the step reuse them.
+ * `prepare` runs on GPUs, 8 % of a WRN50 DM-GRD step. Later passes of the step reuse them.
  */
 function dualsOf(
   inputs: StepInputs,
