@@ -7,21 +7,13 @@
  * Every option of src/core/config.ts is a flag; --batch is the images per call (1), --top the
  * number of kernel groups printed (20).
  */
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { RESNET_SPECS, ResNetTeacher, type ResNetArch } from '../src/core/backbones/resnet';
 import { validateConfig } from '../src/core/config';
-import { installWasmKernels } from '../src/core/kernels/wasm';
-import { buildBank } from '../src/core/model/build-banks';
-import { createNetwork, reconstruct, type Levels } from '../src/core/model/dmgrd';
+import { reconstruct, type Levels } from '../src/core/model/dmgrd';
 import { EVAL } from '../src/core/nn/params';
 import { scoreBatch } from '../src/core/scoring/anomaly-map';
 import { parseConfigFlags } from './lib/config-flags';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+import { randomModel, startWasm, wasmHeapBytes as heap } from './lib/random-model';
 const MB = (bytes: number): string => `${(bytes / 1e6).toFixed(0)} MB`;
 
 async function main(): Promise<void> {
@@ -30,26 +22,9 @@ async function main(): Promise<void> {
   const batch = Number(extra.batch ?? 1);
   const top = Number(extra.top ?? 20);
 
-  setWasmPaths(join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + '/');
-  installWasmKernels();
-  await tf.setBackend('wasm');
-  await tf.ready();
-  const heap = (): number => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
-
-  if (!(config.teacher in RESNET_SPECS))
-    throw new Error(`--teacher: one of ${Object.keys(RESNET_SPECS).join(', ')}`);
-  const teacher = new ResNetTeacher(config.teacher as ResNetArch, 7);
-  const net = createNetwork(config.model, config.teacher, teacher.channels, 11);
+  await startWasm();
+  const { teacher, net, banks } = await randomModel(config);
   const size = config.imageSize;
-  const pick = (i: number) => tf.randomUniform([1, size, size, 3], 0, 1, 'float32', i) as tf.Tensor4D;
-  const sources = [...Array(config.memoryItems).keys()];
-  const banks =
-    config.model === 'dmgrd'
-      ? {
-          normal: await buildBank(teacher, config.memoryItems, pick, sources),
-          abnormal: await buildBank(teacher, config.memoryItems, pick, sources),
-        }
-      : null;
   const images = tf.randomUniform([batch, size, size, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
   const infer = async (): Promise<void> => {
     const feats = tf.tidy(() => teacher.features(images)) as Levels;

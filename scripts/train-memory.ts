@@ -6,21 +6,12 @@
  *   npx vite-node scripts/train-memory.ts -- --teacher wide_resnet50_2 --model dmgrd --imageSize 256 --batchSize 2 --memoryItems 30
  * Every option of src/core/config.ts is a flag (e.g. --recompute off); --steps is the number of steps (2).
  */
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { RESNET_SPECS, ResNetTeacher, type ResNetArch } from '../src/core/backbones/resnet';
 import { validateConfig } from '../src/core/config';
-import { installWasmKernels } from '../src/core/kernels/wasm';
-import { buildBank } from '../src/core/model/build-banks';
-import { createNetwork } from '../src/core/model/dmgrd';
 import { Rng } from '../src/core/synth/rng';
 import { Trainer } from '../src/core/train/trainer';
 import { parseConfigFlags } from './lib/config-flags';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+import { randomModel, startWasm, wasmHeapBytes as heap } from './lib/random-model';
 
 /** TF.js 4.22 engine state this probe watches (present at run time). */
 interface EngineState {
@@ -56,26 +47,9 @@ async function main(): Promise<void> {
   const { config: flags } = parseConfigFlags(process.argv.slice(2));
   const config = validateConfig({ teacher: 'wide_resnet50_2', gradNormEvery: 0, steps: 2, ...flags });
 
-  setWasmPaths(join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + '/');
-  installWasmKernels();
-  await tf.setBackend('wasm');
-  await tf.ready();
-  const heap = (): number => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
-
-  if (!(config.teacher in RESNET_SPECS))
-    throw new Error(`--teacher: one of ${Object.keys(RESNET_SPECS).join(', ')}`);
-  const teacher = new ResNetTeacher(config.teacher as ResNetArch, 7);
-  const net = createNetwork(config.model, config.teacher, teacher.channels, 11);
+  await startWasm();
+  const { teacher, net, banks } = await randomModel(config);
   const size = config.imageSize;
-  const pick = (i: number) => tf.randomUniform([1, size, size, 3], 0, 1, 'float32', i) as tf.Tensor4D;
-  const sources = [...Array(config.memoryItems).keys()];
-  const banks =
-    config.model === 'dmgrd'
-      ? {
-          normal: await buildBank(teacher, config.memoryItems, pick, sources),
-          abnormal: await buildBank(teacher, config.memoryItems, pick, sources),
-        }
-      : null;
   const trainer = new Trainer(net, teacher, banks, config, new Rng(1));
   console.log(
     `${config.teacher} ${config.model}, ${size} px, batch ${config.batchSize}, ${config.memoryItems} items, ` +
