@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { batchNorm, RELU } from '../../src/core/nn/batchnorm';
 import { conv2d, filterGrad, inputGrad, withTransientFilters } from '../../src/core/nn/conv';
 import { ParamStore, Scope, TRAIN } from '../../src/core/nn/params';
-import { batchMatMul, matMul } from '../../src/core/nn/matmul';
+import { batchMatMul, matMul, product } from '../../src/core/nn/matmul';
 import { NODE_BACKENDS, useBackend } from '../helpers/backends';
 
 describe('conv filter gradient (the WASM path)', () => {
@@ -58,39 +58,46 @@ describe('conv filter gradient (the WASM path)', () => {
 });
 
 describe('conv2d while training (transient filters, reductions split over input channels)', () => {
-  it('equals TF.js native convolution and gradients on CPU, 600 channels (wasm)', async () => {
+  it.each([
     // 600 input channels: two 256-channel slices and a remainder; 520 outputs: the input gradient's
     // reduction (over the outputs) is split too.
-    const make = () => ({
-      x: tf.randomNormal([1, 4, 4, 600], 0, 1, 'float32', 1) as tf.Tensor4D,
-      w: tf.randomNormal([3, 3, 600, 520], 0, 0.05, 'float32', 2) as tf.Tensor4D,
-      dy: tf.randomNormal([1, 4, 4, 520], 0, 1, 'float32', 3) as tf.Tensor4D,
-    });
-    const run = (conv: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D): Float32Array[] => {
-      const { x, w, dy } = make();
-      const loss = (xi: tf.Tensor, wi: tf.Tensor) =>
-        tf.sum(tf.mul(conv(xi as tf.Tensor4D, wi as tf.Tensor4D), dy));
-      const out = [conv(x, w), ...tf.grads(loss)([x, w])];
-      const data = out.map((t) => t.dataSync() as Float32Array);
-      tf.dispose([x, w, dy, ...out]);
-      return data;
-    };
-    await useBackend('cpu');
-    const ref = run((x, w) => tf.conv2d(x, w, 1, 1));
-    await useBackend('wasm');
-    const before = tf.memory().numTensors;
-    const ours = await withTransientFilters(async () => run((x, w) => conv2d(x, w, 1, 1)));
-    expect(tf.memory().numTensors).toBe(before);
-    ref.forEach((r, i) => {
-      let scale = 0;
-      let diff = 0;
-      for (let j = 0; j < r.length; j++) {
-        scale = Math.max(scale, Math.abs(r[j]));
-        diff = Math.max(diff, Math.abs(r[j] - ours[i][j]));
-      }
-      expect(diff).toBeLessThan(1e-5 * scale);
-    });
-  });
+    { k: 3, cin: 600, cout: 520, pad: 1 },
+    // A 1×1 filter of more than 2²² floats: 512-channel slices and a remainder, both ways.
+    { k: 1, cin: 2100, cout: 2050, pad: 0 },
+  ])(
+    'equals TF.js native convolution and gradients on CPU, $k×$k, $cin channels (wasm)',
+    async ({ k, cin, cout, pad }) => {
+      const make = () => ({
+        x: tf.randomNormal([1, 4, 4, cin], 0, 1, 'float32', 1) as tf.Tensor4D,
+        w: tf.randomNormal([k, k, cin, cout], 0, 0.05, 'float32', 2) as tf.Tensor4D,
+        dy: tf.randomNormal([1, 4, 4, cout], 0, 1, 'float32', 3) as tf.Tensor4D,
+      });
+      const run = (conv: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D): Float32Array[] => {
+        const { x, w, dy } = make();
+        const loss = (xi: tf.Tensor, wi: tf.Tensor) =>
+          tf.sum(tf.mul(conv(xi as tf.Tensor4D, wi as tf.Tensor4D), dy));
+        const out = [conv(x, w), ...tf.grads(loss)([x, w])];
+        const data = out.map((t) => t.dataSync() as Float32Array);
+        tf.dispose([x, w, dy, ...out]);
+        return data;
+      };
+      await useBackend('cpu');
+      const ref = run((x, w) => tf.conv2d(x, w, 1, pad));
+      await useBackend('wasm');
+      const before = tf.memory().numTensors;
+      const ours = await withTransientFilters(async () => run((x, w) => conv2d(x, w, 1, pad)));
+      expect(tf.memory().numTensors).toBe(before);
+      ref.forEach((r, i) => {
+        let scale = 0;
+        let diff = 0;
+        for (let j = 0; j < r.length; j++) {
+          scale = Math.max(scale, Math.abs(r[j]));
+          diff = Math.max(diff, Math.abs(r[j] - ours[i][j]));
+        }
+        expect(diff).toBeLessThan(1e-5 * scale);
+      });
+    },
+  );
 });
 
 describe('conv2d in inference (wide reductions split over input channels)', () => {
@@ -182,6 +189,23 @@ describe('matMul (2-D product whose WASM gradient has no transposed products)', 
     const [oa, ob] = tf.grads(loss((x, y) => tf.tidy(() => matMul(tf.reshape(x, [7, 5]), y))))([a, b]);
     expect(tf.max(tf.abs(tf.sub(ga, oa))).dataSync()[0]).toBeLessThan(1e-4);
     expect(tf.max(tf.abs(tf.sub(gb, ob))).dataSync()[0]).toBeLessThan(1e-4);
+  });
+});
+
+describe('product (long reductions summed over slices of K on WASM/CPU)', () => {
+  it.each(NODE_BACKENDS)('equals tf.matMul for a split reduction with a remainder (%s)', async (backend) => {
+    await useBackend(backend);
+    // b has K·P = 4.5 M > 2²² floats: split into two 2048-long slices of K and a remainder of 404.
+    const a = tf.randomNormal([6, 4500], 0, 1, 'float32', 10) as tf.Tensor2D;
+    const b = tf.randomNormal([4500, 1000], 0, 1, 'float32', 11) as tf.Tensor2D;
+    const before = tf.memory().numTensors;
+    const ours = product(a, b);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    const expected = tf.matMul(a, b);
+    expect(ours.shape).toEqual([6, 1000]);
+    // Sums of 4500 products of unit normals are ~67 in size; float32 reordering stays far below 1e-3.
+    expect(tf.max(tf.abs(tf.sub(expected, ours))).dataSync()[0]).toBeLessThan(1e-3);
+    tf.dispose([a, b, ours, expected]);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { asBlockSwap } from '../../src/core/kernels/wasm';
 import { conv2d } from '../../src/core/nn/conv';
 import { useBackend as selectBackend } from '../helpers/backends';
 
@@ -80,6 +81,68 @@ describe('WASM Slice reads its input in place (src/core/kernels/wasm.ts)', () =>
             ? Array.from({ length: n }, (_, i) => i % 3 === 0)
             : Array.from({ length: n }, (_, i) => (i * 7) % 101);
         return tf.tidy(() => tf.slice(tf.tensor(values, shape, dtype), begin, size).arraySync());
+      });
+    }
+    expect(results.wasm).toEqual(results.cpu);
+  });
+});
+
+describe('WASM Slice of the whole tensor shares its storage (src/core/kernels/wasm.ts)', () => {
+  it('points at the same buffer and outlives the original', async () => {
+    await selectBackend('wasm');
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const y = tf.slice(x, [0, 0], [2, 3]);
+    expect(y.dataId).toBe(x.dataId);
+    x.dispose();
+    expect(await y.array()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    y.dispose();
+  });
+});
+
+describe('WASM Transpose as a tiled block swap (src/core/kernels/wasm.ts)', () => {
+  it('reads every permutation as a swap of two blocks, or as none', () => {
+    expect(asBlockSwap([8, 64, 64, 256], [3, 0, 1, 2])).toEqual({
+      outer: 1,
+      a: 8 * 64 * 64,
+      b: 256,
+      inner: 1,
+    });
+    expect(asBlockSwap([3, 3, 1024, 256], [0, 1, 3, 2])).toEqual({ outer: 9, a: 1024, b: 256, inner: 1 });
+    expect(asBlockSwap([4, 5, 6], [1, 0, 2])).toEqual({ outer: 1, a: 4, b: 5, inner: 6 });
+    // Dimensions of size 1 move nothing: [2,1,3] → [3,2,1] is [2,3] → [3,2].
+    expect(asBlockSwap([2, 1, 3], [2, 0, 1])).toEqual({ outer: 1, a: 2, b: 3, inner: 1 });
+    expect(asBlockSwap([2, 3, 1], [0, 2, 1])).toEqual({ outer: 1, a: 1, b: 1, inner: 6 });
+    expect(asBlockSwap([2, 3, 4], [2, 1, 0])).toBeNull();
+    expect(asBlockSwap([2, 3, 4, 5], [1, 3, 0, 2])).toBeNull();
+  });
+
+  it('equals the CPU backend for every permutation of ranks 1–5 and all dtypes', async () => {
+    const permutations = (n: number): number[][] =>
+      n === 0
+        ? [[]]
+        : permutations(n - 1).flatMap((p) =>
+            Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)]),
+          );
+    const cases: { shape: number[]; perm: number[]; dtype: 'float32' | 'int32' | 'bool' }[] = [];
+    const shapes = [[7], [5, 3], [4, 1, 6], [3, 4, 2, 5], [2, 3, 1, 4, 3], [130, 70], [3, 3, 40, 140]];
+    shapes.forEach((shape, s) =>
+      permutations(shape.length).forEach((perm, i) =>
+        cases.push({ shape, perm, dtype: (['float32', 'int32', 'bool'] as const)[(s + i) % 3] }),
+      ),
+    );
+    const results: Record<string, unknown[]> = {};
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await selectBackend(backend);
+      results[backend] = cases.map(({ shape, perm, dtype }) => {
+        const n = shape.reduce((a, b) => a * b, 1);
+        const values =
+          dtype === 'bool'
+            ? Array.from({ length: n }, (_, i) => i % 3 === 0)
+            : Array.from({ length: n }, (_, i) => (i * 7) % 1009);
+        return tf.tidy(() => tf.transpose(tf.tensor(values, shape, dtype), perm).arraySync());
       });
     }
     expect(results.wasm).toEqual(results.cpu);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { hasSlowGradKernels } from './matmul';
+import { hasSlowGradKernels, LARGE_OPERAND, product } from './matmul';
 
 /**
  * 2-D convolution with PyTorch semantics: symmetric zero padding `pad`, square stride, NHWC input,
@@ -78,6 +78,7 @@ function convWithTransientFilter(x: tf.Tensor4D, w: tf.Tensor4D, stride: number,
   return convSplitReduction(
     x,
     k,
+    cout,
     (c, size) =>
       // A real copy even when whole: Identity shares storage.
       size === cin ? tf.add(w, tf.scalar(0)) : tf.slice(w, [0, 0, c, 0], [k, k, size, cout]),
@@ -93,17 +94,28 @@ function convWithTransientFilter(x: tf.Tensor4D, w: tf.Tensor4D, stride: number,
  * K = kh·kw·Cin per output tile, which past a few thousand floats falls out of the core's cache.
  * 256-channel slices ran 1.2–1.6× faster for 1024–2048 channels (Node, one thread:
  * [2,32,32,1024] × [3,3,1024,1024] 1530 → 1035 ms, [8,16,16,2048] × 2048² 6746 → 4273 ms, filter
- * copy and packing included), and no more than one slice's filter is alive at a time.
+ * copy and packing included), and no more than one slice's filter is alive at a time. A 1×1
+ * convolution is a product whose packed filter slows it down past `LARGE_OPERAND` floats
+ * (`product` in matmul.ts): [8,16,16,2048] × [1,1,2048,3072] ran at 30 GFLOP/s whole; its
+ * slices are 512 channels, as the sums of the wide outputs cost more with more of them.
  */
 function convSplitReduction(
   x: tf.Tensor4D, // [N,H,W,C]
   k: number,
+  outChannels: number,
   filterFor: (start: number, size: number) => tf.Tensor4D, // [k,k,size,Cout]
   stride: number,
   pad: number | 'valid',
 ): tf.Tensor4D {
   const [n, h, w, channels] = x.shape;
-  const step = k > 1 && channels >= 2 * SPLIT_CHANNELS ? SPLIT_CHANNELS : channels;
+  const step =
+    k > 1
+      ? channels >= 2 * SPLIT_CHANNELS
+        ? SPLIT_CHANNELS
+        : channels
+      : channels * outChannels > LARGE_OPERAND && channels >= 4 * SPLIT_CHANNELS
+        ? 2 * SPLIT_CHANNELS
+        : channels;
   let sum: tf.Tensor4D | null = null;
   for (let c = 0; c < channels; c += step) {
     const size = Math.min(step, channels - c);
@@ -171,6 +183,7 @@ export function inputGrad(
     const dx = convSplitReduction(
       padded,
       k,
+      cin,
       (c, size) => rotatedFilter(size === cout ? w : tf.slice(w, [0, 0, 0, c], [k, k, cin, size])),
       1,
       'valid',
@@ -221,12 +234,12 @@ export function filterGrad(
           ])
         : x;
     const view = stride === 1 ? unitStrideViews(xp, k, ho, wo) : stridedViews(xp, k, stride, ho, wo);
-    const d = tf.reshape(dy, [n * ho * wo, cout]);
+    const d = tf.reshape(dy, [n * ho * wo, cout]) as tf.Tensor2D;
     const taps: tf.Tensor[] = [];
     for (let t = 0; t < k * k; t++) {
       // Each view is a copy as large as the input: one at a time.
       const v = view(t);
-      taps.push(tf.matMul(tf.reshape(v, [cin, n * ho * wo]), d));
+      taps.push(product(tf.reshape(v, [cin, n * ho * wo]) as tf.Tensor2D, d));
       v.dispose();
     }
     return tf.reshape(tf.stack(taps), [k, k, cin, cout]);

@@ -31,8 +31,6 @@ export class Adam {
   private readonly tensorV = new Map<string, tf.Variable>();
   /** Host moments; before the mode is decided they also hold imported moments. */
   private readonly host = new Map<string, Moments>();
-  /** Host mode on WASM: the new weights of one parameter, reused (sized to the largest). */
-  private scratch = new Float32Array(0);
   /** The current step's bias-corrected step size and √(1 − β₂ᵗ), set by `begin`. */
   private stepSize: number | null = null;
   private sqrtC2 = 1;
@@ -128,7 +126,6 @@ export class Adam {
     this.tensorM.clear();
     this.tensorV.clear();
     this.host.clear();
-    this.scratch = new Float32Array(0);
   }
 
   private decide(mode: 'host' | 'tensor'): void {
@@ -187,27 +184,30 @@ export class Adam {
     const gSize = g instanceof tf.Tensor ? g.size : g.length;
     if (s.m.length !== n || gSize !== n)
       throw new Error(`Adam: ${name} has ${n} values, its moments ${s.m.length}, its gradient ${gSize}`);
-    const heapP = wasmHeapView(p);
-    // Views into the WASM heap: nothing allocates on the heap until the loop is done (growing it would
-    // detach them), and the new weights go to a reused buffer that tf.tensor copies in.
+    // On WASM the new weights are written straight into a fresh tensor's heap storage, allocated
+    // first: growing the heap would detach the views of p and g taken after it.
+    const fresh = wasmOutput(p.shape);
+    const heapP = fresh && wasmHeapView(p);
     const heapG = g instanceof Float32Array ? g : heapP && wasmHeapView(g);
     let pd: Float32Array;
     let gd: Float32Array;
     let out: Float32Array;
-    if (heapP && heapG) {
-      [pd, gd] = [heapP, heapG];
-      if (this.scratch.length < n) this.scratch = new Float32Array(n);
-      out = this.scratch.subarray(0, n);
+    const inPlace = fresh && heapP && heapG ? fresh : null;
+    if (inPlace) {
+      [pd, gd, out] = [heapP!, heapG!, inPlace.values];
     } else {
       // CPU, or WASM internals not as expected: a read is a memcpy there, never a GPU stall. The CPU
       // backend hands out its own storage, which reshapes sharing the data id still read, so the new
       // weights go to a fresh array.
+      if (fresh) tf.backend().disposeData(fresh.info.dataId);
       pd = p.dataSync() as Float32Array;
       gd = g instanceof Float32Array ? g : hostValues(g);
       out = new Float32Array(n);
     }
     adamLoop(pd, gd, s.m, s.v, out, this.beta1, this.beta2, this.eps, stepSize, sqrtC2);
-    const t = tf.tensor(out, p.shape, 'float32');
+    const t = inPlace
+      ? tf.engine().makeTensorFromTensorInfo(inPlace.info)
+      : tf.tensor(out, p.shape, 'float32');
     p.assign(t);
     t.dispose();
   }
@@ -225,6 +225,19 @@ export function hostValues(t: tf.Tensor): Float32Array {
 interface WasmInternals {
   dataIdMap?: { get(dataId: object): { memoryOffset?: unknown } | undefined };
   wasm?: { HEAPU8?: Uint8Array };
+  makeOutput?(shape: number[], dtype: 'float32'): tf.TensorInfo;
+}
+
+/** A new float32 tensor's storage in the WASM heap and a view of it, or null off WASM. */
+function wasmOutput(shape: number[]): { info: tf.TensorInfo; values: Float32Array } | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const b = tf.backend() as unknown as WasmInternals;
+  const info = b.makeOutput?.(shape, 'float32');
+  if (!info) return null;
+  const view = wasmHeapView({ dataId: info.dataId, dtype: 'float32', size: tf.util.sizeFromShape(shape) });
+  if (view) return { info, values: view };
+  tf.backend().disposeData(info.dataId);
+  return null;
 }
 
 /**
@@ -233,7 +246,7 @@ interface WasmInternals {
  * 2 × 100 MB through `data()` costs fresh copies and their garbage collection, measured at 3-4×
  * the time of the whole update for 25 M parameters.
  */
-function wasmHeapView(t: tf.Tensor): Float32Array | null {
+function wasmHeapView(t: Pick<tf.Tensor, 'dataId' | 'dtype' | 'size'>): Float32Array | null {
   if (tf.getBackend() !== 'wasm' || t.dtype !== 'float32') return null;
   const b = tf.backend() as unknown as WasmInternals;
   const offset = b.dataIdMap?.get?.(t.dataId)?.memoryOffset;
