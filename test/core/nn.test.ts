@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { batchNorm, RELU } from '../../src/core/nn/batchnorm';
-import { conv2d, filterGrad, inputGrad, withTransientFilters } from '../../src/core/nn/conv';
+import { conv2d, convTuning, filterGrad, inputGrad, withTransientFilters } from '../../src/core/nn/conv';
 import { ParamStore, Scope, TRAIN } from '../../src/core/nn/params';
 import { batchMatMul, matMul, product } from '../../src/core/nn/matmul';
 import { NODE_BACKENDS, useBackend } from '../helpers/backends';
@@ -59,14 +59,16 @@ describe('conv filter gradient (the WASM path)', () => {
 
 describe('conv2d while training (transient filters, reductions split over input channels)', () => {
   it.each([
-    // 600 input channels: two 256-channel slices and a remainder; 520 outputs: the input gradient's
-    // reduction (over the outputs) is split too.
-    { k: 3, cin: 600, cout: 520, pad: 1 },
-    // A 1×1 filter of more than 2²² floats: 512-channel slices and a remainder, both ways.
-    { k: 1, cin: 2100, cout: 2050, pad: 0 },
+    // With few output rows, one product per filter tap, both ways.
+    { k: 3, cin: 600, cout: 520, pad: 1, tapRows: convTuning.tapRows },
+    // Otherwise 600 input channels: two 256-channel slices and a remainder; 520 outputs: the input
+    // gradient's reduction (over the outputs) is split too.
+    { k: 3, cin: 600, cout: 520, pad: 1, tapRows: 0 },
+    // A 1×1 filter of more than 2²² floats: products split over 2048-long slices of Cin, both ways.
+    { k: 1, cin: 2100, cout: 2050, pad: 0, tapRows: convTuning.tapRows },
   ])(
-    'equals TF.js native convolution and gradients on CPU, $k×$k, $cin channels (wasm)',
-    async ({ k, cin, cout, pad }) => {
+    'equals TF.js native convolution and gradients on CPU, $k×$k, $cin channels, taps up to $tapRows rows (wasm)',
+    async ({ k, cin, cout, pad, tapRows }) => {
       const make = () => ({
         x: tf.randomNormal([1, 4, 4, cin], 0, 1, 'float32', 1) as tf.Tensor4D,
         w: tf.randomNormal([k, k, cin, cout], 0, 0.05, 'float32', 2) as tf.Tensor4D,
@@ -85,7 +87,11 @@ describe('conv2d while training (transient filters, reductions split over input 
       const ref = run((x, w) => tf.conv2d(x, w, 1, pad));
       await useBackend('wasm');
       const before = tf.memory().numTensors;
-      const ours = await withTransientFilters(async () => run((x, w) => conv2d(x, w, 1, pad)));
+      const saved = convTuning.tapRows;
+      convTuning.tapRows = tapRows;
+      const ours = await withTransientFilters(async () => run((x, w) => conv2d(x, w, 1, pad))).finally(
+        () => (convTuning.tapRows = saved),
+      );
       expect(tf.memory().numTensors).toBe(before);
       ref.forEach((r, i) => {
         let scale = 0;

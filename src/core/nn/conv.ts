@@ -23,6 +23,7 @@ export function conv2d(
 
 function conv2dFastGrad(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
   const transient = transientFilterUsers > 0 || wideReduction(w.shape);
+  if (transient && w.shape[0] === 1 && stride === 1 && pad === 0) return pointwiseConv(x, w);
   // customGrad's typing passes inputs and `save` in one rest list.
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x4, w4, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
@@ -33,6 +34,38 @@ function conv2dFastGrad(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: num
         const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
         const dy4 = dy as tf.Tensor4D;
         return [inputGrad(dy4, ws, xs.shape, stride, pad), filterGrad(xs, dy4, ws.shape, stride, pad)];
+      },
+    };
+  });
+  return op(x, w) as tf.Tensor4D;
+}
+
+/**
+ * A 1×1 convolution with a transient filter, as products. TF.js's WASM Conv2D transposes every
+ * filter it has not seen from HWIO to OHWI in a scalar loop before XNNPACK packs it, where its
+ * matmul packs the [Cin, Cout] layout directly: [2,8,8,1024] × [1,1,1024,2048] with a new filter
+ * 34.1 ms as a convolution, 17.2 ms as a product (12.2 ms with the packed filter kept; Node, one
+ * thread). Every product's right-hand side is a fresh tensor, so no packed copy outlives the call.
+ */
+function pointwiseConv(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x4, w4, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
+    save([x4, w4]);
+    const [n, h, wd, cin] = x4.shape;
+    const cout = w4.shape[3];
+    const rows = (t: tf.Tensor, c: number) => tf.reshape(t, [n * h * wd, c]) as tf.Tensor2D;
+    const filter = (t: tf.Tensor) => tf.reshape(t, [cin, cout]) as tf.Tensor2D;
+    return {
+      // A real copy: Identity shares storage.
+      value: tf.tidy(() =>
+        tf.reshape(product(rows(x4, cin), tf.add(filter(w4), tf.scalar(0))), [n, h, wd, cout]),
+      ) as tf.Tensor4D,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
+        return tf.tidy(() => [
+          tf.reshape(product(rows(dy, cout), tf.transpose(filter(ws))), xs.shape),
+          tf.reshape(product(tf.transpose(rows(xs, cin)), rows(dy, cout)), ws.shape),
+        ]);
       },
     };
   });
@@ -75,6 +108,21 @@ function wideReduction([k, , cin]: readonly number[]): boolean {
 /** A convolution with a copy of `w`, so XNNPACK's packed copy is freed with it (see below). */
 function convWithTransientFilter(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
   const [k, , cin, cout] = w.shape;
+  const [n, h, wd] = x.shape;
+  if (k > 1 && stride === 1 && n * (h + 2 * pad - k + 1) * (wd + 2 * pad - k + 1) <= convTuning.tapRows)
+    return tf.tidy(() =>
+      convByTaps(
+        tf.pad(x, [
+          [0, 0],
+          [pad, pad],
+          [pad, pad],
+          [0, 0],
+        ]),
+        k,
+        // Slices are copies, so each tap's packed copy goes with it.
+        (kh, kw) => tf.reshape(tf.slice(w, [kh, kw, 0, 0], [1, 1, cin, cout]), [cin, cout]) as tf.Tensor2D,
+      ),
+    );
   return convSplitReduction(
     x,
     k,
@@ -137,6 +185,49 @@ function convSplitReduction(
 const SPLIT_CHANNELS = 256;
 
 /**
+ * A stride-1 'valid' convolution of an already padded input as Σ over the filter's taps of the
+ * shifted input, as rows, times that tap's [C, Cout] filter, from `tapFilter(kh, kw)`: a fresh
+ * tensor each time, so no packed copy outlives its product. With few output rows, packing a new
+ * filter costs as much as convolving with it, and TF.js's WASM Conv2D first transposes the filter
+ * in a scalar loop; a matmul packs the [C, Cout] layout directly. Measured against 256-channel
+ * slices of a convolution (Node, one thread, filters new on every call): [1,16,16,2048] ×
+ * [3,3,2048,2048] 716 → 587 ms, [2,8,8,1024] × [3,3,1024,1024] 112 → 80 ms, [8,16,16,1024] ×
+ * [3,3,1024,1024] 904 → 869 ms; with 8192 rows the convolution won ([8,32,32,256] × [3,3,256,256]
+ * 212 against 229 ms), hence `convTuning.tapRows`.
+ */
+function convByTaps(
+  xp: tf.Tensor4D, // [N,Hp,Wp,C]
+  k: number,
+  tapFilter: (kh: number, kw: number) => tf.Tensor2D, // [C,Cout]
+): tf.Tensor4D {
+  const [n, hp, wp, c] = xp.shape;
+  const [ho, wo] = [hp - k + 1, wp - k + 1];
+  let sum: tf.Tensor2D | null = null;
+  for (let t = 0; t < k * k; t++) {
+    const [kh, kw] = [Math.floor(t / k), t % k];
+    const part = tf.tidy(() =>
+      product(
+        tf.reshape(tf.slice(xp, [0, kh, kw, 0], [n, ho, wo, c]), [n * ho * wo, c]) as tf.Tensor2D,
+        tapFilter(kh, kw),
+      ),
+    );
+    if (!sum) sum = part;
+    else {
+      const next = tf.add(sum, part) as tf.Tensor2D;
+      tf.dispose([sum, part]);
+      sum = next;
+    }
+  }
+  return tf.reshape(sum!, [n, ho, wo, sum!.shape[1]]);
+}
+
+/**
+ * Output rows (N·Ho·Wo) up to which `convByTaps` replaces a convolution with a transient filter.
+ * Read at every call, so tests can send small shapes down the other path.
+ */
+export const convTuning = { tapRows: 2048 };
+
+/**
  * dL/dx as a forward convolution: the output gradient, dilated by the stride (zeros between rows
  * and columns) and padded by K-1-pad, convolved with the filter rotated by 180° and with its
  * in/out channels swapped. Rows of x that no output window reached get zero gradient via `extra`.
@@ -179,15 +270,26 @@ export function inputGrad(
       [0, 0],
     ]);
     // The rotated filter is made slice by slice of its reduction (the output channels), for this
-    // call only: the whole of it is never alive.
-    const dx = convSplitReduction(
-      padded,
-      k,
-      cin,
-      (c, size) => rotatedFilter(size === cout ? w : tf.slice(w, [0, 0, 0, c], [k, k, cin, size])),
-      1,
-      'valid',
-    );
+    // call only: the whole of it is never alive. With few rows, tap by tap: the rotation is then
+    // only the order of the taps.
+    const dx =
+      k > 1 && n * h * wd <= convTuning.tapRows
+        ? convByTaps(
+            padded,
+            k,
+            (kh, kw) =>
+              tf.transpose(
+                tf.reshape(tf.slice(w, [k - 1 - kh, k - 1 - kw, 0, 0], [1, 1, cin, cout]), [cin, cout]),
+              ) as tf.Tensor2D,
+          )
+        : convSplitReduction(
+            padded,
+            k,
+            cin,
+            (c, size) => rotatedFilter(size === cout ? w : tf.slice(w, [0, 0, 0, c], [k, k, cin, size])),
+            1,
+            'valid',
+          );
     if (dx.shape[3] !== cin) throw new Error('inputGrad: channel mismatch');
     return dx;
   });
