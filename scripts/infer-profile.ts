@@ -2,10 +2,12 @@
  * One inference (teacher, memory select, MSFF, decoder, anomaly map) on the Node WASM backend (one
  * thread, a random ResNet-family teacher, so no weights are needed): wall time, the WASM heap (a
  * high-water mark: the module never gives memory back) and the kernels that took the time, grouped
- * by input shapes. What `docs/performance.md` quotes as "a Node probe of reconstruct + scoreBatch":
+ * by input shapes and ranked by the time they lost against a peak. What `docs/performance.md`
+ * quotes as "a Node probe of reconstruct + scoreBatch":
  *   npx vite-node scripts/infer-profile.ts -- --teacher wide_resnet50_2 --model dmgrd --imageSize 256 --memoryItems 30 --batch 1
  * Every option of src/core/config.ts is a flag; --batch is the images per call (1), --top the
- * number of kernel groups printed (20).
+ * number of kernel groups printed (20), --peak the GFLOP/s they are compared with (44, one thread
+ * of this machine).
  */
 import * as tf from '@tensorflow/tfjs';
 import { validateConfig } from '../src/core/config';
@@ -13,6 +15,7 @@ import { reconstruct, type Levels } from '../src/core/model/dmgrd';
 import { EVAL } from '../src/core/nn/params';
 import { scoreBatch } from '../src/core/scoring/anomaly-map';
 import { parseConfigFlags } from './lib/config-flags';
+import { printKernelGroups } from './lib/kernel-groups';
 import { randomModel, startWasm, wasmHeapBytes as heap } from './lib/random-model';
 const MB = (bytes: number): string => `${(bytes / 1e6).toFixed(0)} MB`;
 
@@ -21,6 +24,7 @@ async function main(): Promise<void> {
   const config = validateConfig({ teacher: 'wide_resnet50_2', model: 'dmgrd', ...flags });
   const batch = Number(extra.batch ?? 1);
   const top = Number(extra.top ?? 20);
+  const peak = Number(extra.peak ?? 44);
 
   await startWasm();
   const { teacher, net, banks } = await randomModel(config);
@@ -55,25 +59,7 @@ async function main(): Promise<void> {
   const wall = performance.now() - t0;
   console.log(`timed call: ${wall.toFixed(0)} ms, ${(wall / batch).toFixed(0)} ms per image`);
 
-  // tf.profile also lists the scopes around kernels (customGrad's 'unnamed scope', op scopes), whose
-  // time includes the kernels inside: only registered kernels count, as in workers/speed.ts.
-  const info = await tf.profile(infer);
-  const groups = new Map<string, { ms: number; calls: number }>();
-  for (const k of info.kernels) {
-    if (tf.getKernel(k.name, 'wasm') === undefined) continue;
-    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-    const key = `${k.name} ${JSON.stringify(k.inputShapes)}`;
-    const g = groups.get(key) ?? { ms: 0, calls: 0 };
-    g.ms += ms;
-    g.calls += 1;
-    groups.set(key, g);
-  }
-  const total = [...groups.values()].reduce((s, g) => s + g.ms, 0);
-  console.log(
-    `kernel time ${total.toFixed(0)} ms; the ${top} largest groups (ms, calls, kernel, input shapes):`,
-  );
-  for (const [key, g] of [...groups].sort((a, b) => b[1].ms - a[1].ms).slice(0, top))
-    console.log(`${g.ms.toFixed(0).padStart(8)} ${String(g.calls).padStart(4)}  ${key}`);
+  printKernelGroups(await tf.profile(infer), peak, top);
 }
 
 main().catch((e: unknown) => {
