@@ -59,20 +59,23 @@ describe('conv filter gradient (the WASM path)', () => {
 
 describe('conv2d while training (transient filters, reductions split over input channels)', () => {
   it.each([
-    // With few output rows, one product per filter tap, both ways.
-    { k: 3, cin: 600, cout: 520, pad: 1, tapRows: convTuning.tapRows },
+    // With few output rows, one product per filter tap, both ways; at stride 2 the forward pass's
+    // taps are strided views.
+    { k: 3, cin: 600, cout: 520, pad: 1, stride: 1, tapRows: convTuning.tapRows },
+    { k: 3, cin: 600, cout: 520, pad: 1, stride: 2, tapRows: convTuning.tapRows },
     // Otherwise 600 input channels: two 256-channel slices and a remainder; 520 outputs: the input
     // gradient's reduction (over the outputs) is split too.
-    { k: 3, cin: 600, cout: 520, pad: 1, tapRows: 0 },
+    { k: 3, cin: 600, cout: 520, pad: 1, stride: 1, tapRows: 0 },
     // A 1×1 filter of more than 2²² floats: products split over 2048-long slices of Cin, both ways.
-    { k: 1, cin: 2100, cout: 2050, pad: 0, tapRows: convTuning.tapRows },
+    { k: 1, cin: 2100, cout: 2050, pad: 0, stride: 1, tapRows: convTuning.tapRows },
   ])(
-    'equals TF.js native convolution and gradients on CPU, $k×$k, $cin channels, taps up to $tapRows rows (wasm)',
-    async ({ k, cin, cout, pad, tapRows }) => {
+    'equals TF.js native convolution and gradients on CPU, $k×$k / $stride, $cin channels, taps up to $tapRows rows (wasm)',
+    async ({ k, cin, cout, pad, stride, tapRows }) => {
+      const out = Math.floor((4 + 2 * pad - k) / stride) + 1;
       const make = () => ({
         x: tf.randomNormal([1, 4, 4, cin], 0, 1, 'float32', 1) as tf.Tensor4D,
         w: tf.randomNormal([k, k, cin, cout], 0, 0.05, 'float32', 2) as tf.Tensor4D,
-        dy: tf.randomNormal([1, 4, 4, cout], 0, 1, 'float32', 3) as tf.Tensor4D,
+        dy: tf.randomNormal([1, out, out, cout], 0, 1, 'float32', 3) as tf.Tensor4D,
       });
       const run = (conv: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D): Float32Array[] => {
         const { x, w, dy } = make();
@@ -84,12 +87,12 @@ describe('conv2d while training (transient filters, reductions split over input 
         return data;
       };
       await useBackend('cpu');
-      const ref = run((x, w) => tf.conv2d(x, w, 1, pad));
+      const ref = run((x, w) => tf.conv2d(x, w, stride, pad));
       await useBackend('wasm');
       const before = tf.memory().numTensors;
       const saved = convTuning.tapRows;
       convTuning.tapRows = tapRows;
-      const ours = await withTransientFilters(async () => run((x, w) => conv2d(x, w, 1, pad))).finally(
+      const ours = await withTransientFilters(async () => run((x, w) => conv2d(x, w, stride, pad))).finally(
         () => (convTuning.tapRows = saved),
       );
       expect(tf.memory().numTensors).toBe(before);

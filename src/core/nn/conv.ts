@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { hasSlowGradKernels, LARGE_OPERAND, product } from './matmul';
+import { hasSlowGradKernels, LARGE_OPERAND, product, sumOfParts } from './matmul';
 
 /**
  * 2-D convolution with PyTorch semantics: symmetric zero padding `pad`, square stride, NHWC input,
@@ -93,10 +93,11 @@ export async function withTransientFilters<T>(f: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Whether inference, too, convolves with a transient filter, split by `convSplitReduction`. Measured
- * on WRN50 DM-GRD (Node, one thread, 256 px): the MSFF's 1024–2048-channel filters, split, run
- * 1.5–1.75× faster, which pays for repacking them on every call at batch 1 (5.75 → 5.39 s per
- * image) and more so at batch 8 (ResNet50 in Chromium: 2.78 → 2.21 s per image). Not keeping their
+ * Whether inference, too, convolves with a transient filter: by taps up to `convTuning.tapRows`
+ * output rows, otherwise split by `convSplitReduction`. Measured on WRN50 DM-GRD (Node, one
+ * thread, 256 px): the MSFF's 1024–2048-channel filters, split, run 1.5–1.75× faster, which pays
+ * for repacking them on every call at batch 1 (5.75 → 5.39 s per image) and more so at batch 8
+ * (ResNet50 in Chromium: 2.78 → 2.21 s per image); by taps, batch 1 ran 4.85 s. Not keeping their
  * packed copies takes 0.9 GB off the heap's high-water mark (3.43 → 2.53 GB at batch 1), which lets
  * WRN50 at batch 8 fit. Keeping the split slices between calls ran 10 % faster at batch 1 but
  * added their 0.45 GB.
@@ -109,7 +110,10 @@ function wideReduction([k, , cin]: readonly number[]): boolean {
 function convWithTransientFilter(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
   const [k, , cin, cout] = w.shape;
   const [n, h, wd] = x.shape;
-  if (k > 1 && stride === 1 && n * (h + 2 * pad - k + 1) * (wd + 2 * pad - k + 1) <= convTuning.tapRows)
+  const out = (size: number) => Math.floor((size + 2 * pad - k) / stride) + 1;
+  // A strided tap is picked by a pass over the whole input: [2,64,64,256] × [3,3,256,256] at
+  // stride 2 (2048 rows) took 62 ms by taps against 54 as a convolution, so half the rows there.
+  if (k > 1 && n * out(h) * out(wd) * Math.min(stride, 2) <= convTuning.tapRows)
     return tf.tidy(() =>
       convByTaps(
         tf.pad(x, [
@@ -119,6 +123,7 @@ function convWithTransientFilter(x: tf.Tensor4D, w: tf.Tensor4D, stride: number,
           [0, 0],
         ]),
         k,
+        stride,
         // Slices are copies, so each tap's packed copy goes with it.
         (kh, kw) => tf.reshape(tf.slice(w, [kh, kw, 0, 0], [1, 1, cin, cout]), [cin, cout]) as tf.Tensor2D,
       ),
@@ -164,61 +169,43 @@ function convSplitReduction(
       : channels * outChannels > LARGE_OPERAND && channels >= 4 * SPLIT_CHANNELS
         ? 2 * SPLIT_CHANNELS
         : channels;
-  let sum: tf.Tensor4D | null = null;
-  for (let c = 0; c < channels; c += step) {
-    const size = Math.min(step, channels - c);
-    const part = tf.tidy(() => {
-      const xs = size === channels ? x : tf.slice(x, [0, 0, 0, c], [n, h, w, size]);
-      return tf.conv2d(xs, filterFor(c, size), stride, pad);
-    });
-    if (!sum) sum = part;
-    else {
-      const next: tf.Tensor4D = tf.add(sum, part);
-      tf.dispose([sum, part]);
-      sum = next;
-    }
-  }
-  return sum!;
+  return sumOfParts(Math.ceil(channels / step), (i) => {
+    const [c, size] = [i * step, Math.min(step, channels - i * step)];
+    const xs = size === channels ? x : tf.slice(x, [0, 0, 0, c], [n, h, w, size]);
+    return tf.conv2d(xs, filterFor(c, size), stride, pad);
+  });
 }
 
 /** Input channels per partial convolution when a reduction is split. */
 const SPLIT_CHANNELS = 256;
 
 /**
- * A stride-1 'valid' convolution of an already padded input as Σ over the filter's taps of the
- * shifted input, as rows, times that tap's [C, Cout] filter, from `tapFilter(kh, kw)`: a fresh
+ * A 'valid' convolution of an already padded input as Σ over the filter's taps of the shifted (and
+ * strided) input, as rows, times that tap's [C, Cout] filter, from `tapFilter(kh, kw)`: a fresh
  * tensor each time, so no packed copy outlives its product. With few output rows, packing a new
  * filter costs as much as convolving with it, and TF.js's WASM Conv2D first transposes the filter
  * in a scalar loop; a matmul packs the [C, Cout] layout directly. Measured against 256-channel
  * slices of a convolution (Node, one thread, filters new on every call): [1,16,16,2048] ×
  * [3,3,2048,2048] 716 → 587 ms, [2,8,8,1024] × [3,3,1024,1024] 112 → 80 ms, [8,16,16,1024] ×
- * [3,3,1024,1024] 904 → 869 ms; with 8192 rows the convolution won ([8,32,32,256] × [3,3,256,256]
- * 212 against 229 ms), hence `convTuning.tapRows`.
+ * [3,3,1024,1024] 904 → 869 ms, at stride 2 [2,16,16,1024] × [3,3,1024,1024] 112 → 81 ms; with
+ * 8192 rows the convolution won ([8,32,32,256] × [3,3,256,256] 212 against 229 ms), hence
+ * `convTuning.tapRows`.
  */
 function convByTaps(
   xp: tf.Tensor4D, // [N,Hp,Wp,C]
   k: number,
+  stride: number,
   tapFilter: (kh: number, kw: number) => tf.Tensor2D, // [C,Cout]
 ): tf.Tensor4D {
   const [n, hp, wp, c] = xp.shape;
-  const [ho, wo] = [hp - k + 1, wp - k + 1];
-  let sum: tf.Tensor2D | null = null;
-  for (let t = 0; t < k * k; t++) {
+  const [ho, wo] = [Math.floor((hp - k) / stride) + 1, Math.floor((wp - k) / stride) + 1];
+  const sum = sumOfParts(k * k, (t) => {
     const [kh, kw] = [Math.floor(t / k), t % k];
-    const part = tf.tidy(() =>
-      product(
-        tf.reshape(tf.slice(xp, [0, kh, kw, 0], [n, ho, wo, c]), [n * ho * wo, c]) as tf.Tensor2D,
-        tapFilter(kh, kw),
-      ),
-    );
-    if (!sum) sum = part;
-    else {
-      const next = tf.add(sum, part) as tf.Tensor2D;
-      tf.dispose([sum, part]);
-      sum = next;
-    }
-  }
-  return tf.reshape(sum!, [n, ho, wo, sum!.shape[1]]);
+    const view =
+      stride === 1 ? tf.slice(xp, [0, kh, kw, 0], [n, ho, wo, c]) : pickTap(xp, k, stride, t, ho, wo);
+    return product(tf.reshape(view, [n * ho * wo, c]) as tf.Tensor2D, tapFilter(kh, kw));
+  });
+  return tf.reshape(sum, [n, ho, wo, sum.shape[1]]);
 }
 
 /**
@@ -277,6 +264,7 @@ export function inputGrad(
         ? convByTaps(
             padded,
             k,
+            1,
             (kh, kw) =>
               tf.transpose(
                 tf.reshape(tf.slice(w, [k - 1 - kh, k - 1 - kw, 0, 0], [1, 1, cin, cout]), [cin, cout]),
@@ -355,10 +343,7 @@ function unitStrideViews(xp: tf.Tensor4D, k: number, ho: number, wo: number): (t
   return (t) => tf.slice(xt, [0, 0, Math.floor(t / k), t % k], [cin, n, ho, wo]);
 }
 
-/**
- * Tap t's input view [Cin,N,Ho,Wo] at stride > 1, picked out by a depthwise convolution whose K×K
- * filter is one-hot at the tap: XNNPACK runs it ~8x faster than WASM's StridedSlice does the same.
- */
+/** Tap t's input view [Cin,N,Ho,Wo] at stride > 1, channels first (see `pickTap`). */
 function stridedViews(
   xp: tf.Tensor4D,
   k: number,
@@ -366,13 +351,20 @@ function stridedViews(
   ho: number,
   wo: number,
 ): (t: number) => tf.Tensor {
+  return (t) => tf.tidy(() => tf.transpose(pickTap(xp, k, stride, t, ho, wo), [3, 0, 1, 2]));
+}
+
+/**
+ * Tap t's input view [N,Ho,Wo,C] at stride > 1, picked out by a depthwise convolution whose K×K
+ * filter is one-hot at the tap: XNNPACK runs it ~8x faster than WASM's StridedSlice does the same.
+ */
+function pickTap(xp: tf.Tensor4D, k: number, stride: number, t: number, ho: number, wo: number): tf.Tensor4D {
   const [n, , , cin] = xp.shape;
-  return (t) =>
-    tf.tidy(() => {
-      const oneHot = new Float32Array(k * k * cin);
-      oneHot.fill(1, t * cin, (t + 1) * cin);
-      const picked = tf.depthwiseConv2d(xp, tf.tensor4d(oneHot, [k, k, cin, 1]), stride, 'valid');
-      const exact = picked.shape[1] === ho && picked.shape[2] === wo;
-      return tf.transpose(exact ? picked : tf.slice(picked, [0, 0, 0, 0], [n, ho, wo, cin]), [3, 0, 1, 2]);
-    });
+  return tf.tidy(() => {
+    const oneHot = new Float32Array(k * k * cin);
+    oneHot.fill(1, t * cin, (t + 1) * cin);
+    const picked = tf.depthwiseConv2d(xp, tf.tensor4d(oneHot, [k, k, cin, 1]), stride, 'valid');
+    const exact = picked.shape[1] === ho && picked.shape[2] === wo;
+    return exact ? picked : tf.slice(picked, [0, 0, 0, 0], [n, ho, wo, cin]);
+  });
 }

@@ -53,20 +53,24 @@ export function product(
   // Each packed slice of b at most 2²¹ floats: [512,4096]·[4096,2048] ran 212 ms in slices of 1024
   // and 259 ms in slices of 2048.
   const step = Math.min(2048, Math.max(256, 2 ** Math.floor(Math.log2(LARGE_OPERAND / 2 / p))));
-  let sum: tf.Tensor2D | null = null;
-  for (let c = 0; c < k; c += step) {
-    const size = Math.min(step, k - c);
-    const part = tf.tidy(() =>
-      tf.matMul(tf.slice(a, [0, c], [m, size]), tf.slice(b, [c, 0], [size, p])),
-    ) as tf.Tensor2D;
-    if (!sum) sum = part;
-    else {
-      const next = tf.add(sum, part) as tf.Tensor2D;
-      tf.dispose([sum, part]);
-      sum = next;
-    }
+  return sumOfParts(Math.ceil(k / step), (i) => {
+    const [c, size] = [i * step, Math.min(step, k - i * step)];
+    return tf.matMul(tf.slice(a, [0, c], [m, size]), tf.slice(b, [c, 0], [size, p]));
+  });
+}
+
+/**
+ * Σ part(i) for i < count, each part made in its own tidy and freed once added, so no more than
+ * the running sum and one part are alive: how the split products and convolutions add up.
+ */
+export function sumOfParts<T extends tf.Tensor>(count: number, part: (i: number) => T): T {
+  let sum = tf.tidy(() => part(0));
+  for (let i = 1; i < count; i++) {
+    const next = tf.tidy(() => tf.add(sum, part(i)) as T);
+    sum.dispose();
+    sum = next;
   }
-  return sum!;
+  return sum;
 }
 
 /** Floats of a right-hand operand past which XNNPACK's products slow down (see `product`). */
