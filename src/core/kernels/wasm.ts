@@ -198,35 +198,27 @@ let installed = false;
 export function installWasmKernels(): void {
   if (installed) return;
   installed = true;
-  const slice = tf.getKernel('Slice', 'wasm');
-  if (!slice) throw new Error('installWasmKernels: the WASM backend has no Slice kernel');
-  tf.unregisterKernel('Slice', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Slice',
-    backendName: 'wasm',
-    kernelFunc: (args) => sliceInPlace(args, slice.kernelFunc),
-  });
-  const transpose = tf.getKernel('Transpose', 'wasm');
-  if (!transpose) throw new Error('installWasmKernels: the WASM backend has no Transpose kernel');
-  tf.unregisterKernel('Transpose', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Transpose',
-    backendName: 'wasm',
-    kernelFunc: (args) => transposeTiled(args, transpose.kernelFunc),
-    // The fallback calls into the module, which the original's setup binds.
-    setupFunc: transpose.setupFunc,
-  });
-  for (const [kernelName, shares] of SHARING) {
-    const original = tf.getKernel(kernelName, 'wasm');
-    if (!original) throw new Error(`installWasmKernels: the WASM backend has no ${kernelName} kernel`);
-    tf.unregisterKernel(kernelName, 'wasm');
-    tf.registerKernel({
-      kernelName,
-      backendName: 'wasm',
-      kernelFunc: (args) => {
-        const x = args.inputs.x as tf.TensorInfo;
-        return shares(x, args) ? shared(x, args) : original.kernelFunc(args);
-      },
+  replaceKernel('Slice', (original) => (args) => sliceInPlace(args, original));
+  replaceKernel('Transpose', (original) => (args) => transposeTiled(args, original));
+  for (const [kernelName, shares] of SHARING)
+    replaceKernel(kernelName, (original) => (args) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      return shares(x, args) ? shared(x, args) : original(args);
     });
-  }
+}
+
+/**
+ * Registers `make(original)` as the WASM kernel `kernelName`, keeping the original's setup: the
+ * fallbacks call into the module, which that setup binds.
+ */
+function replaceKernel(kernelName: string, make: (original: tf.KernelFunc) => tf.KernelFunc): void {
+  const original = tf.getKernel(kernelName, 'wasm');
+  if (!original) throw new Error(`installWasmKernels: the WASM backend has no ${kernelName} kernel`);
+  tf.unregisterKernel(kernelName, 'wasm');
+  tf.registerKernel({
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: make(original.kernelFunc),
+    setupFunc: original.setupFunc,
+  });
 }
