@@ -3,7 +3,7 @@
  * thread, a random ResNet-family teacher, so no weights are needed): wall time, the WASM heap (a
  * high-water mark: the module never gives memory back) and the kernels that took the time, grouped
  * by input shapes and ranked by the time they lost against a peak. What `docs/performance.md`
- * quotes as "a Node probe of reconstruct + scoreBatch":
+ * quotes as "a Node probe of reconstruct + scoreBatch (`scoreImages`)":
  *   npx vite-node scripts/infer-profile.ts -- --teacher wide_resnet50_2 --model dmgrd --imageSize 256 --memoryItems 30 --batch 1
  * Every option of src/core/config.ts is a flag; --batch is the images per call (1), --top the
  * number of kernel groups printed (20), --peak the GFLOP/s they are compared with (44, one thread
@@ -11,9 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { validateConfig } from '../src/core/config';
-import { reconstruct, type Levels } from '../src/core/model/dmgrd';
-import { EVAL } from '../src/core/nn/params';
-import { scoreBatch } from '../src/core/scoring/anomaly-map';
+import { disposeScores, scoreImages } from '../src/core/pipeline/score';
 import { parseConfigFlags } from './lib/config-flags';
 import { printKernelGroups } from './lib/kernel-groups';
 import { randomModel, startWasm, wasmHeapBytes as heap } from './lib/random-model';
@@ -31,21 +29,9 @@ async function main(): Promise<void> {
   const size = config.imageSize;
   const images = tf.randomUniform([batch, size, size, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
   const infer = async (): Promise<void> => {
-    const feats = tf.tidy(() => teacher.features(images)) as Levels;
-    const { student, selected } = reconstruct(net, banks, feats, {
-      paperSelect: config.paperSelect,
-      mode: EVAL,
-    });
-    const scored = scoreBatch(feats, student, { outH: size, outW: size, topK: config.imageScoreTopK });
-    await scored.blurred.data();
-    tf.dispose([
-      ...feats,
-      ...student,
-      scored.amap,
-      scored.blurred,
-      scored.score,
-      ...(selected ? [selected] : []),
-    ]);
+    const r = scoreImages({ teacher, net, banks }, images, config);
+    await r.maps.data();
+    disposeScores(r);
   };
 
   console.log(

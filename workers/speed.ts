@@ -7,11 +7,10 @@ import { loadTeacherFromUrl, type Teacher } from '../src/core/backbones';
 import { ResNetTeacher, type ResNetArch } from '../src/core/backbones/resnet';
 import { validateConfig, type TrainConfig } from '../src/core/config';
 import { buildBank } from '../src/core/model/build-banks';
-import { createNetwork, parameterCount, reconstruct, type Banks, type Levels } from '../src/core/model/dmgrd';
+import { createNetwork, parameterCount, type Banks } from '../src/core/model/dmgrd';
 import { disposeMemoryBank } from '../src/core/model/memory-bank';
-import { EVAL } from '../src/core/nn/params';
+import { disposeScores, scoreImages } from '../src/core/pipeline/score';
 import { countFlops, macThroughput, opProfile, type TimedKernel } from '../src/core/perf/flops';
-import { scoreBatch } from '../src/core/scoring/anomaly-map';
 import { Trainer } from '../src/core/train/trainer';
 import { Rng } from '../src/core/synth/rng';
 import type { BackendName } from './engine-api';
@@ -175,18 +174,12 @@ export async function benchSpeedCase(task: TaskHandle, spec: SpeedCaseSpec): Pro
       try {
         // The whole scoring path of the app: teacher, memory select, MSFF, OCBE, student, anomaly map.
         const run = async (): Promise<void> => {
-          const feats = tf.tidy(() => teacher.features(x)) as Levels;
-          const { student, selected } = reconstruct(net, banks, feats, {
-            paperSelect: config.paperSelect,
-            mode: EVAL,
-          });
-          const scored = scoreBatch(feats, student, { outH: s, outW: s, topK: config.imageScoreTopK });
+          const r = scoreImages({ teacher, net, banks }, x, config);
           peak.sample();
           try {
-            await scored.score.data();
+            await r.scores.data();
           } finally {
-            tf.dispose([...feats, ...student, scored.amap, scored.blurred, scored.score]);
-            selected?.dispose();
+            disposeScores(r);
           }
         };
         const perBatch = await timed(task, spec.repeats, run, () => peak.sample(), `inference batch ${b}`);

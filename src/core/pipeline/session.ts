@@ -1,14 +1,11 @@
-import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config';
 import type { Teacher } from '../backbones/teacher';
 import type { RgbImage } from '../data/image';
 import { resizeMask } from '../data/resize';
 import { evaluate as computeMetrics, type EvaluateResult } from '../metrics';
 import { buildBank } from '../model/build-banks';
-import { createNetwork, reconstruct, type Banks, type Levels, type Network } from '../model/dmgrd';
+import { createNetwork, type Banks, type Network } from '../model/dmgrd';
 import { disposeMemoryBank, type MemoryBank } from '../model/memory-bank';
-import { EVAL } from '../nn/params';
-import { scoreBatch } from '../scoring/anomaly-map';
 import { synthesizeAnomaly, type SynthResult } from '../synth/anomaly';
 import { Rng } from '../synth/rng';
 import { proceduralTexture } from '../synth/textures';
@@ -16,6 +13,7 @@ import { ReferenceSampler } from '../train/sampler';
 import { Trainer, type StepReport } from '../train/trainer';
 import { toBatch, toRgb, type DatasetImages } from './dataset';
 import { bankFromArrays, restoreTraining, type DecodedSession } from './checkpoint';
+import { disposeScores, scoreImages } from './score';
 
 export type Progress = (done: number, total: number, message: string) => void;
 
@@ -177,35 +175,18 @@ export class Session {
   async score(
     images: RgbImage[],
   ): Promise<{ maps: Float32Array; scores: Float32Array; selected: Int32Array | null }> {
-    const s = this.config.imageSize;
-    const x = toBatch(images, s);
-    const feats = tf.tidy(() => this.teacher.features(x)) as Levels;
-    const { student, selected } = reconstruct(this.net, this.banks, feats, {
-      paperSelect: this.config.paperSelect,
-      mode: EVAL,
-    });
-    const scored = scoreBatch(feats, student, { outH: s, outW: s, topK: this.config.imageScoreTopK });
+    const x = toBatch(images, this.config.imageSize);
+    const r = scoreImages(this, x, this.config);
+    x.dispose();
     try {
-      const [maps, scores, sel] = await Promise.all([
-        scored.blurred.data(),
-        scored.score.data(),
-        selected?.data(),
-      ]);
+      const [maps, scores, sel] = await Promise.all([r.maps.data(), r.scores.data(), r.selected?.data()]);
       return {
         maps: maps as Float32Array,
         scores: scores as Float32Array,
         selected: sel ? Int32Array.from(sel) : null,
       };
     } finally {
-      tf.dispose([
-        x,
-        ...feats,
-        ...student,
-        scored.amap,
-        scored.blurred,
-        scored.score,
-        ...(selected ? [selected] : []),
-      ]);
+      disposeScores(r);
     }
   }
 

@@ -1,0 +1,46 @@
+import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../config';
+import type { Teacher } from '../backbones/teacher';
+import { reconstruct, type Banks, type Levels, type Network } from '../model/dmgrd';
+import { EVAL } from '../nn/params';
+import { scoreBatch } from '../scoring/anomaly-map';
+
+export interface ImageScores {
+  maps: tf.Tensor3D; // [N,S,S] blurred anomaly maps
+  scores: tf.Tensor1D; // [N] image scores
+  selected: tf.Tensor1D | null; // [N] normal-bank slot each image selected (DM-GRD), else null
+}
+
+export type ScoringConfig = Pick<TrainConfig, 'imageSize' | 'paperSelect' | 'imageScoreTopK'>;
+
+/**
+ * The app's whole scoring path in eval mode: teacher features, memory select (DM-GRD), MSFF, OCBE,
+ * student, anomaly map, blur, image score. The session, the speed benchmark and the inference probe
+ * all score through here, so what the benchmark times is what the user runs. The caller owns the
+ * returned tensors; every intermediate is freed.
+ */
+export function scoreImages(
+  model: { teacher: Teacher; net: Network; banks: Banks | null },
+  x: tf.Tensor4D, // [N,S,S,3], S = config.imageSize
+  config: ScoringConfig,
+): ImageScores {
+  const s = config.imageSize;
+  const [maps, scores, selected] = tf.tidy(() => {
+    const feats = model.teacher.features(x) as Levels;
+    const { student, selected } = reconstruct(model.net, model.banks, feats, {
+      paperSelect: config.paperSelect,
+      mode: EVAL,
+    });
+    const scored = scoreBatch(feats, student, { outH: s, outW: s, topK: config.imageScoreTopK });
+    return selected ? [scored.blurred, scored.score, selected] : [scored.blurred, scored.score];
+  });
+  return {
+    maps: maps as tf.Tensor3D,
+    scores: scores as tf.Tensor1D,
+    selected: (selected as tf.Tensor1D | undefined) ?? null,
+  };
+}
+
+export function disposeScores(r: ImageScores): void {
+  tf.dispose([r.maps, r.scores, ...(r.selected ? [r.selected] : [])]);
+}
