@@ -5,6 +5,7 @@ import { EVAL, ParamStore, Scope, TRAIN } from '../../src/core/nn/params';
 import { createMsff, msffForward, type MsffChannels } from '../../src/core/model/msff';
 import { variableGrads } from '../../src/core/train/backprop';
 import { useBackend } from '../helpers/backends';
+import { winogradTuning } from '../../src/core/nn/winograd';
 import { get, loadGolden, nhwc, relErr, toNchwData } from '../helpers/golden';
 
 const PREFIX = 'msff.';
@@ -90,7 +91,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       await useBackend(backend);
     });
 
-    it('eval forward, sum of squares and gradients of every parameter (eval mode)', () => {
+    const evalCheck = (): void => {
       const store = goldenMsff();
       const x = inputs();
       const scope = new Scope(store);
@@ -116,6 +117,18 @@ for (const backend of ['cpu', 'wasm'] as const) {
       checkGradients(store, byName);
       tf.dispose([value, ...Object.values(grads), ...x]);
       store.dispose();
+    };
+
+    it('eval forward, sum of squares and gradients of every parameter (eval mode)', evalCheck);
+
+    it('the same with every 3×3 convolution by Winograd F(2×2, 3×3)', () => {
+      const saved = { ...winogradTuning };
+      Object.assign(winogradTuning, { minTiles: 0, minChannels: 0 });
+      try {
+        evalCheck();
+      } finally {
+        Object.assign(winogradTuning, saved);
+      }
     });
 
     it('train-mode forward (batch statistics) and the updated running statistics', () => {

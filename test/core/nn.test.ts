@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { batchNorm, RELU } from '../../src/core/nn/batchnorm';
 import { conv2d, convTuning, filterGrad, inputGrad, withTransientFilters } from '../../src/core/nn/conv';
+import { takesWinograd, winogradTuning } from '../../src/core/nn/winograd';
 import { ParamStore, Scope, TRAIN } from '../../src/core/nn/params';
 import { batchMatMul, matMul, product } from '../../src/core/nn/matmul';
 import { NODE_BACKENDS, useBackend } from '../helpers/backends';
@@ -107,6 +108,68 @@ describe('conv2d while training (transient filters, reductions split over input 
       });
     },
   );
+});
+
+describe('conv2d by Winograd F(2×2, 3×3) (3×3, stride 1, pad 1 on WASM/CPU)', () => {
+  it.each([
+    // More tiles than output channels: the filter's planes are the packed operand ('rows');
+    // odd sizes leave half-empty tiles at the bottom and right.
+    { backend: 'wasm', n: 2, h: 7, w: 9, cin: 12, cout: 10, budget: 2 ** 24 },
+    // Fewer tiles than channels: the input's planes are packed ('cols'), both ways.
+    { backend: 'wasm', n: 1, h: 4, w: 6, cin: 40, cout: 36, budget: 2 ** 24 },
+    // Planes made in chunks of 8 channels: forward, input gradient and filter gradient.
+    { backend: 'wasm', n: 1, h: 6, w: 5, cin: 20, cout: 28, budget: 16 * 8 * 28 },
+    { backend: 'cpu', n: 2, h: 5, w: 5, cin: 12, cout: 36, budget: 16 * 8 * 36 },
+  ] as const)(
+    '$backend: [$n,$h,$w,$cin] × [3,3,$cin,$cout] with $budget floats of planes equals native convolution and gradients',
+    async ({ backend, n, h, w, cin, cout, budget }) => {
+      const make = () => ({
+        x: tf.randomNormal([n, h, w, cin], 0, 1, 'float32', 1) as tf.Tensor4D,
+        k: tf.randomNormal([3, 3, cin, cout], 0, 0.05, 'float32', 2) as tf.Tensor4D,
+        dy: tf.randomNormal([n, h, w, cout], 0, 1, 'float32', 3) as tf.Tensor4D,
+      });
+      const run = (conv: (x: tf.Tensor4D, k: tf.Tensor4D) => tf.Tensor4D): Float32Array[] => {
+        const { x, k, dy } = make();
+        const loss = (xi: tf.Tensor, ki: tf.Tensor) =>
+          tf.sum(tf.mul(conv(xi as tf.Tensor4D, ki as tf.Tensor4D), dy));
+        const out = [conv(x, k), ...tf.grads(loss)([x, k])];
+        const data = out.map((t) => t.dataSync() as Float32Array);
+        tf.dispose([x, k, dy, ...out]);
+        return data;
+      };
+      await useBackend('cpu');
+      const ref = run((x, k) => tf.conv2d(x, k, 1, 'same'));
+      await useBackend(backend);
+      const saved = { ...winogradTuning };
+      Object.assign(winogradTuning, { minTiles: 0, minChannels: 0, planeBudget: budget });
+      try {
+        expect(takesWinograd([n, h, w, cin], [3, 3, cin, cout], 1, 1)).toBe(true);
+        const before = tf.memory().numTensors;
+        const ours = run((x, k) => conv2d(x, k, 1, 1));
+        expect(tf.memory().numTensors).toBe(before);
+        ref.forEach((r, i) => {
+          let scale = 0;
+          let diff = 0;
+          for (let j = 0; j < r.length; j++) {
+            scale = Math.max(scale, Math.abs(r[j]));
+            diff = Math.max(diff, Math.abs(r[j] - ours[i][j]));
+          }
+          expect(diff, ['y', 'dx', 'dw'][i]).toBeLessThan(1e-5 * scale);
+        });
+      } finally {
+        Object.assign(winogradTuning, saved);
+      }
+    },
+  );
+
+  it('is taken only by 3×3 / 1 / pad 1 convolutions with enough tiles and channels', () => {
+    expect(takesWinograd([1, 32, 32, 256], [3, 3, 256, 256], 1, 1)).toBe(true);
+    expect(takesWinograd([1, 16, 16, 256], [3, 3, 256, 256], 1, 1)).toBe(false); // 64 tiles
+    expect(takesWinograd([1, 16, 16, 2048], [3, 3, 2048, 1024], 1, 1)).toBe(true); // wide: 64 do
+    expect(takesWinograd([1, 64, 64, 64], [3, 3, 64, 64], 1, 1)).toBe(false); // few channels
+    expect(takesWinograd([1, 64, 64, 256], [3, 3, 256, 256], 2, 1)).toBe(false);
+    expect(takesWinograd([1, 64, 64, 256], [1, 1, 256, 256], 1, 0)).toBe(false);
+  });
 });
 
 describe('conv2d in inference (wide reductions split over input channels)', () => {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { hasSlowGradKernels, LARGE_OPERAND, product, sumOfParts } from './matmul';
+import { takesWinograd, winogradConv3x3 } from './winograd';
 
 /**
  * 2-D convolution with PyTorch semantics: symmetric zero padding `pad`, square stride, NHWC input,
@@ -22,6 +23,7 @@ export function conv2d(
 }
 
 function conv2dFastGrad(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
+  if (takesWinograd(x.shape, w.shape, stride, pad)) return winogradConv3x3(x, w);
   const transient = transientFilterUsers > 0 || wideReduction(w.shape);
   if (transient && w.shape[0] === 1 && stride === 1 && pad === 0) return pointwiseConv(x, w);
   // customGrad's typing passes inputs and `save` in one rest list.

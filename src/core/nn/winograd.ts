@@ -1,0 +1,143 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  registerWinogradKernels,
+  tileCount,
+  winogradFilter,
+  winogradFilterGrad,
+  winogradInput,
+  winogradOutput,
+  winogradOutputGrad,
+  type Layout,
+} from '../kernels/winograd';
+import { product } from './matmul';
+
+/**
+ * A 3×3 convolution at stride 1 with padding 1 by Winograd's F(2×2, 3×3): each 2×2 block of output
+ * from a 4×4 tile of input takes 16 products per channel pair where a direct convolution takes 36,
+ * so the matmuls, which are nearly all of the time, shrink 2.25×. The transforms are one pass each
+ * (src/core/kernels/winograd.ts). The 16 products of a tile's points, over all tiles and channels,
+ * are plain matmuls: [T, Cin]·[Cin, Cout] per point.
+ *
+ * The gradients are Winograd too: the input gradient is the same convolution of dy with the filter
+ * turned by 180° and its channels swapped (whose transform is a reordering of the filter's), the
+ * filter gradient Gᵀ(Σ_tiles Vᵀ·dM)G per point. For WASM and CPU, whose convolution gradients are
+ * ours (conv.ts); the error against a direct convolution is a few float32 roundings.
+ */
+export function winogradConv3x3(
+  x: tf.Tensor4D, // [N,H,W,Cin]
+  w: tf.Tensor4D, // [3,3,Cin,Cout]
+): tf.Tensor4D {
+  registerWinogradKernels();
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x4, w4, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
+    save([x4, w4]);
+    return {
+      value: convolve(x4, w4, false),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
+        return [convolve(dy as tf.Tensor4D, ws, true), filterGradient(xs, dy as tf.Tensor4D)];
+      },
+    };
+  });
+  return op(x, w) as tf.Tensor4D;
+}
+
+/**
+ * Read at every call, so tests can move them. `minTiles`: tiles (N·⌈H/2⌉·⌈W/2⌉) from which `conv2d`
+ * takes this path; below it the filter's transform, made on every call, costs more than the
+ * products save. `minChannels`: the fewest input or output channels it takes; the transforms cost
+ * per channel what the products cost per channel pair, so with few channels they outweigh the
+ * saving (Node, one thread, forward and both gradients: [1,64,64,64] × [3,3,64,64] 223 → 257 ms,
+ * 128 channels 94 → 100 ms at batch 1 and 779 → 656 at batch 8, 512 channels 1387 → 782).
+ * `planeBudget`: floats of filter planes made at once; the transform of a
+ * [3,3,2048,2048] filter is 268 MB, so output channels go in chunks whose planes fit, each chunk's
+ * output transformed on its own.
+ */
+export const winogradTuning = { minTiles: 128, minChannels: 128, planeBudget: 2 ** 24 };
+
+/** Whether a convolution of these shapes goes by `winogradConv3x3`. */
+export function takesWinograd(
+  x: readonly number[], // [N,H,W,Cin]
+  w: readonly number[], // [K,K,Cin,Cout]
+  stride: number,
+  pad: number,
+): boolean {
+  return (
+    w[0] === 3 &&
+    w[1] === 3 &&
+    stride === 1 &&
+    pad === 1 &&
+    // Past 2²⁰ channel pairs a direct convolution is bound by packing its filter, so half the tiles
+    // pay: [1,16,16,2048] × [3,3,2048,2048] 580 → 417 ms, where 512 channels went 27 → 31 ms.
+    tileCount(x) >= (w[2] * w[3] >= 2 ** 20 ? winogradTuning.minTiles / 2 : winogradTuning.minTiles) &&
+    Math.min(w[2], w[3]) >= winogradTuning.minChannels
+  );
+}
+
+/** Channel chunks of `total` whose 16 planes with `other` channels fit the budget. */
+function chunks(total: number, other: number): [number, number][] {
+  const size = Math.min(total, Math.max(8, 8 * Math.floor(winogradTuning.planeBudget / (16 * other * 8))));
+  return Array.from({ length: Math.ceil(total / size) }, (_, i) => [
+    i * size,
+    Math.min(size, total - i * size),
+  ]);
+}
+
+/**
+ * x convolved with w, or (`rotated`) with w turned by 180° and its channels swapped. The product's
+ * packed right-hand side is the filter's planes ('rows') or the input's ('cols'), whichever is
+ * smaller: XNNPACK packs it on every call, and with few tiles the filter dwarfs the input.
+ */
+function convolve(
+  x: tf.Tensor4D, // [N,H,W,C]
+  w: tf.Tensor4D, // [3,3,Cin,Cout]; C = Cin, or Cout when rotated
+  rotated: boolean,
+): tf.Tensor4D {
+  const [n, h, wd, c] = x.shape;
+  const outChannels = rotated ? w.shape[2] : w.shape[3];
+  const layout: Layout = tileCount(x.shape) < outChannels ? 'cols' : 'rows';
+  const v = winogradInput(x, layout);
+  try {
+    const parts = chunks(outChannels, c).map(([start, size]) =>
+      tf.tidy(() => {
+        const u = winogradFilter(w, { rotated, major: layout === 'rows' ? 'in' : 'out', start, size });
+        const m = u.map((up, p) => (layout === 'rows' ? product(v[p], up) : product(up, v[p])));
+        return winogradOutput(m, layout, [n, h, wd, size]);
+      }),
+    );
+    if (parts.length === 1) return parts[0];
+    const y = tf.concat(parts, 3);
+    tf.dispose(parts);
+    return y;
+  } finally {
+    tf.dispose(v);
+  }
+}
+
+/** dL/dw [3,3,Cin,Cout] = Gᵀ(Vᵀ·dM)G per point, by chunks of input channels. */
+function filterGradient(
+  x: tf.Tensor4D, // [N,H,W,Cin]
+  dy: tf.Tensor4D, // [N,H,W,Cout]
+): tf.Tensor4D {
+  const [cin, cout] = [x.shape[3], dy.shape[3]];
+  const tiles = tileCount(x.shape);
+  const v = winogradInput(x, 'cols');
+  const dm = winogradOutputGrad(dy, 'rows');
+  try {
+    const parts = chunks(cin, cout).map(([start, size]) =>
+      tf.tidy(() =>
+        winogradFilterGrad(
+          v.map((vp, p) =>
+            product(size === cin ? vp : (tf.slice(vp, [start, 0], [size, tiles]) as tf.Tensor2D), dm[p]),
+          ),
+        ),
+      ),
+    );
+    if (parts.length === 1) return parts[0];
+    const dw = tf.concat(parts, 2);
+    tf.dispose(parts);
+    return dw;
+  } finally {
+    tf.dispose([...v, ...dm]);
+  }
+}
