@@ -53,7 +53,7 @@ export function winogradConv3x3(
  * [3,3,2048,2048] filter is 268 MB, so output channels go in chunks whose planes fit, each chunk's
  * output transformed on its own.
  */
-export const winogradTuning = { minTiles: 128, minChannels: 128, planeBudget: 2 ** 24 };
+export const winogradTuning = { minTiles: 128, minChannels: 256, planeBudget: 2 ** 24 };
 
 /** Whether a convolution of these shapes goes by `winogradConv3x3`. */
 export function takesWinograd(
