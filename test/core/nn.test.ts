@@ -114,15 +114,17 @@ describe('conv2d by Winograd F(2×2, 3×3) (3×3, stride 1, pad 1 on WASM/CPU)',
   it.each([
     // More tiles than output channels: the filter's planes are the packed operand ('rows');
     // odd sizes leave half-empty tiles at the bottom and right.
-    { backend: 'wasm', n: 2, h: 7, w: 9, cin: 12, cout: 10, budget: 2 ** 24 },
+    { backend: 'wasm', n: 2, h: 7, w: 9, cin: 12, cout: 10, budget: 2 ** 24, group: 2 ** 23 },
     // Fewer tiles than channels: the input's planes are packed ('cols'), both ways.
-    { backend: 'wasm', n: 1, h: 4, w: 6, cin: 40, cout: 36, budget: 2 ** 24 },
+    { backend: 'wasm', n: 1, h: 4, w: 6, cin: 40, cout: 36, budget: 2 ** 24, group: 2 ** 23 },
     // Planes made in chunks of 8 channels: forward, input gradient and filter gradient.
-    { backend: 'wasm', n: 1, h: 6, w: 5, cin: 20, cout: 28, budget: 16 * 8 * 28 },
-    { backend: 'cpu', n: 2, h: 5, w: 5, cin: 12, cout: 36, budget: 16 * 8 * 36 },
+    { backend: 'wasm', n: 1, h: 6, w: 5, cin: 20, cout: 28, budget: 16 * 8 * 28, group: 2 ** 23 },
+    { backend: 'cpu', n: 2, h: 5, w: 5, cin: 12, cout: 36, budget: 16 * 8 * 36, group: 2 ** 23 },
+    // The batch in groups of two images and one, summed for the filter gradient.
+    { backend: 'wasm', n: 3, h: 4, w: 4, cin: 10, cout: 12, budget: 2 ** 24, group: 16 * 8 * 12 },
   ] as const)(
-    '$backend: [$n,$h,$w,$cin] × [3,3,$cin,$cout] with $budget floats of planes equals native convolution and gradients',
-    async ({ backend, n, h, w, cin, cout, budget }) => {
+    '$backend: [$n,$h,$w,$cin] × [3,3,$cin,$cout], $budget / $group floats of filter / image planes, equals native convolution and gradients',
+    async ({ backend, n, h, w, cin, cout, budget, group }) => {
       const make = () => ({
         x: tf.randomNormal([n, h, w, cin], 0, 1, 'float32', 1) as tf.Tensor4D,
         k: tf.randomNormal([3, 3, cin, cout], 0, 0.05, 'float32', 2) as tf.Tensor4D,
@@ -141,7 +143,7 @@ describe('conv2d by Winograd F(2×2, 3×3) (3×3, stride 1, pad 1 on WASM/CPU)',
       const ref = run((x, k) => tf.conv2d(x, k, 1, 'same'));
       await useBackend(backend);
       const saved = { ...winogradTuning };
-      Object.assign(winogradTuning, { minTiles: 0, minChannels: 0, planeBudget: budget });
+      Object.assign(winogradTuning, { minTiles: 0, minChannels: 0, planeBudget: budget, groupBudget: group });
       try {
         expect(takesWinograd([n, h, w, cin], [3, 3, cin, cout], 1, 1)).toBe(true);
         const before = tf.memory().numTensors;
@@ -167,6 +169,8 @@ describe('conv2d by Winograd F(2×2, 3×3) (3×3, stride 1, pad 1 on WASM/CPU)',
     expect(takesWinograd([1, 16, 16, 256], [3, 3, 256, 256], 1, 1)).toBe(false); // 64 tiles
     expect(takesWinograd([1, 16, 16, 2048], [3, 3, 2048, 1024], 1, 1)).toBe(true); // wide: 64 do
     expect(takesWinograd([1, 64, 64, 64], [3, 3, 64, 64], 1, 1)).toBe(false); // few channels
+    expect(takesWinograd([1, 32, 32, 128], [3, 3, 128, 128], 1, 1)).toBe(false); // 128: 1024 tiles
+    expect(takesWinograd([1, 64, 64, 128], [3, 3, 128, 128], 1, 1)).toBe(true);
     expect(takesWinograd([1, 64, 64, 256], [3, 3, 256, 256], 2, 1)).toBe(false);
     expect(takesWinograd([1, 64, 64, 256], [1, 1, 256, 256], 1, 0)).toBe(false);
   });

@@ -9,7 +9,7 @@ import {
   winogradOutputGrad,
   type Layout,
 } from '../kernels/winograd';
-import { product } from './matmul';
+import { product, sumOfParts } from './matmul';
 
 /**
  * A 3×3 convolution at stride 1 with padding 1 by Winograd's F(2×2, 3×3): each 2×2 block of output
@@ -43,17 +43,24 @@ export function winogradConv3x3(
 }
 
 /**
- * Read at every call, so tests can move them. `minTiles`: tiles (N·⌈H/2⌉·⌈W/2⌉) from which `conv2d`
- * takes this path; below it the filter's transform, made on every call, costs more than the
- * products save. `minChannels`: the fewest input or output channels it takes; the transforms cost
- * per channel what the products cost per channel pair, so with few channels they outweigh the
- * saving (Node, one thread, forward and both gradients: [1,64,64,64] × [3,3,64,64] 223 → 257 ms,
- * 128 channels 94 → 100 ms at batch 1 and 779 → 656 at batch 8, 512 channels 1387 → 782).
- * `planeBudget`: floats of filter planes made at once; the transform of a
- * [3,3,2048,2048] filter is 268 MB, so output channels go in chunks whose planes fit, each chunk's
- * output transformed on its own.
+ * Read at every call, so tests can move them.
+ * - `minTiles`: tiles (N·⌈H/2⌉·⌈W/2⌉) from which `conv2d` takes this path; below it the filter's
+ *   transform and packing, made on every call, cost more than the products save. Past 2²⁰ channel
+ *   pairs a direct convolution is bound by packing its filter, and half as many pay
+ *   ([1,16,16,2048] × [3,3,2048,2048] 580 → 417 ms, where 512 channels went 27 → 31 ms).
+ * - `minChannels`: the fewest input or output channels it takes. The transforms cost per channel
+ *   what the products save per channel pair, and they run in one thread while the products run in
+ *   two: with 64 channels they always lose (Node, one thread, forward and both gradients,
+ *   [1,64,64,64] × [3,3,64,64] 223 → 257 ms); below 256 only from 8 × `minTiles` tiles (128
+ *   channels: 94 → 100 ms at batch 1, 779 → 656 ms at batch 8; in Chromium ResNet50 RD inference
+ *   at batch 1 ran slower with them).
+ * - `planeBudget`: floats of filter planes made at once; the transform of a [3,3,2048,2048] filter
+ *   is 268 MB, so output channels go in chunks whose planes fit, each chunk's output transformed
+ *   on its own.
+ * - `groupBudget`: floats of input or output planes made at once; the batch goes in groups of
+ *   images whose planes fit, as they are 4× the tensor they come from.
  */
-export const winogradTuning = { minTiles: 128, minChannels: 256, planeBudget: 2 ** 24 };
+export const winogradTuning = { minTiles: 128, minChannels: 128, planeBudget: 2 ** 24, groupBudget: 2 ** 23 };
 
 /** Whether a convolution of these shapes goes by `winogradConv3x3`. */
 export function takesWinograd(
@@ -62,16 +69,24 @@ export function takesWinograd(
   stride: number,
   pad: number,
 ): boolean {
-  return (
-    w[0] === 3 &&
-    w[1] === 3 &&
-    stride === 1 &&
-    pad === 1 &&
-    // Past 2²⁰ channel pairs a direct convolution is bound by packing its filter, so half the tiles
-    // pay: [1,16,16,2048] × [3,3,2048,2048] 580 → 417 ms, where 512 channels went 27 → 31 ms.
-    tileCount(x) >= (w[2] * w[3] >= 2 ** 20 ? winogradTuning.minTiles / 2 : winogradTuning.minTiles) &&
-    Math.min(w[2], w[3]) >= winogradTuning.minChannels
-  );
+  if (w[0] !== 3 || w[1] !== 3 || stride !== 1 || pad !== 1) return false;
+  const { minTiles, minChannels } = winogradTuning;
+  const fewest = Math.min(w[2], w[3]);
+  const tiles = w[2] * w[3] >= 2 ** 20 ? minTiles / 2 : fewest < 256 ? 8 * minTiles : minTiles;
+  return fewest >= minChannels && tileCount(x) >= tiles;
+}
+
+/** Groups of images [start, count] whose 16 planes of `channels` fit `groupBudget`. */
+function imageGroups([n, h, w]: readonly number[], channels: number): [number, number][] {
+  const perImage = 16 * tileCount([1, h, w]) * channels;
+  const size = Math.min(n, Math.max(1, Math.floor(winogradTuning.groupBudget / perImage)));
+  return Array.from({ length: Math.ceil(n / size) }, (_, i) => [i * size, Math.min(size, n - i * size)]);
+}
+
+/** Images `start`…`start + count` of x. */
+function imagesOf(x: tf.Tensor4D, [start, count]: [number, number]): tf.Tensor4D {
+  const [, h, w, c] = x.shape;
+  return tf.slice(x, [start, 0, 0, 0], [count, h, w, c]);
 }
 
 /** Channel chunks of `total` whose 16 planes with `other` channels fit the budget. */
@@ -93,6 +108,16 @@ function convolve(
   w: tf.Tensor4D, // [3,3,Cin,Cout]; C = Cin, or Cout when rotated
   rotated: boolean,
 ): tf.Tensor4D {
+  const outChannels = rotated ? w.shape[2] : w.shape[3];
+  const groups = imageGroups(x.shape, Math.max(x.shape[3], outChannels));
+  if (groups.length === 1) return convolveGroup(x, w, rotated);
+  const parts = groups.map((g) => tf.tidy(() => convolveGroup(imagesOf(x, g), w, rotated)));
+  const y = tf.concat(parts, 0);
+  tf.dispose(parts);
+  return y;
+}
+
+function convolveGroup(x: tf.Tensor4D, w: tf.Tensor4D, rotated: boolean): tf.Tensor4D {
   const [n, h, wd, c] = x.shape;
   const outChannels = rotated ? w.shape[2] : w.shape[3];
   const layout: Layout = tileCount(x.shape) < outChannels ? 'cols' : 'rows';
@@ -114,11 +139,22 @@ function convolve(
   }
 }
 
-/** dL/dw [3,3,Cin,Cout] = Gᵀ(Vᵀ·dM)G per point, by chunks of input channels. */
+/**
+ * dL/dw [3,3,Cin,Cout] = Gᵀ(Vᵀ·dM)G per point, by chunks of input channels, summed over groups of
+ * images.
+ */
 function filterGradient(
   x: tf.Tensor4D, // [N,H,W,Cin]
   dy: tf.Tensor4D, // [N,H,W,Cout]
 ): tf.Tensor4D {
+  const groups = imageGroups(x.shape, Math.max(x.shape[3], dy.shape[3]));
+  if (groups.length === 1) return filterGradientGroup(x, dy);
+  return sumOfParts(groups.length, (i) =>
+    filterGradientGroup(imagesOf(x, groups[i]), imagesOf(dy, groups[i])),
+  );
+}
+
+function filterGradientGroup(x: tf.Tensor4D, dy: tf.Tensor4D): tf.Tensor4D {
   const [cin, cout] = [x.shape[3], dy.shape[3]];
   const tiles = tileCount(x.shape);
   const v = winogradInput(x, 'cols');
