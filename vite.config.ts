@@ -2,6 +2,7 @@ import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { precacheManifest } from './scripts/precache-plugin';
 import { CSP, CSP_DEV, cspMeta } from './scripts/csp';
+import { watModules } from './scripts/wat-plugin';
 
 // Cross-origin isolation makes SharedArrayBuffer available, which the multi-threaded WASM backend needs.
 export const isolationHeaders = {
@@ -14,10 +15,10 @@ export const isolationHeaders = {
 export const securityHeaders = { ...isolationHeaders, 'Content-Security-Policy': CSP } as const;
 
 export default defineConfig({
-  plugins: [react(), precacheManifest(), cspMeta()],
+  plugins: [react(), precacheManifest(), cspMeta(), watModules()],
   server: { headers: { ...isolationHeaders, 'Content-Security-Policy': CSP_DEV }, port: 5173 },
   preview: { headers: securityHeaders, port: 4173 },
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [watModules()] },
   optimizeDeps: {
     // The worker is only reachable through `new Worker(new URL(...))`, which the dependency scan does
     // not follow; scanning it up front avoids a mid-load re-optimisation that reloads the page.

@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { watModules } from './scripts/wat-plugin';
 
 export default defineConfig({
+  plugins: [watModules()],
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',

@@ -8,6 +8,7 @@ import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.w
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { installWasmKernels } from '../src/core/kernels/wasm';
+import { simdReady } from '../src/core/kernels/simd';
 import { BACKEND_LABEL, planBackends } from './backend-plan';
 import {
   ENGINE_API_VERSION,
@@ -230,6 +231,7 @@ export async function selectBackend(request: BackendRequest, emit: Emit): Promis
     wasmThreads: wasm ? getThreadsCount() : null,
     wasmSimd: wasm ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : null,
     wasmThreadedBuild: wasm ? Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) : null,
+    simdKernels: wasm ? simdReady(tf.backend()) : null,
     tfjsVersion: tf.version.tfjs,
     initMs: Math.round(performance.now() - t0),
   };

@@ -58,6 +58,8 @@ export interface BackendInfo {
   wasmSimd: boolean | null;
   /** The threaded binary was loaded (needs cross-origin isolation). */
   wasmThreadedBuild: boolean | null;
+  /** The project's own SIMD kernels (src/core/kernels/simd.wat) run on the WASM memory. */
+  simdKernels: boolean | null;
   tfjsVersion: string;
   initMs: number;
 }

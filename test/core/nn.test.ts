@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { batchNorm, RELU } from '../../src/core/nn/batchnorm';
 import { conv2d, convTuning, filterGrad, inputGrad, withTransientFilters } from '../../src/core/nn/conv';
 import { takesWinograd, winogradTuning } from '../../src/core/nn/winograd';
+import { simdReady } from '../../src/core/kernels/simd';
 import { ParamStore, Scope, TRAIN } from '../../src/core/nn/params';
 import { batchMatMul, matMul, product } from '../../src/core/nn/matmul';
 import { NODE_BACKENDS, useBackend } from '../helpers/backends';
@@ -115,6 +116,8 @@ describe('conv2d by Winograd F(2×2, 3×3) (3×3, stride 1, pad 1 on WASM/CPU)',
     // More tiles than output channels: the filter's planes are the packed operand ('rows');
     // odd sizes leave half-empty tiles at the bottom and right.
     { backend: 'wasm', n: 2, h: 7, w: 9, cin: 12, cout: 10, budget: 2 ** 24, group: 2 ** 23 },
+    // Channels in fours: every transform of the 'rows' layout in SIMD.
+    { backend: 'wasm', n: 2, h: 8, w: 8, cin: 8, cout: 12, budget: 2 ** 24, group: 2 ** 23 },
     // Fewer tiles than channels: the input's planes are packed ('cols'), both ways.
     { backend: 'wasm', n: 1, h: 4, w: 6, cin: 40, cout: 36, budget: 2 ** 24, group: 2 ** 23 },
     // Planes made in chunks of 8 channels: forward, input gradient and filter gradient.
@@ -146,6 +149,8 @@ describe('conv2d by Winograd F(2×2, 3×3) (3×3, stride 1, pad 1 on WASM/CPU)',
       Object.assign(winogradTuning, { minTiles: 0, minChannels: 0, planeBudget: budget, groupBudget: group });
       try {
         expect(takesWinograd([n, h, w, cin], [3, 3, cin, cout], 1, 1)).toBe(true);
+        // On WASM the transforms run in SIMD where channels come in fours, in JS otherwise.
+        if (backend === 'wasm') expect(simdReady(tf.backend())).toBe(true);
         const before = tf.memory().numTensors;
         const ours = run((x, k) => conv2d(x, k, 1, 1));
         expect(tf.memory().numTensors).toBe(before);
@@ -165,12 +170,12 @@ describe('conv2d by Winograd F(2×2, 3×3) (3×3, stride 1, pad 1 on WASM/CPU)',
   );
 
   it('is taken only by 3×3 / 1 / pad 1 convolutions with enough tiles and channels', () => {
-    expect(takesWinograd([1, 32, 32, 256], [3, 3, 256, 256], 1, 1)).toBe(true);
-    expect(takesWinograd([1, 16, 16, 256], [3, 3, 256, 256], 1, 1)).toBe(false); // 64 tiles
-    expect(takesWinograd([1, 16, 16, 2048], [3, 3, 2048, 1024], 1, 1)).toBe(true); // wide: 64 do
-    expect(takesWinograd([1, 64, 64, 64], [3, 3, 64, 64], 1, 1)).toBe(false); // few channels
-    expect(takesWinograd([1, 32, 32, 128], [3, 3, 128, 128], 1, 1)).toBe(false); // 128: 1024 tiles
-    expect(takesWinograd([1, 64, 64, 128], [3, 3, 128, 128], 1, 1)).toBe(true);
+    expect(takesWinograd([1, 16, 16, 256], [3, 3, 256, 256], 1, 1)).toBe(true); // 64 tiles
+    expect(takesWinograd([1, 8, 8, 512], [3, 3, 512, 512], 1, 1)).toBe(false); // 16 tiles
+    expect(takesWinograd([1, 8, 8, 2048], [3, 3, 2048, 1024], 1, 1)).toBe(true); // wide: 16 do
+    expect(takesWinograd([1, 4, 4, 2048], [3, 3, 2048, 2048], 1, 1)).toBe(false);
+    expect(takesWinograd([1, 64, 64, 64], [3, 3, 64, 64], 1, 1)).toBe(true);
+    expect(takesWinograd([1, 64, 64, 32], [3, 3, 32, 64], 1, 1)).toBe(false); // few channels
     expect(takesWinograd([1, 64, 64, 256], [3, 3, 256, 256], 2, 1)).toBe(false);
     expect(takesWinograd([1, 64, 64, 256], [1, 1, 256, 256], 1, 0)).toBe(false);
   });

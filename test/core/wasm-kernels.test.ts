@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { asBlockSwap } from '../../src/core/kernels/wasm';
+import { simdReady } from '../../src/core/kernels/simd';
 import { conv2d } from '../../src/core/nn/conv';
 import { useBackend as selectBackend } from '../helpers/backends';
 
@@ -119,7 +120,7 @@ describe('WASM Transpose as a tiled block swap (src/core/kernels/wasm.ts)', () =
     expect(asBlockSwap([2, 3, 4, 5], [1, 3, 0, 2])).toBeNull();
   });
 
-  it('equals the CPU backend for every permutation of ranks 1–5 and all dtypes', async () => {
+  it('equals the CPU backend for every permutation of ranks 1–5 and all dtypes (4×4 blocks in SIMD)', async () => {
     const permutations = (n: number): number[][] =>
       n === 0
         ? [[]]
@@ -127,7 +128,18 @@ describe('WASM Transpose as a tiled block swap (src/core/kernels/wasm.ts)', () =
             Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)]),
           );
     const cases: { shape: number[]; perm: number[]; dtype: 'float32' | 'int32' | 'bool' }[] = [];
-    const shapes = [[7], [5, 3], [4, 1, 6], [3, 4, 2, 5], [2, 3, 1, 4, 3], [130, 70], [3, 3, 40, 140]];
+    // Sides in fours swap in simd.wat's 4×4 blocks ([8,36], [2,44,12], the filter's 40 × 140).
+    const shapes = [
+      [7],
+      [5, 3],
+      [4, 1, 6],
+      [3, 4, 2, 5],
+      [2, 3, 1, 4, 3],
+      [130, 70],
+      [8, 36],
+      [2, 44, 12],
+      [3, 3, 40, 140],
+    ];
     shapes.forEach((shape, s) =>
       permutations(shape.length).forEach((perm, i) =>
         cases.push({ shape, perm, dtype: (['float32', 'int32', 'bool'] as const)[(s + i) % 3] }),
@@ -136,6 +148,7 @@ describe('WASM Transpose as a tiled block swap (src/core/kernels/wasm.ts)', () =
     const results: Record<string, unknown[]> = {};
     for (const backend of ['cpu', 'wasm'] as const) {
       await selectBackend(backend);
+      if (backend === 'wasm') expect(simdReady(tf.backend())).toBe(true);
       results[backend] = cases.map(({ shape, perm, dtype }) => {
         const n = shape.reduce((a, b) => a * b, 1);
         const values =

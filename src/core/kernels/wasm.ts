@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { address, simdKernels, type WasmHeap } from './simd';
 
 /**
  * Replacements for TF.js 4.22 WASM kernels whose cost is a copy nothing needs.
@@ -120,6 +121,17 @@ function transposeTiled(args: KernelArgs, original: tf.KernelFunc): tf.TensorInf
     perm.map((d) => x.shape[d]),
     x.dtype,
   );
+  const { outer, a, b, inner } = swap;
+  // Single elements of 4 bytes swapped in 4×4 blocks: simd.wat's transpose.
+  const simd =
+    inner === 1 && a % 4 === 0 && b % 4 === 0 && x.dtype !== 'bool'
+      ? simdKernels(args.backend as unknown as WasmHeap)
+      : null;
+  if (simd) {
+    const [from, to] = [address(backend, x), address(backend, out)];
+    for (let o = 0; o < outer; o++) simd.transpose(from + 4 * o * a * b, to + 4 * o * a * b, a, b);
+    return out;
+  }
   const dst = backend.typedArrayFromHeap(out);
   if (dst.length > 0) swapBlocks(backend.typedArrayFromHeap(x), dst, swap);
   return out;

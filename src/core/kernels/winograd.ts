@@ -1,9 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
+import {
+  eitherLayout,
+  simdFilter,
+  simdFilterGrad,
+  simdInput,
+  simdOutput,
+  simdOutputGrad,
+  viaTransposed,
+  type FilterPlan,
+} from './winograd-simd';
+import type { WasmHeap } from './simd';
+import { forEachTile, tileCount } from './winograd-tiles';
 
 /**
  * The transforms of Winograd's F(2×2, 3×3) (Lavin & Gray, 2015) as kernels for the WASM and CPU
- * backends: one pass each, in plain loops over the tensors' storage, where the same arithmetic in
- * TF.js ops would take dozens of passes. The products between them are ordinary matmuls
+ * backends: one pass each over the tensors' storage, where the same arithmetic in TF.js ops would
+ * take dozens of passes. The loops here are the reference and the CPU backend's; on WASM the same
+ * loops run in SIMD (winograd-simd.ts, winograd.wat) and these take over only where channels do
+ * not come in fours. The products between the transforms are ordinary matmuls
  * (src/core/nn/winograd.ts).
  *
  * Tiles: the input, padded by 1 on every side, is cut into 4×4 tiles at a step of 2; tile t =
@@ -31,11 +45,6 @@ export const WINOGRAD_OUTPUT = 'WinogradOutput';
 export const WINOGRAD_OUTPUT_GRAD = 'WinogradOutputGrad';
 export const WINOGRAD_FILTER = 'WinogradFilter';
 export const WINOGRAD_FILTER_GRAD = 'WinogradFilterGrad';
-
-/** Tiles of an N×H×W input. */
-export function tileCount([n, h, w]: readonly number[]): number {
-  return n * Math.ceil(h / 2) * Math.ceil(w / 2);
-}
 
 /**
  * The 16 input-transform planes of `x` [N,H,W,C]: each [T, C] ('rows') or [C, T] ('cols').
@@ -88,34 +97,6 @@ const indexer =
   (layout: Layout, tiles: number, channels: number) =>
   (t: number): [number, number] =>
     layout === 'rows' ? [t * channels, 1] : [t, tiles];
-
-/**
- * Calls `visit(t, offsets)` for every tile, with the storage offset of each of the tile's k×k
- * positions in an [N,H,W,C] tensor at `origin` (−1 for the top-left padding), or −1 where the
- * position falls outside.
- */
-function forEachTile(
-  [n, h, w, c]: readonly number[],
-  k: number,
-  origin: number,
-  visit: (t: number, offsets: Int32Array) => void,
-): void {
-  const th = Math.ceil(h / 2);
-  const tw = Math.ceil(w / 2);
-  const offsets = new Int32Array(k * k);
-  let t = 0;
-  for (let b = 0; b < n; b++)
-    for (let i = 0; i < th; i++)
-      for (let j = 0; j < tw; j++, t++) {
-        for (let a = 0; a < k; a++)
-          for (let e = 0; e < k; e++) {
-            const y = 2 * i + a + origin;
-            const x = 2 * j + e + origin;
-            offsets[a * k + e] = y >= 0 && y < h && x >= 0 && x < w ? ((b * h + y) * w + x) * c : -1;
-          }
-        visit(t, offsets);
-      }
-}
 
 /** V = Bᵀ d B for every tile and channel. */
 function inputTransform(x: Float32Array, shape: readonly number[], layout: Layout, v: Planes): void {
@@ -304,9 +285,24 @@ function outputGradTile(
  *   G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]
  */
 function filterTransform(w: Float32Array, shape: readonly number[], spec: FilterSpec, u: Planes): void {
+  const plan = filterPlan(shape, spec);
+  const planes = plan.order.map((p) => u[p]);
+  for (const run of plan.runs)
+    filterRun(w, shape[2] * shape[3], run.g0, run.outer, run.inner, run.q0, planes);
+}
+
+/** Loops over channel pairs: [count, step in w's taps, step in the planes] each, from g0 and q0. */
+type FilterRun = FilterPlan['runs'][number];
+
+/**
+ * How `filterTransform` walks w for `spec`: its runs, and which plane each of U's 16 planes is
+ * written to (`order`). Writes run along a plane's rows: output channels inner when they are its
+ * columns, else input channels in blocks of 16, whose reads from w's rows stay in the cache
+ * across the block.
+ */
+function filterPlan(shape: readonly number[], spec: FilterSpec): FilterPlan {
   const [, , cin, cout] = shape;
   const { rotated, major, start, size } = spec;
-  const taps = cin * cout;
   // Ranges over w's channels, and each pair's place in a plane.
   const [ci0, ci1] = rotated ? [start, start + size] : [0, cin];
   const [co0, co1] = rotated ? [0, cout] : [start, start + size];
@@ -316,35 +312,28 @@ function filterTransform(w: Float32Array, shape: readonly number[], spec: Filter
     return major === 'in' ? i * size + o : o * inCount + i;
   };
   const flip = (i: number) => (i === 0 ? 3 : i === 3 ? 0 : i);
-  const mirror = (p: number) => (rotated ? 4 * flip(p >> 2) + flip(p & 3) : p);
-  const planes = Array.from({ length: 16 }, (_, p) => u[mirror(p)]);
-  // Writes run along a plane's rows: output channels inner when they are its columns, else input
-  // channels in blocks of 16, whose reads from w's rows stay in the cache across the block.
+  const order = Array.from({ length: 16 }, (_, p) => (rotated ? 4 * flip(p >> 2) + flip(p & 3) : p));
   if ((major === 'in') !== rotated) {
     const rowStep = place(ci0 + 1, co0) - place(ci0, co0);
-    filterRun(
-      w,
-      taps,
-      ci0 * cout + co0,
-      [ci1 - ci0, cout, rowStep],
-      [co1 - co0, 1, 1],
-      place(ci0, co0),
-      planes,
-    );
-    return;
+    const run: FilterRun = {
+      g0: ci0 * cout + co0,
+      q0: place(ci0, co0),
+      outer: [ci1 - ci0, cout, rowStep],
+      inner: [co1 - co0, 1, 1],
+    };
+    return { order, runs: [run] };
   }
+  const runs: FilterRun[] = [];
   for (let b0 = ci0; b0 < ci1; b0 += 16) {
     const rowStep = place(b0, co0 + 1) - place(b0, co0);
-    filterRun(
-      w,
-      taps,
-      b0 * cout + co0,
-      [co1 - co0, 1, rowStep],
-      [Math.min(ci1, b0 + 16) - b0, cout, 1],
-      place(b0, co0),
-      planes,
-    );
+    runs.push({
+      g0: b0 * cout + co0,
+      q0: place(b0, co0),
+      outer: [co1 - co0, 1, rowStep],
+      inner: [Math.min(ci1, b0 + 16) - b0, cout, 1],
+    });
   }
+  return { order, runs };
 }
 
 /**
@@ -440,13 +429,15 @@ function filterGradTransform(du: Planes, dw: Float32Array): void {
 /** What the kernels use of a backend: one implementation over the WASM heap, one over CPU arrays. */
 interface Storage {
   read(t: tf.TensorInfo): Float32Array;
-  /** Allocates every output before any is read or written (a growing WASM heap detaches views). */
-  write(shapes: number[][], fill: (outputs: Float32Array[]) => void): tf.TensorInfo[];
-}
-
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+  /**
+   * Allocates every output before any is read or written (a growing WASM heap detaches views),
+   * then fills them: on WASM by `simd` where it applies (it says whether it did), else by `fill`.
+   */
+  write(
+    shapes: number[][],
+    fill: (outputs: Float32Array[]) => void,
+    simd?: (heap: WasmHeap, outputs: tf.TensorInfo[]) => boolean,
+  ): tf.TensorInfo[];
 }
 
 interface CpuBackend {
@@ -456,12 +447,12 @@ interface CpuBackend {
 
 const storages: Record<string, (backend: unknown) => Storage> = {
   wasm: (backend) => {
-    const b = backend as WasmBackend;
+    const b = backend as WasmHeap;
     return {
       read: (t) => b.typedArrayFromHeap(t),
-      write: (shapes, fill) => {
+      write: (shapes, fill, simd) => {
         const outs = shapes.map((s) => b.makeOutput(s, 'float32'));
-        fill(outs.map((o) => b.typedArrayFromHeap(o)));
+        if (!simd?.(b, outs)) fill(outs.map((o) => b.typedArrayFromHeap(o)));
         return outs;
       },
     };
@@ -494,7 +485,11 @@ const kernels: Record<string, (s: Storage, args: KernelArgs) => tf.TensorInfo | 
     checkFloat(x, WINOGRAD_INPUT);
     const { layout } = attrs as unknown as { layout: Layout };
     const shape = planeShape(layout, tileCount(x.shape), x.shape[3]);
-    return s.write(Array(16).fill(shape), (v) => inputTransform(s.read(x), x.shape, layout, v));
+    return s.write(
+      Array(16).fill(shape),
+      (v) => inputTransform(s.read(x), x.shape, layout, v),
+      (heap, v) => eitherLayout(heap, layout, v, 'fromRows', (rows) => simdInput(heap, x, rows)),
+    );
   },
   [WINOGRAD_OUTPUT]: (s, { inputs, attrs }) => {
     const m = Array.from({ length: 16 }, (_, p) => inputs[`m${p}`] as tf.TensorInfo);
@@ -503,13 +498,16 @@ const kernels: Record<string, (s: Storage, args: KernelArgs) => tf.TensorInfo | 
     const want = planeShape(layout, tileCount(shape), shape[3]).join(',');
     if (m.some((t) => t.shape.join(',') !== want))
       throw new Error(`${WINOGRAD_OUTPUT}: planes must be [${want}] for an output of [${shape.join(',')}]`);
-    return s.write([shape], ([y]) =>
-      outputTransform(
-        m.map((t) => s.read(t)),
-        layout,
-        shape,
-        y,
-      ),
+    return s.write(
+      [shape],
+      ([y]) =>
+        outputTransform(
+          m.map((t) => s.read(t)),
+          layout,
+          shape,
+          y,
+        ),
+      (heap, [y]) => eitherLayout(heap, layout, m, 'toRows', (rows) => simdOutput(heap, rows, y)),
     )[0];
   },
   [WINOGRAD_OUTPUT_GRAD]: (s, { inputs, attrs }) => {
@@ -517,7 +515,11 @@ const kernels: Record<string, (s: Storage, args: KernelArgs) => tf.TensorInfo | 
     checkFloat(dy, WINOGRAD_OUTPUT_GRAD);
     const { layout } = attrs as unknown as { layout: Layout };
     const shape = planeShape(layout, tileCount(dy.shape), dy.shape[3]);
-    return s.write(Array(16).fill(shape), (dm) => outputGradTransform(s.read(dy), dy.shape, layout, dm));
+    return s.write(
+      Array(16).fill(shape),
+      (dm) => outputGradTransform(s.read(dy), dy.shape, layout, dm),
+      (heap, dm) => eitherLayout(heap, layout, dm, 'fromRows', (rows) => simdOutputGrad(heap, dy, rows)),
+    );
   },
   [WINOGRAD_FILTER]: (s, { inputs, attrs }) => {
     const w = inputs.w as tf.TensorInfo;
@@ -528,17 +530,34 @@ const kernels: Record<string, (s: Storage, args: KernelArgs) => tf.TensorInfo | 
     const spec = attrs as unknown as FilterSpec;
     const inCount = spec.rotated ? cout : cin;
     const shape = spec.major === 'in' ? [inCount, spec.size] : [spec.size, inCount];
-    return s.write(Array(16).fill(shape), (u) => filterTransform(s.read(w), w.shape, spec, u));
+    return s.write(
+      Array(16).fill(shape),
+      (u) => filterTransform(s.read(w), w.shape, spec, u),
+      (heap, u) =>
+        simdFilter(heap, w, u, filterPlan(w.shape, spec)) ||
+        // A plan that walks across the planes' rows: the other major's, which walks along, transposed.
+        viaTransposed(heap, u, 'fromRows', (other) =>
+          simdFilter(
+            heap,
+            w,
+            other,
+            filterPlan(w.shape, { ...spec, major: spec.major === 'in' ? 'out' : 'in' }),
+          ),
+        ),
+    );
   },
   [WINOGRAD_FILTER_GRAD]: (s, { inputs }) => {
     const du = Array.from({ length: 16 }, (_, p) => inputs[`du${p}`] as tf.TensorInfo);
     du.forEach((t) => checkFloat(t, WINOGRAD_FILTER_GRAD));
     const [c, cout] = du[0].shape;
-    return s.write([[3, 3, c, cout]], ([dw]) =>
-      filterGradTransform(
-        du.map((t) => s.read(t)),
-        dw,
-      ),
+    return s.write(
+      [[3, 3, c, cout]],
+      ([dw]) =>
+        filterGradTransform(
+          du.map((t) => s.read(t)),
+          dw,
+        ),
+      (heap, [dw]) => simdFilterGrad(heap, du, dw),
     )[0];
   },
 };

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   registerWinogradKernels,
-  tileCount,
   winogradFilter,
   winogradFilterGrad,
   winogradInput,
@@ -9,6 +8,7 @@ import {
   winogradOutputGrad,
   type Layout,
 } from '../kernels/winograd';
+import { tileCount } from '../kernels/winograd-tiles';
 import { product, sumOfParts } from './matmul';
 
 /**
@@ -43,24 +43,23 @@ export function winogradConv3x3(
 }
 
 /**
- * Read at every call, so tests can move them.
+ * Read at every call, so tests can move them. Measured with the SIMD transforms (Node, one thread,
+ * forward / forward and both gradients):
  * - `minTiles`: tiles (N·⌈H/2⌉·⌈W/2⌉) from which `conv2d` takes this path; below it the filter's
- *   transform and packing, made on every call, cost more than the products save. Past 2²⁰ channel
- *   pairs a direct convolution is bound by packing its filter, and half as many pay
- *   ([1,16,16,2048] × [3,3,2048,2048] 580 → 417 ms, where 512 channels went 27 → 31 ms).
+ *   transform and packing, made on every call, cost more than the products save ([1,8,8,512] ×
+ *   [3,3,512,512], 16 tiles: 7 → 10 ms forward). Past 2²⁰ channel pairs a direct convolution is
+ *   bound by packing its filter, and a quarter as many pay ([1,8,8,2048] × 2048²: 258 → 190 ms).
  * - `minChannels`: the fewest input or output channels it takes. The transforms cost per channel
- *   what the products save per channel pair, and they run in one thread while the products run in
- *   two: with 64 channels they always lose (Node, one thread, forward and both gradients,
- *   [1,64,64,64] × [3,3,64,64] 223 → 257 ms); below 256 only from 8 × `minTiles` tiles (128
- *   channels: 94 → 100 ms at batch 1, 779 → 656 ms at batch 8; in Chromium ResNet50 RD inference
- *   at batch 1 ran slower with them).
+ *   what the products save per channel pair: 64 channels still gain ([1,64,64,64] × [3,3,64,64]
+ *   8 → 6 / 28 → 24 ms; with the JS transforms they lost, 223 → 257 ms at batch 8), fewer are not
+ *   measured and no network here has them.
  * - `planeBudget`: floats of filter planes made at once; the transform of a [3,3,2048,2048] filter
  *   is 268 MB, so output channels go in chunks whose planes fit, each chunk's output transformed
  *   on its own.
  * - `groupBudget`: floats of input or output planes made at once; the batch goes in groups of
  *   images whose planes fit, as they are 4× the tensor they come from.
  */
-export const winogradTuning = { minTiles: 128, minChannels: 128, planeBudget: 2 ** 24, groupBudget: 2 ** 23 };
+export const winogradTuning = { minTiles: 64, minChannels: 64, planeBudget: 2 ** 24, groupBudget: 2 ** 23 };
 
 /** Whether a convolution of these shapes goes by `winogradConv3x3`. */
 export function takesWinograd(
@@ -71,9 +70,8 @@ export function takesWinograd(
 ): boolean {
   if (w[0] !== 3 || w[1] !== 3 || stride !== 1 || pad !== 1) return false;
   const { minTiles, minChannels } = winogradTuning;
-  const fewest = Math.min(w[2], w[3]);
-  const tiles = w[2] * w[3] >= 2 ** 20 ? minTiles / 2 : fewest < 256 ? 8 * minTiles : minTiles;
-  return fewest >= minChannels && tileCount(x) >= tiles;
+  const tiles = w[2] * w[3] >= 2 ** 20 ? minTiles / 4 : minTiles;
+  return Math.min(w[2], w[3]) >= minChannels && tileCount(x) >= tiles;
 }
 
 /** Groups of images [start, count] whose 16 planes of `channels` fit `groupBudget`. */

@@ -1,0 +1,162 @@
+import type * as tf from '@tensorflow/tfjs';
+import { address, simdKernels, type WasmHeap } from './simd';
+import { forEachTile } from './winograd-tiles';
+
+/**
+ * The WASM backend's Winograd kernels in SIMD (winograd.wat), four channels per instruction, on
+ * TF.js's own memory: the JS kernels of winograd.ts walk the tiles and hand each tile's addresses
+ * to the module. The loops need channels (or a filter's output channels) contiguous and in fours;
+ * other layouts go through a tiled transpose. Each kernel says whether it ran: not where channels
+ * do not come in fours, or where the module cannot be instantiated (no SIMD, no memory), and the
+ * JS kernels take over.
+ */
+
+/**
+ * Runs `f` with the byte address of a row of `channels` zeros in the heap, for positions outside
+ * the image (and as a spill row for outputs past its edge).
+ */
+function withZeroRow<T>(backend: WasmHeap, channels: number, f: (zero: number) => T): T {
+  const row = backend.makeOutput([channels], 'float32');
+  try {
+    backend.typedArrayFromHeap(row).fill(0);
+    return f(address(backend, row));
+  } finally {
+    backend.disposeData(row.dataId);
+  }
+}
+
+/**
+ * Runs `simd` on 16 planes that are `planes` transposed: `toRows` copies `planes` into them first
+ * (inputs), `fromRows` copies them into `planes` after (outputs), by the tiled transpose. The SIMD
+ * loops need channels contiguous; a transpose is still several times faster than the JS loops of
+ * the column layout and of the filter transform's blocked walk.
+ */
+export function viaTransposed(
+  backend: WasmHeap,
+  planes: tf.TensorInfo[], // 16 × [C, T]
+  direction: 'toRows' | 'fromRows',
+  simd: (rows: tf.TensorInfo[]) => boolean, // 16 × [T, C]
+): boolean {
+  const kernels = simdKernels(backend);
+  if (!kernels || planes[0].shape.some((n) => n % 4 !== 0)) return false;
+  const [c, t] = planes[0].shape;
+  const rows = planes.map(() => backend.makeOutput([t, c], 'float32'));
+  try {
+    const copy = (): void =>
+      planes.forEach((p, i) => {
+        const [cols, row] = [address(backend, p), address(backend, rows[i])];
+        if (direction === 'toRows') kernels.transpose(cols, row, c, t);
+        else kernels.transpose(row, cols, t, c);
+      });
+    if (direction === 'toRows') copy();
+    if (!simd(rows)) return false;
+    if (direction === 'fromRows') copy();
+    return true;
+  } finally {
+    rows.forEach((r) => backend.disposeData(r.dataId));
+  }
+}
+
+/** `simd` for planes of either layout: directly for rows, through `viaTransposed` for columns. */
+export function eitherLayout(
+  backend: WasmHeap,
+  layout: 'rows' | 'cols',
+  planes: tf.TensorInfo[],
+  direction: 'toRows' | 'fromRows',
+  simd: (rows: tf.TensorInfo[]) => boolean,
+): boolean {
+  return layout === 'rows' ? simd(planes) : viaTransposed(backend, planes, direction, simd);
+}
+
+/** V = Bᵀ d B into `planes` (16 × [T, C]), from x [N,H,W,C]. */
+export function simdInput(backend: WasmHeap, x: tf.TensorInfo, planes: tf.TensorInfo[]): boolean {
+  const c = x.shape[3];
+  const simd = c % 4 === 0 ? simdKernels(backend) : null;
+  if (!simd) return false;
+  const [from, to] = [address(backend, x), planes.map((p) => address(backend, p))];
+  const args = new Array<number>(33).fill(4 * c);
+  withZeroRow(backend, c, (zero) =>
+    forEachTile(x.shape, 4, -1, (t, offsets) => {
+      for (let q = 0; q < 16; q++) args[q] = offsets[q] >= 0 ? from + 4 * offsets[q] : zero;
+      for (let p = 0; p < 16; p++) args[16 + p] = to[p] + 4 * t * c;
+      simd.input(...args);
+    }),
+  );
+  return true;
+}
+
+/** Y = Aᵀ M A into y [N,H,W,C], from `planes` (16 × [T, C]). */
+export function simdOutput(backend: WasmHeap, planes: tf.TensorInfo[], y: tf.TensorInfo): boolean {
+  const c = y.shape[3];
+  const simd = c % 4 === 0 ? simdKernels(backend) : null;
+  if (!simd) return false;
+  const [from, to] = [planes.map((p) => address(backend, p)), address(backend, y)];
+  const args = new Array<number>(21).fill(4 * c);
+  withZeroRow(backend, c, (spill) =>
+    forEachTile(y.shape, 2, 0, (t, offsets) => {
+      for (let p = 0; p < 16; p++) args[p] = from[p] + 4 * t * c;
+      for (let q = 0; q < 4; q++) args[16 + q] = offsets[q] >= 0 ? to + 4 * offsets[q] : spill;
+      simd.output(...args);
+    }),
+  );
+  return true;
+}
+
+/** dM = A dY Aᵀ into `planes` (16 × [T, C]), from dy [N,H,W,C]. */
+export function simdOutputGrad(backend: WasmHeap, dy: tf.TensorInfo, planes: tf.TensorInfo[]): boolean {
+  const c = dy.shape[3];
+  const simd = c % 4 === 0 ? simdKernels(backend) : null;
+  if (!simd) return false;
+  const [from, to] = [address(backend, dy), planes.map((p) => address(backend, p))];
+  const args = new Array<number>(21).fill(4 * c);
+  withZeroRow(backend, c, (zero) =>
+    forEachTile(dy.shape, 2, 0, (t, offsets) => {
+      for (let q = 0; q < 4; q++) args[q] = offsets[q] >= 0 ? from + 4 * offsets[q] : zero;
+      for (let p = 0; p < 16; p++) args[4 + p] = to[p] + 4 * t * c;
+      simd.outputGrad(...args);
+    }),
+  );
+  return true;
+}
+
+/** A filter transform's walk: winograd.ts's `filterPlan`. */
+export interface FilterPlan {
+  order: number[];
+  runs: { g0: number; q0: number; outer: [number, number, number]; inner: [number, number, number] }[];
+}
+
+/**
+ * U = G g Gᵀ into `planes` by `plan` (winograd.ts's `filterPlan`), when each of its runs walks
+ * along both w's rows and the planes' rows.
+ */
+export function simdFilter(
+  backend: WasmHeap,
+  w: tf.TensorInfo, // [3,3,Cin,Cout]
+  planes: tf.TensorInfo[],
+  plan: FilterPlan,
+): boolean {
+  const along = plan.runs.every(({ inner: [count, g, q] }) => g === 1 && q === 1 && count % 4 === 0);
+  const simd = along ? simdKernels(backend) : null;
+  if (!simd) return false;
+  const [from, to] = [address(backend, w), plan.order.map((p) => address(backend, planes[p]))];
+  const args = new Array<number>(19);
+  args[1] = 4 * w.shape[2] * w.shape[3];
+  for (const { g0, q0, outer, inner } of plan.runs) {
+    args[18] = 4 * inner[0];
+    for (let r = 0; r < outer[0]; r++) {
+      args[0] = from + 4 * (g0 + r * outer[1]);
+      for (let p = 0; p < 16; p++) args[2 + p] = to[p] + 4 * (q0 + r * outer[2]);
+      simd.filter(...args);
+    }
+  }
+  return true;
+}
+
+/** dw = Gᵀ dU G into dw [3,3,C,Cout], from `planes` (16 × [C, Cout]). */
+export function simdFilterGrad(backend: WasmHeap, planes: tf.TensorInfo[], dw: tf.TensorInfo): boolean {
+  const taps = dw.shape[2] * dw.shape[3];
+  const simd = taps % 4 === 0 ? simdKernels(backend) : null;
+  if (!simd) return false;
+  simd.filterGrad(...planes.map((p) => address(backend, p)), address(backend, dw), 4 * taps, 4 * taps);
+  return true;
+}
