@@ -59,6 +59,36 @@ describe('conv filter gradient (the WASM path)', () => {
   );
 });
 
+/** A convolution's input, filter and output gradient. */
+type ConvCase = () => { x: tf.Tensor4D; w: tf.Tensor4D; dy: tf.Tensor4D };
+
+/** conv(x, w) and the gradients of Σ conv(x, w)·dy for x and w, read back; nothing kept. */
+function valueAndGrads(
+  make: ConvCase,
+  conv: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D,
+): Float32Array[] {
+  const { x, w, dy } = make();
+  const loss = (xi: tf.Tensor, wi: tf.Tensor) =>
+    tf.sum(tf.mul(conv(xi as tf.Tensor4D, wi as tf.Tensor4D), dy));
+  const out = [conv(x, w), ...tf.grads(loss)([x, w])];
+  const data = out.map((t) => t.dataSync() as Float32Array);
+  tf.dispose([x, w, dy, ...out]);
+  return data;
+}
+
+/** Each of `ours` within 1e-5 of the largest magnitude of its reference: value, dx, dw. */
+function expectCloseToReference(ref: Float32Array[], ours: Float32Array[]): void {
+  ref.forEach((r, i) => {
+    let scale = 0;
+    let diff = 0;
+    for (let j = 0; j < r.length; j++) {
+      scale = Math.max(scale, Math.abs(r[j]));
+      diff = Math.max(diff, Math.abs(r[j] - ours[i][j]));
+    }
+    expect(diff, ['y', 'dx', 'dw'][i]).toBeLessThan(1e-5 * scale);
+  });
+}
+
 describe('conv2d while training (transient filters, reductions split over input channels)', () => {
   it.each([
     // With few output rows, one product per filter tap, both ways; at stride 2 the forward pass's
@@ -74,39 +104,22 @@ describe('conv2d while training (transient filters, reductions split over input 
     'equals TF.js native convolution and gradients on CPU, $k×$k / $stride, $cin channels, taps up to $tapRows rows (wasm)',
     async ({ k, cin, cout, pad, stride, tapRows }) => {
       const out = Math.floor((4 + 2 * pad - k) / stride) + 1;
-      const make = () => ({
+      const make: ConvCase = () => ({
         x: tf.randomNormal([1, 4, 4, cin], 0, 1, 'float32', 1) as tf.Tensor4D,
         w: tf.randomNormal([k, k, cin, cout], 0, 0.05, 'float32', 2) as tf.Tensor4D,
         dy: tf.randomNormal([1, out, out, cout], 0, 1, 'float32', 3) as tf.Tensor4D,
       });
-      const run = (conv: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D): Float32Array[] => {
-        const { x, w, dy } = make();
-        const loss = (xi: tf.Tensor, wi: tf.Tensor) =>
-          tf.sum(tf.mul(conv(xi as tf.Tensor4D, wi as tf.Tensor4D), dy));
-        const out = [conv(x, w), ...tf.grads(loss)([x, w])];
-        const data = out.map((t) => t.dataSync() as Float32Array);
-        tf.dispose([x, w, dy, ...out]);
-        return data;
-      };
       await useBackend('cpu');
-      const ref = run((x, w) => tf.conv2d(x, w, stride, pad));
+      const ref = valueAndGrads(make, (x, w) => tf.conv2d(x, w, stride, pad));
       await useBackend('wasm');
       const before = tf.memory().numTensors;
       const saved = convTuning.tapRows;
       convTuning.tapRows = tapRows;
-      const ours = await withTransientFilters(async () => run((x, w) => conv2d(x, w, stride, pad))).finally(
-        () => (convTuning.tapRows = saved),
-      );
+      const ours = await withTransientFilters(async () =>
+        valueAndGrads(make, (x, w) => conv2d(x, w, stride, pad)),
+      ).finally(() => (convTuning.tapRows = saved));
       expect(tf.memory().numTensors).toBe(before);
-      ref.forEach((r, i) => {
-        let scale = 0;
-        let diff = 0;
-        for (let j = 0; j < r.length; j++) {
-          scale = Math.max(scale, Math.abs(r[j]));
-          diff = Math.max(diff, Math.abs(r[j] - ours[i][j]));
-        }
-        expect(diff).toBeLessThan(1e-5 * scale);
-      });
+      expectCloseToReference(ref, ours);
     },
   );
 });
@@ -128,22 +141,13 @@ describe('conv2d by Winograd F(2×2, 3×3) (3×3, stride 1, pad 1 on WASM/CPU)',
   ] as const)(
     '$backend: [$n,$h,$w,$cin] × [3,3,$cin,$cout], $budget / $group floats of filter / image planes, equals native convolution and gradients',
     async ({ backend, n, h, w, cin, cout, budget, group }) => {
-      const make = () => ({
+      const make: ConvCase = () => ({
         x: tf.randomNormal([n, h, w, cin], 0, 1, 'float32', 1) as tf.Tensor4D,
-        k: tf.randomNormal([3, 3, cin, cout], 0, 0.05, 'float32', 2) as tf.Tensor4D,
+        w: tf.randomNormal([3, 3, cin, cout], 0, 0.05, 'float32', 2) as tf.Tensor4D,
         dy: tf.randomNormal([n, h, w, cout], 0, 1, 'float32', 3) as tf.Tensor4D,
       });
-      const run = (conv: (x: tf.Tensor4D, k: tf.Tensor4D) => tf.Tensor4D): Float32Array[] => {
-        const { x, k, dy } = make();
-        const loss = (xi: tf.Tensor, ki: tf.Tensor) =>
-          tf.sum(tf.mul(conv(xi as tf.Tensor4D, ki as tf.Tensor4D), dy));
-        const out = [conv(x, k), ...tf.grads(loss)([x, k])];
-        const data = out.map((t) => t.dataSync() as Float32Array);
-        tf.dispose([x, k, dy, ...out]);
-        return data;
-      };
       await useBackend('cpu');
-      const ref = run((x, k) => tf.conv2d(x, k, 1, 'same'));
+      const ref = valueAndGrads(make, (x, k) => tf.conv2d(x, k, 1, 'same'));
       await useBackend(backend);
       const saved = { ...winogradTuning };
       Object.assign(winogradTuning, { minTiles: 0, minChannels: 0, planeBudget: budget, groupBudget: group });
@@ -152,17 +156,9 @@ describe('conv2d by Winograd F(2×2, 3×3) (3×3, stride 1, pad 1 on WASM/CPU)',
         // On WASM the transforms run in SIMD where channels come in fours, in JS otherwise.
         if (backend === 'wasm') expect(simdReady(tf.backend())).toBe(true);
         const before = tf.memory().numTensors;
-        const ours = run((x, k) => conv2d(x, k, 1, 1));
+        const ours = valueAndGrads(make, (x, k) => conv2d(x, k, 1, 1));
         expect(tf.memory().numTensors).toBe(before);
-        ref.forEach((r, i) => {
-          let scale = 0;
-          let diff = 0;
-          for (let j = 0; j < r.length; j++) {
-            scale = Math.max(scale, Math.abs(r[j]));
-            diff = Math.max(diff, Math.abs(r[j] - ours[i][j]));
-          }
-          expect(diff, ['y', 'dx', 'dw'][i]).toBeLessThan(1e-5 * scale);
-        });
+        expectCloseToReference(ref, ours);
       } finally {
         Object.assign(winogradTuning, saved);
       }

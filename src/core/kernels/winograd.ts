@@ -92,29 +92,40 @@ export function winogradFilterGrad(du: tf.Tensor2D[]): tf.Tensor4D {
 
 type Planes = Float32Array[];
 
-/** Index of (tile t, channel c) in a plane of `layout` with T tiles and C channels. */
-const indexer =
-  (layout: Layout, tiles: number, channels: number) =>
-  (t: number): [number, number] =>
-    layout === 'rows' ? [t * channels, 1] : [t, tiles];
-
-/** V = Bᵀ d B for every tile and channel. */
-function inputTransform(x: Float32Array, shape: readonly number[], layout: Layout, v: Planes): void {
+/**
+ * Calls `visit` for every tile with each of its k×k positions in `data` [N,H,W,C] as an array and
+ * an offset: `data` inside the image, else a row of C zeros (read as padding, or written to and
+ * dropped), so the loops have no branch; and with where the tile's row starts in a plane of
+ * `layout` and the step between its channels there.
+ */
+function forEachTileIn(
+  data: Float32Array,
+  shape: readonly number[],
+  layout: Layout,
+  [k, origin]: [number, number],
+  visit: (arrays: Float32Array[], offsets: Int32Array, base: number, step: number) => void,
+): void {
   const c = shape[3];
-  const at = indexer(layout, tileCount(shape), c);
-  // Positions outside the image read from zeros, so the inner loop has no branch.
-  const zeros = new Float32Array(c);
-  const src: Float32Array[] = new Array<Float32Array>(16);
-  const off = new Int32Array(16);
-  forEachTile(shape, 4, -1, (t, offsets) => {
-    for (let q = 0; q < 16; q++) {
-      const inside = offsets[q] >= 0;
-      src[q] = inside ? x : zeros;
-      off[q] = inside ? offsets[q] : 0;
+  const tiles = tileCount(shape);
+  const blank = new Float32Array(c);
+  const arrays = new Array<Float32Array>(k * k);
+  const offsets = new Int32Array(k * k);
+  forEachTile(shape, k, origin, (t, at) => {
+    for (let q = 0; q < k * k; q++) {
+      const inside = at[q] >= 0;
+      arrays[q] = inside ? data : blank;
+      offsets[q] = inside ? at[q] : 0;
     }
-    const [base, step] = at(t);
-    inputTile(src, off, v, base, step, c);
+    if (layout === 'rows') visit(arrays, offsets, t * c, 1);
+    else visit(arrays, offsets, t, tiles);
   });
+}
+
+/** V = Bᵀ d B for every tile and channel: 4×4 tiles from −1 (the padding). */
+function inputTransform(x: Float32Array, shape: readonly number[], layout: Layout, v: Planes): void {
+  forEachTileIn(x, shape, layout, [4, -1], (src, off, base, step) =>
+    inputTile(src, off, v, base, step, shape[3]),
+  );
 }
 
 /** One tile's V for every channel: the loop of `inputTransform`, its arrays as parameters. */
@@ -169,20 +180,9 @@ function inputTile(
 
 /** Y = Aᵀ M A for every tile and channel; positions past the image's edge are dropped. */
 function outputTransform(m: Planes, layout: Layout, shape: readonly number[], y: Float32Array): void {
-  const c = shape[3];
-  const at = indexer(layout, tileCount(shape), c);
-  const spill = new Float32Array(c);
-  const dst: Float32Array[] = new Array<Float32Array>(4);
-  const off = new Int32Array(4);
-  forEachTile(shape, 2, 0, (t, offsets) => {
-    for (let q = 0; q < 4; q++) {
-      const inside = offsets[q] >= 0;
-      dst[q] = inside ? y : spill;
-      off[q] = inside ? offsets[q] : 0;
-    }
-    const [base, step] = at(t);
-    outputTile(m, dst, off, base, step, c);
-  });
+  forEachTileIn(y, shape, layout, [2, 0], (dst, off, base, step) =>
+    outputTile(m, dst, off, base, step, shape[3]),
+  );
 }
 
 /** One tile's Y for every channel: the loop of `outputTransform`, its arrays as parameters. */
@@ -217,20 +217,9 @@ function outputTile(
 
 /** dM = A dY Aᵀ for every tile and channel; positions past the image's edge count as zero. */
 function outputGradTransform(dy: Float32Array, shape: readonly number[], layout: Layout, dm: Planes): void {
-  const c = shape[3];
-  const at = indexer(layout, tileCount(shape), c);
-  const zeros = new Float32Array(c);
-  const src: Float32Array[] = new Array<Float32Array>(4);
-  const off = new Int32Array(4);
-  forEachTile(shape, 2, 0, (t, offsets) => {
-    for (let q = 0; q < 4; q++) {
-      const inside = offsets[q] >= 0;
-      src[q] = inside ? dy : zeros;
-      off[q] = inside ? offsets[q] : 0;
-    }
-    const [base, step] = at(t);
-    outputGradTile(src, off, dm, base, step, c);
-  });
+  forEachTileIn(dy, shape, layout, [2, 0], (src, off, base, step) =>
+    outputGradTile(src, off, dm, base, step, shape[3]),
+  );
 }
 
 /** One tile's dM for every channel: the loop of `outputGradTransform`, its arrays as parameters. */
