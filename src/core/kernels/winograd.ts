@@ -468,18 +468,30 @@ function checkFloat(t: tf.TensorInfo, kernel: string): void {
   if (t.dtype !== 'float32') throw new Error(`${kernel}: float32 only, got ${t.dtype}`);
 }
 
+/**
+ * A kernel from one tensor [N,H,W,C] to its 16 planes in the layout `attrs` name: by the JS loops
+ * `js`, or on WASM by `simd` (which writes rows; columns go through a transpose).
+ */
+function toPlanes(
+  s: Storage,
+  t: tf.TensorInfo,
+  kernel: string,
+  attrs: KernelArgs['attrs'],
+  js: (data: Float32Array, shape: readonly number[], layout: Layout, planes: Planes) => void,
+  simd: (heap: WasmHeap, t: tf.TensorInfo, rows: tf.TensorInfo[]) => boolean,
+): tf.TensorInfo[] {
+  checkFloat(t, kernel);
+  const { layout } = attrs as unknown as { layout: Layout };
+  return s.write(
+    Array(16).fill(planeShape(layout, tileCount(t.shape), t.shape[3])),
+    (planes) => js(s.read(t), t.shape, layout, planes),
+    (heap, planes) => eitherLayout(heap, layout, planes, 'fromRows', (rows) => simd(heap, t, rows)),
+  );
+}
+
 const kernels: Record<string, (s: Storage, args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]> = {
-  [WINOGRAD_INPUT]: (s, { inputs, attrs }) => {
-    const x = inputs.x as tf.TensorInfo;
-    checkFloat(x, WINOGRAD_INPUT);
-    const { layout } = attrs as unknown as { layout: Layout };
-    const shape = planeShape(layout, tileCount(x.shape), x.shape[3]);
-    return s.write(
-      Array(16).fill(shape),
-      (v) => inputTransform(s.read(x), x.shape, layout, v),
-      (heap, v) => eitherLayout(heap, layout, v, 'fromRows', (rows) => simdInput(heap, x, rows)),
-    );
-  },
+  [WINOGRAD_INPUT]: (s, { inputs, attrs }) =>
+    toPlanes(s, inputs.x as tf.TensorInfo, WINOGRAD_INPUT, attrs, inputTransform, simdInput),
   [WINOGRAD_OUTPUT]: (s, { inputs, attrs }) => {
     const m = Array.from({ length: 16 }, (_, p) => inputs[`m${p}`] as tf.TensorInfo);
     m.forEach((t) => checkFloat(t, WINOGRAD_OUTPUT));
@@ -499,17 +511,8 @@ const kernels: Record<string, (s: Storage, args: KernelArgs) => tf.TensorInfo | 
       (heap, [y]) => eitherLayout(heap, layout, m, 'toRows', (rows) => simdOutput(heap, rows, y)),
     )[0];
   },
-  [WINOGRAD_OUTPUT_GRAD]: (s, { inputs, attrs }) => {
-    const dy = inputs.dy as tf.TensorInfo;
-    checkFloat(dy, WINOGRAD_OUTPUT_GRAD);
-    const { layout } = attrs as unknown as { layout: Layout };
-    const shape = planeShape(layout, tileCount(dy.shape), dy.shape[3]);
-    return s.write(
-      Array(16).fill(shape),
-      (dm) => outputGradTransform(s.read(dy), dy.shape, layout, dm),
-      (heap, dm) => eitherLayout(heap, layout, dm, 'fromRows', (rows) => simdOutputGrad(heap, dy, rows)),
-    );
-  },
+  [WINOGRAD_OUTPUT_GRAD]: (s, { inputs, attrs }) =>
+    toPlanes(s, inputs.dy as tf.TensorInfo, WINOGRAD_OUTPUT_GRAD, attrs, outputGradTransform, simdOutputGrad),
   [WINOGRAD_FILTER]: (s, { inputs, attrs }) => {
     const w = inputs.w as tf.TensorInfo;
     checkFloat(w, WINOGRAD_FILTER);
