@@ -50,6 +50,8 @@ test('?backend=wasm turns WebGPU off, runs threaded WASM and says why', async ({
   // XNNPACK's pool holds at most 8 threads; workers/backend.ts lifts TF.js' cores / 2 cap.
   const expected = Math.min(8, Math.max(1, cores));
   expect(threads).toContain(`${expected} (threaded SIMD build`);
+  // simd.wat instantiated on the threaded build's shared memory.
+  await expect(page.getByTestId('simd-kernels')).toHaveText(/^on /);
 
   const diff = await selfTestDiff(page);
   expect(diff).toBeLessThan(1e-4);

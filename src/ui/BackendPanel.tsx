@@ -77,6 +77,14 @@ export function BackendPanel() {
             </dd>
             <dt>WASM threads</dt>
             <dd data-testid="wasm-threads">{wasmThreadsText(info)}</dd>
+            <dt>Own SIMD kernels</dt>
+            <dd data-testid="simd-kernels">
+              {info.simdKernels === null
+                ? 'n/a (WASM not in use)'
+                : info.simdKernels
+                  ? 'on (Winograd transforms, transposes)'
+                  : 'off: the module could not be instantiated; JS loops instead'}
+            </dd>
             <dt>TF.js</dt>
             <dd>
               {info.tfjsVersion}, backend ready in {info.initMs} ms
