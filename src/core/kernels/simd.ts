@@ -13,6 +13,7 @@ export interface SimdKernels {
   output(...addresses: number[]): void;
   outputGrad(...addresses: number[]): void;
   filter(...addresses: number[]): void;
+  filterAcross(...addresses: number[]): void;
   filterGrad(...addresses: number[]): void;
 }
 

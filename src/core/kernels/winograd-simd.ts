@@ -31,7 +31,7 @@ function withZeroRow<T>(backend: WasmHeap, channels: number, f: (zero: number) =
  * loops need channels contiguous; a transpose is still several times faster than the JS loops of
  * the column layout and of the filter transform's blocked walk.
  */
-export function viaTransposed(
+function viaTransposed(
   backend: WasmHeap,
   planes: tf.TensorInfo[], // 16 × [C, T]
   direction: 'toRows' | 'fromRows',
@@ -126,8 +126,8 @@ export interface FilterPlan {
 }
 
 /**
- * U = G g Gᵀ into `planes` by `plan` (winograd.ts's `filterPlan`), when each of its runs walks
- * along both w's rows and the planes' rows.
+ * U = G g Gᵀ into `planes` by `plan` (winograd.ts's `filterPlan`): along w's rows and the planes'
+ * rows (output channels inner), or across them (input channels inner, in blocks).
  */
 export function simdFilter(
   backend: WasmHeap,
@@ -135,12 +135,23 @@ export function simdFilter(
   planes: tf.TensorInfo[],
   plan: FilterPlan,
 ): boolean {
-  const along = plan.runs.every(({ inner: [count, g, q] }) => g === 1 && q === 1 && count % 4 === 0);
-  const simd = along ? simdKernels(backend) : null;
+  const simd = simdKernels(backend);
   if (!simd) return false;
   const [from, to] = [address(backend, w), plan.order.map((p) => address(backend, planes[p]))];
+  const [, , cin, cout] = w.shape;
+  const along = plan.runs.every(({ inner: [, g, q] }) => g === 1 && q === 1);
+  if (!along) {
+    // One call for the whole walk: the blocks of input channels are consecutive.
+    const { g0, q0, outer } = plan.runs[0];
+    const nIn = plan.runs.reduce((n, run) => n + run.inner[0], 0);
+    if (nIn % 4 !== 0 || outer[0] % 4 !== 0) return false;
+    const at = to.map((u) => u + 4 * q0);
+    simd.filterAcross(from + 4 * g0, 4 * cin * cout, 4 * cout, ...at, 4 * outer[2], nIn, outer[0]);
+    return true;
+  }
+  if (plan.runs.some(({ inner: [count] }) => count % 4 !== 0)) return false;
   const args = new Array<number>(19);
-  args[1] = 4 * w.shape[2] * w.shape[3];
+  args[1] = 4 * cin * cout;
   for (const { g0, q0, outer, inner } of plan.runs) {
     args[18] = 4 * inner[0];
     for (let r = 0; r < outer[0]; r++) {

@@ -6,7 +6,6 @@ import {
   simdInput,
   simdOutput,
   simdOutputGrad,
-  viaTransposed,
   type FilterPlan,
 } from './winograd-simd';
 import type { WasmHeap } from './simd';
@@ -525,17 +524,7 @@ const kernels: Record<string, (s: Storage, args: KernelArgs) => tf.TensorInfo | 
     return s.write(
       Array(16).fill(shape),
       (u) => filterTransform(s.read(w), w.shape, spec, u),
-      (heap, u) =>
-        simdFilter(heap, w, u, filterPlan(w.shape, spec)) ||
-        // A plan that walks across the planes' rows: the other major's, which walks along, transposed.
-        viaTransposed(heap, u, 'fromRows', (other) =>
-          simdFilter(
-            heap,
-            w,
-            other,
-            filterPlan(w.shape, { ...spec, major: spec.major === 'in' ? 'out' : 'in' }),
-          ),
-        ),
+      (heap, u) => simdFilter(heap, w, u, filterPlan(w.shape, spec)),
     );
   },
   [WINOGRAD_FILTER_GRAD]: (s, { inputs }) => {
