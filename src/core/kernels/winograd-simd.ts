@@ -3,12 +3,12 @@ import { address, simdKernels, type WasmHeap } from './simd';
 import { forEachTile } from './winograd-tiles';
 
 /**
- * The WASM backend's Winograd kernels in SIMD (winograd.wat), four channels per instruction, on
- * TF.js's own memory: the JS kernels of winograd.ts walk the tiles and hand each tile's addresses
- * to the module. The loops need channels (or a filter's output channels) contiguous and in fours;
- * other layouts go through a tiled transpose. Each kernel says whether it ran: not where channels
- * do not come in fours, or where the module cannot be instantiated (no SIMD, no memory), and the
- * JS kernels take over.
+ * The WASM backend's Winograd kernels in SIMD (simd.wat), four channels per instruction, on
+ * TF.js's own memory: the functions here walk the tiles and hand each tile's addresses to the
+ * module. The data transforms need channels contiguous, so the column layout goes through simd.wat's
+ * transpose; the filter transform walks along or across w's rows. Each kernel says whether it ran:
+ * not where channels do not come in fours, or where the module cannot be instantiated (no SIMD, no
+ * memory), and the JS kernels of winograd.ts take over.
  */
 
 /**
@@ -27,9 +27,9 @@ function withZeroRow<T>(backend: WasmHeap, channels: number, f: (zero: number) =
 
 /**
  * Runs `simd` on 16 planes that are `planes` transposed: `toRows` copies `planes` into them first
- * (inputs), `fromRows` copies them into `planes` after (outputs), by the tiled transpose. The SIMD
- * loops need channels contiguous; a transpose is still several times faster than the JS loops of
- * the column layout and of the filter transform's blocked walk.
+ * (inputs), `fromRows` copies them into `planes` after (outputs), by simd.wat's transpose. The
+ * SIMD loops need channels contiguous; a transpose, bound by memory, is still 2–4× faster than the
+ * JS loops of the column layout.
  */
 function viaTransposed(
   backend: WasmHeap,
