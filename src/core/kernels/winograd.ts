@@ -15,7 +15,7 @@ import { forEachTile, tileCount } from './winograd-tiles';
  * The transforms of Winograd's F(2×2, 3×3) (Lavin & Gray, 2015) as kernels for the WASM and CPU
  * backends: one pass each over the tensors' storage, where the same arithmetic in TF.js ops would
  * take dozens of passes. The loops here are the reference and the CPU backend's; on WASM the same
- * loops run in SIMD (winograd-simd.ts, winograd.wat) and these take over only where channels do
+ * loops run in SIMD (winograd-simd.ts, simd.wat) and these take over only where channels do
  * not come in fours. The products between the transforms are ordinary matmuls
  * (src/core/nn/winograd.ts).
  *
