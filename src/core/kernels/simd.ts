@@ -17,11 +17,11 @@ export interface SimdKernels {
   filterGrad(...addresses: number[]): void;
 }
 
-/** What the kernels use of the WASM backend (tfjs-backend-wasm 4.22). */
+/** What the project's WASM kernels use of the WASM backend (public in tfjs-backend-wasm 4.22). */
 export interface WasmHeap {
   wasm: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: tf.DataId): boolean;
 }
 

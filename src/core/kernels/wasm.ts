@@ -29,12 +29,6 @@ interface RefCountingBackend {
   incRef(dataId: tf.DataId): void;
 }
 
-/** What the Slice kernel uses of the WASM backend (public methods of tfjs-backend-wasm 4.22). */
-interface HeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
-
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 /** Kernels that may hand back their input's storage, and when. */
@@ -53,7 +47,7 @@ function sliceInPlace(args: KernelArgs, original: tf.KernelFunc): tf.TensorInfo 
   const attrs = args.attrs as { begin: number | number[]; size: number | number[] };
   const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
   if (begin.every((b) => b === 0) && size.every((n, d) => n === x.shape[d])) return shared(x, args);
-  const backend = args.backend as unknown as HeapBackend;
+  const backend = args.backend as unknown as WasmHeap;
   // Allocate first: growing the heap would detach views taken before.
   const out = backend.makeOutput(size, x.dtype);
   const dst = backend.typedArrayFromHeap(out);
@@ -113,7 +107,7 @@ function transposeTiled(args: KernelArgs, original: tf.KernelFunc): tf.TensorInf
   const { perm } = args.attrs as { perm: number[] };
   const swap = x.dtype === 'string' || x.dtype === 'complex64' ? null : asBlockSwap(x.shape, perm);
   if (!swap) return original(args);
-  const backend = args.backend as unknown as HeapBackend;
+  const backend = args.backend as unknown as WasmHeap;
   // Allocate first: growing the heap would detach views taken before. A copy even when only
   // dimensions of size 1 move: sharing the storage under the new shape made training steps fail
   // with out-of-bounds accesses inside the module (cause not traced), which copying does not.
@@ -123,10 +117,7 @@ function transposeTiled(args: KernelArgs, original: tf.KernelFunc): tf.TensorInf
   );
   const { outer, a, b, inner } = swap;
   // Single elements of 4 bytes swapped in 4×4 blocks: simd.wat's transpose.
-  const simd =
-    inner === 1 && a % 4 === 0 && b % 4 === 0 && x.dtype !== 'bool'
-      ? simdKernels(args.backend as unknown as WasmHeap)
-      : null;
+  const simd = inner === 1 && a % 4 === 0 && b % 4 === 0 && x.dtype !== 'bool' ? simdKernels(backend) : null;
   if (simd) {
     const [from, to] = [address(backend, x), address(backend, out)];
     for (let o = 0; o < outer; o++) simd.transpose(from + 4 * o * a * b, to + 4 * o * a * b, a, b);

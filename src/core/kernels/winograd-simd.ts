@@ -26,17 +26,20 @@ function withZeroRow<T>(backend: WasmHeap, channels: number, f: (zero: number) =
 }
 
 /**
- * Runs `simd` on 16 planes that are `planes` transposed: `toRows` copies `planes` into them first
- * (inputs), `fromRows` copies them into `planes` after (outputs), by simd.wat's transpose. The
- * SIMD loops need channels contiguous; a transpose, bound by memory, is still 2–4× faster than the
- * JS loops of the column layout.
+ * Runs `simd`, which writes or reads 16 planes laid out as rows ([T, C]), for `planes` of
+ * `layout`: directly for rows; for columns ([C, T]) on transposed copies, made before it for its
+ * inputs (`toRows`) or copied back after it for its outputs (`fromRows`) by simd.wat's transpose.
+ * The SIMD loops need channels contiguous; the transpose, bound by memory, is still 2–4× faster
+ * than the JS loops of the column layout.
  */
-function viaTransposed(
+export function eitherLayout(
   backend: WasmHeap,
-  planes: tf.TensorInfo[], // 16 × [C, T]
+  layout: 'rows' | 'cols',
+  planes: tf.TensorInfo[],
   direction: 'toRows' | 'fromRows',
-  simd: (rows: tf.TensorInfo[]) => boolean, // 16 × [T, C]
+  simd: (rows: tf.TensorInfo[]) => boolean,
 ): boolean {
+  if (layout === 'rows') return simd(planes);
   const kernels = simdKernels(backend);
   if (!kernels || planes[0].shape.some((n) => n % 4 !== 0)) return false;
   const [c, t] = planes[0].shape;
@@ -55,17 +58,6 @@ function viaTransposed(
   } finally {
     rows.forEach((r) => backend.disposeData(r.dataId));
   }
-}
-
-/** `simd` for planes of either layout: directly for rows, through `viaTransposed` for columns. */
-export function eitherLayout(
-  backend: WasmHeap,
-  layout: 'rows' | 'cols',
-  planes: tf.TensorInfo[],
-  direction: 'toRows' | 'fromRows',
-  simd: (rows: tf.TensorInfo[]) => boolean,
-): boolean {
-  return layout === 'rows' ? simd(planes) : viaTransposed(backend, planes, direction, simd);
 }
 
 /** V = Bᵀ d B into `planes` (16 × [T, C]), from x [N,H,W,C]. */

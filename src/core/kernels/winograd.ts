@@ -39,11 +39,11 @@ export interface FilterSpec {
   size: number;
 }
 
-export const WINOGRAD_INPUT = 'WinogradInput';
-export const WINOGRAD_OUTPUT = 'WinogradOutput';
-export const WINOGRAD_OUTPUT_GRAD = 'WinogradOutputGrad';
-export const WINOGRAD_FILTER = 'WinogradFilter';
-export const WINOGRAD_FILTER_GRAD = 'WinogradFilterGrad';
+const WINOGRAD_INPUT = 'WinogradInput';
+const WINOGRAD_OUTPUT = 'WinogradOutput';
+const WINOGRAD_OUTPUT_GRAD = 'WinogradOutputGrad';
+const WINOGRAD_FILTER = 'WinogradFilter';
+const WINOGRAD_FILTER_GRAD = 'WinogradFilterGrad';
 
 /**
  * The 16 input-transform planes of `x` [N,H,W,C]: each [T, C] ('rows') or [C, T] ('cols').
@@ -437,10 +437,11 @@ const storages: Record<string, (backend: unknown) => Storage> = {
   wasm: (backend) => {
     const b = backend as WasmHeap;
     return {
-      read: (t) => b.typedArrayFromHeap(t),
+      // Every Winograd kernel checks its inputs are float32.
+      read: (t) => b.typedArrayFromHeap(t) as Float32Array,
       write: (shapes, fill, simd) => {
         const outs = shapes.map((s) => b.makeOutput(s, 'float32'));
-        if (!simd?.(b, outs)) fill(outs.map((o) => b.typedArrayFromHeap(o)));
+        if (!simd?.(b, outs)) fill(outs.map((o) => b.typedArrayFromHeap(o) as Float32Array));
         return outs;
       },
     };

@@ -139,7 +139,8 @@ function convolveGroup(x: tf.Tensor4D, w: tf.Tensor4D, rotated: boolean): tf.Ten
 
 /**
  * dL/dw [3,3,Cin,Cout] = Gᵀ(Vᵀ·dM)G per point, by chunks of input channels, summed over groups of
- * images.
+ * images. V is transformed again from the saved input rather than kept from the forward pass: it
+ * is 4× the input, and the tape holds it for the whole step.
  */
 function filterGradient(
   x: tf.Tensor4D, // [N,H,W,Cin]
