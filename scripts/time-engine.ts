@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     memoryItems: items,
     gradNormEvery: 0,
   });
-  const teacher = new ResNetTeacher('resnet18', 7);
+  const teacher = ResNetTeacher.random('resnet18', 7);
   const net = createNetwork('dmgrd', 'resnet18', teacher.channels, 11);
   const images = tf.randomUniform([items, size, size, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
   const pick = (i: number) => tf.slice(images, [i, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;

@@ -115,7 +115,7 @@ async function loadSpeedTeacher(spec: SpeedCaseSpec): Promise<{ teacher: Teacher
     if (!RANDOM_ARCHS.includes(spec.teacher))
       throw new Error(`teacher ${spec.teacher}: random weights exist only for the torchvision ResNets`);
     return {
-      teacher: new ResNetTeacher(spec.teacher as ResNetArch, spec.seed),
+      teacher: ResNetTeacher.random(spec.teacher as ResNetArch, spec.seed),
       weights: `random init (torchvision ${spec.teacher} architecture)`,
     };
   }

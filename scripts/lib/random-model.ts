@@ -33,7 +33,7 @@ export async function randomModel(
 ): Promise<{ teacher: ResNetTeacher; net: Network; banks: Banks | null }> {
   if (!(config.teacher in RESNET_SPECS))
     throw new Error(`--teacher: one of ${Object.keys(RESNET_SPECS).join(', ')}`);
-  const teacher = new ResNetTeacher(config.teacher as ResNetArch, 7);
+  const teacher = ResNetTeacher.random(config.teacher as ResNetArch, 7);
   const net = createNetwork(config.model, config.teacher, teacher.channels, 11);
   const size = config.imageSize;
   const pick = (i: number) => tf.randomUniform([1, size, size, 3], 0, 1, 'float32', i) as tf.Tensor4D;

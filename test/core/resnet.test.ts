@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { ResNetTeacher, type ResNetArch } from '../../src/core/backbones/resnet';
+import {
+  createResNet,
+  RESNET_SPECS,
+  resnetChannels,
+  ResNetTeacher,
+  type ResNetArch,
+} from '../../src/core/backbones/resnet';
+import { ParamStore } from '../../src/core/nn/params';
 import { torchShape } from '../../src/core/nn/torch-weights';
 import { get, hasShared, loadGolden, nhwc, relErr, toNchwData } from '../helpers/golden';
 
 function checkBackbone(arch: ResNetArch, file: string): void {
   const g = loadGolden(file);
-  const teacher = new ResNetTeacher(arch, 1);
-  teacher.loadTorch(g, 'teacher.');
+  const teacher = ResNetTeacher.fromTorch(arch, g, 'teacher.');
   const x = nhwc(get(g, 'input.x')) as tf.Tensor4D;
   const taps = teacher.featuresRaw(x);
   ['layer1', 'layer2', 'layer3'].forEach((name, i) => {
@@ -35,9 +41,10 @@ describe.skipIf(!hasShared())('ResNet teacher (torchvision layout) vs the refere
 describe('ResNet teacher construction', () => {
   it('wide_resnet50_2 has the state_dict shapes of the reference (README section 2)', async () => {
     await tf.setBackend('cpu');
-    const t = new ResNetTeacher('wide_resnet50_2');
-    const shape = (n: string): number[] => torchShape(t.store.get(n).shape, false);
-    expect(t.channels).toEqual([256, 512, 1024]);
+    const t = new ParamStore();
+    createResNet(t, RESNET_SPECS.wide_resnet50_2);
+    const shape = (n: string): number[] => torchShape(t.get(n).shape, false);
+    expect(resnetChannels(RESNET_SPECS.wide_resnet50_2)).toEqual([256, 512, 1024]);
     expect(shape('layer1.0.conv1.weight')).toEqual([128, 64, 1, 1]);
     expect(shape('layer1.0.conv2.weight')).toEqual([128, 128, 3, 3]);
     expect(shape('layer1.0.conv3.weight')).toEqual([256, 128, 1, 1]);
@@ -48,8 +55,8 @@ describe('ResNet teacher construction', () => {
     expect(shape('layer3.0.conv3.weight')).toEqual([1024, 512, 1, 1]);
     expect(shape('layer3.0.downsample.0.weight')).toEqual([1024, 512, 1, 1]);
     expect(shape('layer3.5.bn2.running_var')).toEqual([512]);
-    expect(t.store.has('layer3.6.conv1.weight')).toBe(false);
-    expect(t.store.has('layer4.0.conv1.weight')).toBe(false);
+    expect(t.has('layer3.6.conv1.weight')).toBe(false);
+    expect(t.has('layer4.0.conv1.weight')).toBe(false);
     t.dispose();
   });
 
@@ -59,7 +66,7 @@ describe('ResNet teacher construction', () => {
       ['resnet18', [64, 128, 256]],
       ['resnet34', [64, 128, 256]],
     ] as const) {
-      const t = new ResNetTeacher(arch, 3);
+      const t = ResNetTeacher.random(arch, 3);
       expect(t.channels).toEqual(ch);
       const x = tf.randomUniform([1, 32, 32, 3]) as tf.Tensor4D;
       const f = t.features(x);
@@ -75,15 +82,15 @@ describe('ResNet teacher construction', () => {
 
   it('rejects a checkpoint with missing or mis-shaped keys, naming them', async () => {
     await tf.setBackend('cpu');
-    const t = new ResNetTeacher('resnet18');
+    const before = tf.memory().numTensors;
     const sd = new Map([
       ['conv1.weight', { dtype: 'F32' as const, shape: [64, 3, 5, 5], data: new Float32Array(64 * 3 * 25) }],
       ['fc.weight', { dtype: 'F32' as const, shape: [1000, 512], data: new Float32Array(0) }],
     ]);
-    expect(() => t.loadTorch(sd)).toThrow(
+    expect(() => ResNetTeacher.fromTorch('resnet18', sd)).toThrow(
       /conv1\.weight: file has \[64,3,5,5\], resnet18 teacher expects \[64,3,7,7\]/,
     );
-    expect(() => t.loadTorch(sd)).toThrow(/missing layer1\.0\.conv1\.weight/);
-    t.dispose();
+    expect(() => ResNetTeacher.fromTorch('resnet18', sd)).toThrow(/missing layer1\.0\.conv1\.weight/);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -21,7 +21,7 @@ describe('scoreImages', () => {
         memoryItems: 3,
         imageScoreTopK: 10,
       });
-      const teacher = new ResNetTeacher('resnet18', 7);
+      const teacher = ResNetTeacher.random('resnet18', 7);
       const net = createNetwork(model, 'resnet18', teacher.channels, 11);
       const image = (i: number) => tf.randomUniform([1, 32, 32, 3], 0, 1, 'float32', i) as tf.Tensor4D;
       const banks =

@@ -12,8 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TeacherName } from '../../src/core/config';
 import { fetchReader, loadTeacher, type ReadFile, type Teacher } from '../../src/core/backbones';
 import { readerIOHandler } from '../../src/core/backbones/io-handler';
+import { applyEval, freeInputSize, modelConfig, tapModel } from '../../src/core/backbones/keras-layers';
 import { useBackend } from '../helpers/backends';
-import { sharedPath } from '../helpers/golden';
+import { relErr, sharedPath } from '../helpers/golden';
 
 const ROOT = resolve(__dirname, '../..');
 const installed = (name: TeacherName) => join(ROOT, 'public/teachers', name);
@@ -153,6 +154,41 @@ for (const { name, channels, classifies } of CASES) {
     });
   });
 }
+
+/**
+ * The ResNet50 teacher folds every BatchNorm into its convolution and runs its own forward pass;
+ * TF.js running the Keras model as saved (layer by layer, BatchNorm apart) must agree with it.
+ */
+describe.skipIf(!teacherDir('resnet50'))('ResNet50 teacher, folded, against the Keras model', () => {
+  it('gives the same taps and logits as tf.loadLayersModel', async () => {
+    const dir = teacherDir('resnet50')!;
+    const keras = await tf.loadLayersModel(
+      readerIOHandler(dirReader(dir), {
+        transform: (json) => {
+          const cfg = modelConfig(json);
+          freeInputSize(cfg);
+          cfg.config.layers!.find((l) => l.config.name === 'fc1000')!.config.activation = 'linear';
+          return json;
+        },
+      }),
+    );
+    const teacher = await loadTeacher('resnet50', dirReader(dir));
+    const x = tf.randomUniform([2, 96, 96, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const caffe = tf.tidy(() => tf.sub(tf.mul(tf.reverse(x, -1), 255), [103.939, 116.779, 123.68]));
+    const taps = ['activation_9', 'activation_21', 'activation_39'];
+    const expected = applyEval(tapModel(keras, taps), caffe);
+    const ours = teacher.features(x);
+    for (const [i, name] of taps.entries()) {
+      expect(ours[i].shape, name).toEqual(expected[i].shape);
+      expect(relErr(await ours[i].data(), await expected[i].data()), name).toBeLessThan(1e-4);
+    }
+    const [logits, kerasLogits] = [teacher.classify!(x), keras.predict(caffe) as tf.Tensor];
+    expect(relErr(await logits.data(), await kerasLogits.data())).toBeLessThan(1e-4);
+    tf.dispose([x, caffe, ...expected, ...ours, logits, kerasLogits]);
+    keras.dispose();
+    teacher.dispose();
+  }, 120_000);
+});
 
 describe('teacher weight files', () => {
   const dir = teacherDir('mobilenet_v2');

@@ -20,7 +20,7 @@ function tinySetup(overrides: Partial<TrainConfig>) {
     imageSize: SIZE,
     ...overrides,
   });
-  const teacher = new ResNetTeacher('resnet18', 7);
+  const teacher = ResNetTeacher.random('resnet18', 7);
   const net = createNetwork(config.model, 'resnet18', teacher.channels, 11);
   const images = tf.randomUniform([12, SIZE, SIZE, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
   const noisy = tf.tidy(() =>
@@ -107,7 +107,7 @@ describe('Trainer', () => {
       disposeMemoryBank(banks.normal);
       disposeMemoryBank(banks.abnormal);
       s.net.store.dispose();
-      s.teacher.store.dispose();
+      s.teacher.dispose();
       return { t, report, weights, leaked, lr: report.lr };
     };
     const plain = await run({ recompute: 'off' });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { asBlockSwap } from '../../src/core/kernels/wasm';
+import { scaleShift } from '../../src/core/kernels/scale-shift';
 import { simdReady } from '../../src/core/kernels/simd';
 import { conv2d } from '../../src/core/nn/conv';
 import { useBackend as selectBackend } from '../helpers/backends';
@@ -159,5 +160,48 @@ describe('WASM Transpose as a tiled block swap (src/core/kernels/wasm.ts)', () =
       });
     }
     expect(results.wasm).toEqual(results.cpu);
+  });
+});
+
+describe('ScaleShift (src/core/kernels/scale-shift.ts)', () => {
+  it('equals TF.js ops on CPU and WASM, with and without ReLU, channels in fours or not, gradients too', async () => {
+    const shapes = [
+      [2, 5, 3, 8],
+      [3, 7, 6],
+      [4, 1],
+    ];
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await selectBackend(backend);
+      if (backend === 'wasm') expect(simdReady(tf.backend())).toBe(true);
+      for (const [i, shape] of shapes.entries()) {
+        for (const relu of [false, true]) {
+          const c = shape[shape.length - 1];
+          const x = tf.randomNormal(shape, 0, 1, 'float32', i);
+          const scale = tf.randomNormal([c], 0, 1, 'float32', 10 + i) as tf.Tensor1D;
+          const shift = tf.randomNormal([c], 0, 1, 'float32', 20 + i) as tf.Tensor1D;
+          const weights = tf.randomNormal(shape, 0, 1, 'float32', 30 + i);
+          const composite = (a: tf.Tensor, s: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+            const y = tf.add(tf.mul(a, s), b);
+            return relu ? tf.relu(y) : y;
+          };
+          const fused = (a: tf.Tensor, s: tf.Tensor, b: tf.Tensor): tf.Tensor =>
+            scaleShift(a, s as tf.Tensor1D, b as tf.Tensor1D, relu);
+          const loss = (f: typeof fused) => (a: tf.Tensor, s: tf.Tensor, b: tf.Tensor) =>
+            tf.sum(tf.mul(f(a, s, b), weights));
+          const before = tf.memory().numTensors;
+          const ours = [fused(x, scale, shift), ...tf.grads(loss(fused))([x, scale, shift])];
+          expect(tf.memory().numTensors - before, `${backend}: value and 3 gradients, no more`).toBe(4);
+          const refs = [composite(x, scale, shift), ...tf.grads(loss(composite))([x, scale, shift])];
+          for (const [k, name] of ['value', 'dx', 'dscale', 'dshift'].entries()) {
+            const label = `${backend} [${shape}] relu ${relu} ${name}`;
+            expect(ours[k].shape, label).toEqual(refs[k].shape);
+            const [a, b] = [await ours[k].data(), await refs[k].data()];
+            expect(Math.max(...a.map((v, j) => Math.abs(v - b[j]))), label).toBeLessThan(1e-5);
+          }
+          tf.dispose([...ours, ...refs]);
+          tf.dispose([x, scale, shift, weights]);
+        }
+      }
+    }
   });
 });

@@ -37,14 +37,7 @@ function loadTorchvision(
       `teacher ${name}: no weights are served for it; import a torchvision checkpoint (.pth / .safetensors) first`,
     );
   }
-  const teacher = new ResNetTeacher(name);
-  try {
-    teacher.loadTorch(options.torchWeights, options.torchPrefix);
-  } catch (e) {
-    teacher.dispose();
-    throw e;
-  }
-  return teacher;
+  return ResNetTeacher.fromTorch(name, options.torchWeights, options.torchPrefix);
 }
 
 /**

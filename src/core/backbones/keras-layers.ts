@@ -36,13 +36,6 @@ export function freeInputSize(cfg: KerasLayerJson): void {
   }
 }
 
-/** Finds a layer config by name in a functional config. */
-export function findLayer(cfg: KerasLayerJson, name: string): KerasLayerJson {
-  const layer = (cfg.config.layers ?? []).find((l) => l.config.name === name);
-  if (!layer) throw new Error(`layer ${name} not found in ${cfg.config.name ?? 'model'}`);
-  return layer;
-}
-
 /** A model from `model`'s input to the outputs of the named layers (only that subgraph runs). */
 export function tapModel(model: tf.LayersModel, names: readonly string[]): tf.LayersModel {
   const outputs = names.map((n) => model.getLayer(n).output as tf.SymbolicTensor);

@@ -9,6 +9,15 @@ import { shared, unshared } from './simd.wat';
 /** The module's exports: every argument a byte address in TF.js's memory, or a byte count. */
 export interface SimdKernels {
   transpose(src: number, dst: number, rows: number, cols: number): void;
+  scaleShift(
+    x: number,
+    scale: number,
+    shift: number,
+    y: number,
+    rows: number,
+    bytes: number,
+    relu: number,
+  ): void;
   input(...addresses: number[]): void;
   output(...addresses: number[]): void;
   outputGrad(...addresses: number[]): void;

@@ -1,7 +1,8 @@
 ;; Kernels in WASM SIMD over TF.js's own WASM memory, which this module imports (simd.ts).
 ;;
-;; A transpose in 4×4 blocks, and Winograd F(2×2, 3×3)'s transforms four channels per instruction:
-;; the loops of winograd.ts's JS kernels (see there for the algebra). Each transform walks `bytes`
+;; A transpose in 4×4 blocks, a per-channel scale and shift (scale-shift.ts), and Winograd
+;; F(2×2, 3×3)'s transforms four channels per instruction: the loops of winograd.ts's JS kernels
+;; (see there for the algebra). Each transform walks `bytes`
 ;; bytes (a multiple of 16) of channels from the given addresses, which the caller computes per
 ;; tile (or per filter row), so edges are the caller's: it points positions outside the image at a
 ;; zero row, and outputs past the edge at a spill row.
@@ -534,6 +535,33 @@
         (br $inLoop)))
       (local.set $ob (i32.add (local.get $ob) (i32.const 16)))
       (br $blockLoop))))
+
+;; y = x·scale + shift per channel, then max(y, 0) if $relu: `rows` rows of `bytes` bytes of
+;; channels from x to y (which may be x), scale and shift one such row each.
+  (func (export "scaleShift") (param $x i32) (param $scale i32) (param $shift i32) (param $y i32) (param $rows i32) (param $bytes i32) (param $relu i32)
+    (local $i i32) (local $floor v128)
+    ;; max(y, −∞) leaves y as it is.
+    (local.set $floor (v128.const f32x4 -inf -inf -inf -inf))
+    (if (local.get $relu) (then (local.set $floor (v128.const f32x4 0 0 0 0))))
+    (block $done
+      (loop $row
+        (br_if $done (i32.eqz (local.get $rows)))
+        (local.set $i (i32.const 0))
+        (block $rowDone
+          (loop $next
+            (br_if $rowDone (i32.ge_u (local.get $i) (local.get $bytes)))
+            (v128.store (i32.add (local.get $y) (local.get $i))
+              (f32x4.max
+                (f32x4.add
+                  (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $i))) (v128.load (i32.add (local.get $scale) (local.get $i))))
+                  (v128.load (i32.add (local.get $shift) (local.get $i))))
+                (local.get $floor)))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $next)))
+        (local.set $x (i32.add (local.get $x) (local.get $bytes)))
+        (local.set $y (i32.add (local.get $y) (local.get $bytes)))
+        (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+        (br $row))))
 
 ;; dst = srcᵀ for a row-major [rows, cols] matrix of 4-byte values, rows and cols multiples of 4:
 ;; 4×4 blocks by shuffles, in 32×32 tiles so that both sides stay in the cache.

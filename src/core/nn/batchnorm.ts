@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { scaleShift } from '../kernels/scale-shift';
 import { hasSlowGradKernels } from './matmul';
 import type { Mode, Scope } from './params';
 
@@ -25,9 +26,10 @@ export function batchNorm(s: Scope, x: tf.Tensor4D, mode: Mode, opts: BatchNormO
   const runningMean = s.get('running_mean');
   const runningVar = s.get('running_var');
   if (!mode.training) {
-    const scale = tf.mul(weight, tf.rsqrt(tf.add(runningVar, EPS)));
-    const y = tf.add(tf.mul(tf.sub(x, runningMean), scale), bias) as tf.Tensor4D;
-    return opts.relu ? tf.relu(y) : y;
+    return tf.tidy(() => {
+      const scale = tf.mul(weight, tf.rsqrt(tf.add(runningVar, EPS))) as tf.Tensor1D;
+      return scaleShift(x, scale, tf.sub(bias, tf.mul(runningMean, scale)), opts.relu ?? false);
+    });
   }
   const { y, mean, variance } = trainBatchNorm(x, weight, bias, opts.relu ?? false);
   if (mode.updateStats !== false)
@@ -57,8 +59,8 @@ function trainBatchNorm(
     const mean = tf.div(channelSums(xi), n);
     const variance = tf.div(channelSums(tf.square(tf.sub(xi, mean)) as tf.Tensor4D), n);
     const invStd = tf.rsqrt(tf.add(variance, EPS));
-    const normed = tf.add(tf.mul(tf.sub(xi, mean), tf.mul(invStd, w)), b) as tf.Tensor4D;
-    const y = relu ? tf.relu(normed) : normed;
+    const scale = tf.mul(invStd, w) as tf.Tensor1D;
+    const y = scaleShift(xi, scale, tf.sub(b, tf.mul(mean, scale)), relu);
     stats = { mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D };
     save(relu ? [xi, w, mean, invStd, y] : [xi, w, mean, invStd]);
     return {
@@ -66,7 +68,7 @@ function trainBatchNorm(
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws, mu, is, ys] = saved;
         const g = relu ? tf.mul(dy, tf.step(ys)) : dy;
-        const xhat = tf.mul(tf.sub(xs, mu), is);
+        const xhat = scaleShift(xs, is as tf.Tensor1D, tf.neg(tf.mul(mu, is)) as tf.Tensor1D, false);
         const dBias = channelSums(g as tf.Tensor4D);
         const dWeight = channelSums(tf.mul(g, xhat) as tf.Tensor4D);
         const centred = tf.sub(g, tf.add(tf.div(dBias, n), tf.mul(xhat, tf.div(dWeight, n))));

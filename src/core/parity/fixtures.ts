@@ -54,9 +54,8 @@ async function maxBufferError(store: ParamStore, g: Fixture, prefix: string): Pr
 
 function backbone(arch: ResNetArch): FixtureRunner {
   return async (g, sink) => {
-    const teacher = new ResNetTeacher(arch, 1);
+    const teacher = ResNetTeacher.fromTorch(arch, g, 'teacher.');
     try {
-      teacher.loadTorch(g, 'teacher.');
       const taps = tf.tidy(() => teacher.featuresRaw(nhwcTensor(goldenArray(g, 'input.x')) as tf.Tensor4D));
       for (const [i, name] of ['layer1', 'layer2', 'layer3'].entries()) {
         await sink.tensor(`output.${name}`, taps[i], g, `output.${name}`, TOLERANCE.forward);
