@@ -52,7 +52,7 @@ describe.each(NODE_BACKENDS)('foldBatchNorm + frozenConv (%s)', (backend) => {
       for (const relu of [false, true]) {
         const before = tf.memory().numTensors;
         const folded = foldBatchNorm(w, bn, bias);
-        const ours = frozenConv(x, folded.filter, folded.bias, stride, pad, relu);
+        const ours = frozenConv(x, folded.filter, folded.bias, stride, pad, relu ? 'relu' : 'linear');
         tf.dispose([folded.filter, folded.bias]);
         expect(tf.memory().numTensors, 'only the output is left').toBe(before + 1);
         const apart = tf.tidy(() => {

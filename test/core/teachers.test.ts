@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TeacherName } from '../../src/core/config';
 import { fetchReader, loadTeacher, type ReadFile, type Teacher } from '../../src/core/backbones';
 import { readerIOHandler } from '../../src/core/backbones/io-handler';
-import { applyEval, freeInputSize, modelConfig, tapModel } from '../../src/core/backbones/keras-layers';
+import { applyEval, freeInputSize, innerFunctional, modelConfig, tapModel } from '../helpers/keras';
 import { useBackend } from '../helpers/backends';
 import { relErr, sharedPath } from '../helpers/golden';
 
@@ -156,38 +156,77 @@ for (const { name, channels, classifies } of CASES) {
 }
 
 /**
- * The ResNet50 teacher folds every BatchNorm into its convolution and runs its own forward pass;
- * TF.js running the Keras model as saved (layer by layer, BatchNorm apart) must agree with it.
+ * The Keras teachers fold every BatchNorm into its convolution and run their own forward passes;
+ * TF.js running the Keras model as saved (layer by layer, BatchNorm apart) must agree with them.
  */
-describe.skipIf(!teacherDir('resnet50'))('ResNet50 teacher, folded, against the Keras model', () => {
-  it('gives the same taps and logits as tf.loadLayersModel', async () => {
-    const dir = teacherDir('resnet50')!;
-    const keras = await tf.loadLayersModel(
+describe('folded Keras teachers against TF.js running the Keras model', () => {
+  /** The Keras model's functional part, any input size, the classifier's softmax left out. */
+  const kerasModel = async (dir: string): Promise<tf.LayersModel> => {
+    let inFile = new Set<string>();
+    const model = await tf.loadLayersModel(
       readerIOHandler(dirReader(dir), {
         transform: (json) => {
-          const cfg = modelConfig(json);
-          freeInputSize(cfg);
-          cfg.config.layers!.find((l) => l.config.name === 'fc1000')!.config.activation = 'linear';
-          return json;
+          const inner = innerFunctional(modelConfig(json))!;
+          freeInputSize(inner);
+          const fc = inner.config.layers!.find((l) => l.config.name === 'fc1000');
+          if (fc) fc.config.activation = 'linear';
+          inFile = new Set(json.weightsManifest.flatMap((g) => g.weights.map((w) => w.name)));
+          return { ...json, modelTopology: { class_name: inner.class_name, config: inner.config } };
         },
       }),
+      // MobileNetV2's file also holds its head's weights, which the inner model has no variables for.
+      { strict: false },
     );
-    const teacher = await loadTeacher('resnet50', dirReader(dir));
-    const x = tf.randomUniform([2, 96, 96, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
-    const caffe = tf.tidy(() => tf.sub(tf.mul(tf.reverse(x, -1), 255), [103.939, 116.779, 123.68]));
-    const taps = ['activation_9', 'activation_21', 'activation_39'];
-    const expected = applyEval(tapModel(keras, taps), caffe);
-    const ours = teacher.features(x);
-    for (const [i, name] of taps.entries()) {
-      expect(ours[i].shape, name).toEqual(expected[i].shape);
-      expect(relErr(await ours[i].data(), await expected[i].data()), name).toBeLessThan(1e-4);
-    }
-    const [logits, kerasLogits] = [teacher.classify!(x), keras.predict(caffe) as tf.Tensor];
-    expect(relErr(await logits.data(), await kerasLogits.data())).toBeLessThan(1e-4);
-    tf.dispose([x, caffe, ...expected, ...ours, logits, kerasLogits]);
-    keras.dispose();
-    teacher.dispose();
-  }, 120_000);
+    expect(model.weights.filter((w) => !inFile.has(w.originalName))).toEqual([]);
+    return model;
+  };
+
+  const close = async (ours: tf.Tensor, keras: tf.Tensor, label: string): Promise<void> => {
+    expect(ours.shape, label).toEqual(keras.shape);
+    expect(relErr(await ours.data(), await keras.data()), label).toBeLessThan(1e-4);
+  };
+
+  it.skipIf(!teacherDir('resnet50'))(
+    'ResNet50: the same taps and logits',
+    async () => {
+      const dir = teacherDir('resnet50')!;
+      const keras = await kerasModel(dir);
+      const teacher = await loadTeacher('resnet50', dirReader(dir));
+      const x = tf.randomUniform([2, 96, 96, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+      const caffe = tf.tidy(() => tf.sub(tf.mul(tf.reverse(x, -1), 255), [103.939, 116.779, 123.68]));
+      const taps = ['activation_9', 'activation_21', 'activation_39'];
+      const expected = applyEval(tapModel(keras, taps), caffe);
+      const ours = teacher.features(x);
+      for (const [i, name] of taps.entries()) await close(ours[i], expected[i], name);
+      const [logits, kerasLogits] = [teacher.classify!(x), keras.predict(caffe) as tf.Tensor];
+      await close(logits, kerasLogits, 'logits');
+      tf.dispose([x, caffe, ...expected, ...ours, logits, kerasLogits]);
+      keras.dispose();
+      teacher.dispose();
+    },
+    120_000,
+  );
+
+  it.skipIf(!teacherDir('mobilenet_v2'))(
+    'MobileNetV2: the same taps, at sizes whose stride-2 inputs are even or odd',
+    async () => {
+      const dir = teacherDir('mobilenet_v2')!;
+      const keras = await kerasModel(dir);
+      const teacher = await loadTeacher('mobilenet_v2', dirReader(dir));
+      const taps = ['block_3_expand_relu', 'block_6_expand_relu', 'block_13_expand_relu'];
+      for (const size of [96, 72]) {
+        const x = tf.randomUniform([2, size, size, 3], 0, 1, 'float32', size) as tf.Tensor4D;
+        const scaled = tf.tidy(() => tf.sub(tf.mul(x, 2), 1));
+        const expected = applyEval(tapModel(keras, taps), scaled);
+        const ours = teacher.features(x);
+        for (const [i, name] of taps.entries()) await close(ours[i], expected[i], `${size} px ${name}`);
+        tf.dispose([x, scaled, ...expected, ...ours]);
+      }
+      keras.dispose();
+      teacher.dispose();
+    },
+    120_000,
+  );
 });
 
 describe('teacher weight files', () => {

@@ -12,45 +12,61 @@ export interface FrozenBatchNorm {
   eps: number;
 }
 
+/** What follows a frozen convolution's bias: fused into the same kernel. */
+export type FrozenActivation = 'linear' | 'relu' | 'relu6';
+
+/** Symmetric zero padding, or TensorFlow's 'same' / 'valid'. */
+export type Padding = number | 'same' | 'valid';
+
 /**
  * The filter and bias of conv(x, w) + b followed by `bn`, as one convolution: w·s and (b − mean)·s
  * + beta with s = gamma / √(variance + eps) per output channel. A frozen network (the teacher) pays
- * its BatchNorms once instead of four elementwise passes over every activation per call.
+ * its BatchNorms once instead of a pass (or four) over every activation per call. A depthwise
+ * filter [K,K,C,1] has its channels on axis 2.
  */
 export function foldBatchNorm(
-  w: tf.Tensor4D, // [K,K,Cin,Cout]
+  w: tf.Tensor4D, // [K,K,Cin,Cout] or depthwise [K,K,C,1]
   bn: FrozenBatchNorm,
   bias?: tf.Tensor1D, // [Cout]
 ): { filter: tf.Tensor4D; bias: tf.Tensor1D } {
   return tf.tidy(() => {
     const scale = tf.div(bn.gamma, tf.sqrt(tf.add(bn.variance, bn.eps)));
     const centred = bias ? tf.sub(bias, bn.mean) : tf.neg(bn.mean);
-    return { filter: tf.mul(w, scale), bias: tf.add(tf.mul(centred, scale), bn.beta) };
+    const perChannel = w.shape[3] === 1 && w.shape[2] === scale.size ? tf.reshape(scale, [-1, 1]) : scale;
+    return { filter: tf.mul(w, perChannel), bias: tf.add(tf.mul(centred, scale), bn.beta) };
   });
 }
 
 /**
- * ReLU?(conv(x, w) + b) with weights that are never trained: TF.js's fused convolution, whose bias
- * and ReLU cost no extra pass, or on WASM and CPU Winograd where `conv2d` would take it (forward
- * only: nothing differentiates through a frozen network). Symmetric zero padding `pad`.
+ * act(conv(x, w) + b) with weights that are never trained: TF.js's fused convolution, whose bias and
+ * activation cost no extra pass, or on WASM and CPU Winograd where `conv2d` would take it (forward
+ * only: nothing differentiates through a frozen network).
  */
 export function frozenConv(
   x: tf.Tensor4D, // [N,H,W,Cin]
   w: tf.Tensor4D, // [K,K,Cin,Cout]
   b: tf.Tensor1D, // [Cout]
   stride: number,
-  pad: number,
-  relu: boolean,
+  pad: Padding,
+  activation: FrozenActivation,
 ): tf.Tensor4D {
-  if (hasSlowGradKernels() && takesWinograd(x.shape, w.shape, stride, pad)) {
-    return tf.tidy(() => scaleShift(winogradConv3x3(x, w), tf.onesLike(b), b, relu));
+  if (typeof pad === 'number' && hasSlowGradKernels() && takesWinograd(x.shape, w.shape, stride, pad)) {
+    return tf.tidy(() => {
+      const y = scaleShift(winogradConv3x3(x, w), tf.onesLike(b), b, activation !== 'linear');
+      return activation === 'relu6' ? tf.minimum(y, 6) : y;
+    });
   }
-  return tf.fused.conv2d({
-    x,
-    filter: w,
-    bias: b,
-    strides: stride,
-    pad,
-    activation: relu ? 'relu' : 'linear',
-  });
+  return tf.fused.conv2d({ x, filter: w, bias: b, strides: stride, pad, activation });
+}
+
+/** act(depthwise(x, w) + b), frozen as `frozenConv`: one fused kernel. */
+export function frozenDepthwiseConv(
+  x: tf.Tensor4D, // [N,H,W,C]
+  w: tf.Tensor4D, // [K,K,C,1]
+  b: tf.Tensor1D, // [C]
+  stride: number,
+  pad: Padding,
+  activation: FrozenActivation,
+): tf.Tensor4D {
+  return tf.fused.depthwiseConv2d({ x, filter: w, bias: b, strides: stride, pad, activation });
 }

@@ -1,6 +1,7 @@
 /**
- * Helpers for Keras layers models converted to TF.js: free the input size and cut a multi-output
- * model at named layers (the teacher taps).
+ * TF.js running a converted Keras layers model as saved, layer by layer: what the teachers, which
+ * fold their BatchNorms and run their own forward passes, are checked against. Frees the input
+ * size and cuts the model at named layers (the teacher taps).
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -46,4 +47,14 @@ export function tapModel(model: tf.LayersModel, names: readonly string[]): tf.La
 export function applyEval(model: tf.LayersModel, x: tf.Tensor): tf.Tensor[] {
   const out = model.apply(x, { training: false }) as tf.Tensor | tf.Tensor[];
   return Array.isArray(out) ? out : [out];
+}
+
+/** The first functional model ("Model"/"Functional") nested anywhere in a Keras config. */
+export function innerFunctional(cfg: KerasLayerJson): KerasLayerJson | null {
+  if (cfg.class_name === 'Model' || cfg.class_name === 'Functional') return cfg;
+  for (const layer of cfg.config.layers ?? []) {
+    const found = innerFunctional(layer);
+    if (found) return found;
+  }
+  return null;
 }
