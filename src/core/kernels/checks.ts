@@ -4,12 +4,14 @@ import { gaussianBlur, gaussianKernel1d, levelAnomalyMaps, scoreBatch } from '..
 import { resizeBilinearAlignCorners } from '../nn/resize';
 import { cosineDistanceMap } from './cosine-distance';
 import { resizeMapsWebGPU } from './resize-maps';
+import { scaleShift } from './scale-shift';
 import { fusedBackend, setFusedKernels } from './webgpu';
 
 /**
  * The custom kernels against the composite TF.js path they replace, on the active backend, with
- * small random inputs (SwiftShader runs ~0.5 GFLOP/s). Off WebGPU both sides are the composite path
- * and the rows only prove the wrapper; on WebGPU the first row says the kernels really ran.
+ * small random inputs (SwiftShader runs ~0.5 GFLOP/s). Off WebGPU both sides of most rows are the
+ * composite path and prove only the wrapper (the scale-and-shift rows compare WASM's and CPU's
+ * kernel); on WebGPU the first row says the kernels really ran.
  */
 export async function runKernelChecks(): Promise<ParityReport[]> {
   await tf.ready();
@@ -81,6 +83,18 @@ export async function runKernelChecks(): Promise<ParityReport[]> {
       gaussianBlur(m, sigma),
     );
     m.dispose();
+  }
+  // BatchNorm's affine step: channels in fours (WASM's SIMD loop) and not, with and without ReLU.
+  for (const [shape, relu] of [
+    [[2, 5, 7, 8], true],
+    [[1, 3, 3, 13], false],
+  ] as [number[], boolean][]) {
+    const c = shape[shape.length - 1];
+    const [x, scale, shift] = [shape, [c], [c]].map((s, i) => tf.randomNormal(s, 0, 1, 'float32', 5 + i));
+    await compare(`scale and shift${relu ? ', ReLU' : ''}`, () =>
+      scaleShift(x, scale as tf.Tensor1D, shift as tf.Tensor1D, relu),
+    );
+    tf.dispose([x, scale, shift]);
   }
   return reports;
 }

@@ -1,14 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
+import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { address, simdKernels } from './simd';
 import { storages } from './storage';
+import { flatDispatch, fusedBackend, fusedKernelsOn, WORKGROUP } from './webgpu';
 
 const SCALE_SHIFT = 'ScaleShift';
 
 /**
  * ReLU?(x·scale + shift) with one scale and shift per channel (x's last axis): BatchNorm's affine
- * step, and a convolution's bias and ReLU. One pass on WASM (SIMD where channels come in fours) and
- * CPU, where TF.js runs two or three: each a broadcasting elementwise kernel over the whole tensor.
- * Other backends compose TF.js ops. It has a gradient, so it is safe under a tape.
+ * step, and a convolution's bias and ReLU. One pass on WASM (SIMD where channels come in fours),
+ * CPU and WebGPU, where TF.js runs two or three, each a broadcasting elementwise kernel over the
+ * whole tensor. WebGL, and every backend with the custom kernels off (`setFusedKernels`), compose
+ * TF.js ops. It is a registered kernel with a gradient, so it is safe under a tape.
  */
 export function scaleShift<T extends tf.Tensor>(
   x: T, // [..., C]
@@ -16,7 +19,7 @@ export function scaleShift<T extends tf.Tensor>(
   shift: tf.Tensor1D, // [C]
   relu: boolean,
 ): T {
-  if (!(tf.getBackend() in storages)) {
+  if (!fusedKernelsOn() || (!(tf.getBackend() in storages) && !fusedBackend())) {
     return tf.tidy(() => {
       const y = tf.add(tf.mul(x, scale), shift) as T;
       return relu ? tf.relu(y) : y;
@@ -24,6 +27,49 @@ export function scaleShift<T extends tf.Tensor>(
   }
   register();
   return tf.engine().runKernel(SCALE_SHIFT, { x, scale, shift }, { relu } as unknown as tf.NamedAttrMap) as T;
+}
+
+/** The WebGPU kernel: one invocation per element. */
+class ScaleShiftProgram implements WebGPUProgram {
+  variableNames = ['X', 'S', 'B'];
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout: WebGPUProgram['dispatchLayout'];
+  dispatch: [number, number, number];
+  workgroupSize = WORKGROUP;
+  size = true;
+
+  constructor(
+    shape: number[],
+    private readonly relu: boolean,
+  ) {
+    this.outputShape = shape;
+    this.shaderKey = `dmgrd_scale_shift_${relu}`;
+    ({ dispatch: this.dispatch, dispatchLayout: this.dispatchLayout } = flatDispatch(shape));
+  }
+
+  getUserCode(): string {
+    return `
+      fn main(index : i32) {
+        if (index < uniforms.size) {
+          let c = index % uniforms.sShape;
+          let y = X[index] * S[c] + B[c];
+          setOutputAtIndex(index, ${this.relu ? 'max(y, 0.0)' : 'y'});
+        }
+      }
+    `;
+  }
+}
+
+/** The kernel's inputs, checked: float32, scale and shift one per channel. */
+function inputsOf(inputs: tf.NamedTensorInfoMap): Record<'x' | 'scale' | 'shift', tf.TensorInfo> {
+  const { x, scale, shift } = inputs as Record<'x' | 'scale' | 'shift', tf.TensorInfo>;
+  const c = x.shape[x.shape.length - 1];
+  for (const t of [x, scale, shift])
+    if (t.dtype !== 'float32') throw new Error(`${SCALE_SHIFT}: float32 only, got ${t.dtype}`);
+  if (scale.shape.join() !== `${c}` || shift.shape.join() !== `${c}`)
+    throw new Error(`${SCALE_SHIFT}: scale and shift must be [${c}] for x [${x.shape.join(',')}]`);
+  return { x, scale, shift };
 }
 
 /** JS loop of the kernel, for CPU and for channels not in fours. */
@@ -45,18 +91,24 @@ let registered = false;
 function register(): void {
   if (registered) return;
   registered = true;
+  tf.registerKernel({
+    kernelName: SCALE_SHIFT,
+    backendName: 'webgpu',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const { x, scale, shift } = inputsOf(inputs);
+      const { relu } = attrs as unknown as { relu: boolean };
+      const program = new ScaleShiftProgram(x.shape, relu);
+      return (backend as WebGPUBackend).runWebGPUProgram(program, [x, scale, shift], 'float32');
+    },
+  });
   for (const [backendName, storage] of Object.entries(storages)) {
     tf.registerKernel({
       kernelName: SCALE_SHIFT,
       backendName,
       kernelFunc: ({ inputs, attrs, backend }) => {
-        const { x, scale, shift } = inputs as Record<'x' | 'scale' | 'shift', tf.TensorInfo>;
+        const { x, scale, shift } = inputsOf(inputs);
         const { relu } = attrs as unknown as { relu: boolean };
         const c = x.shape[x.shape.length - 1];
-        for (const t of [x, scale, shift])
-          if (t.dtype !== 'float32') throw new Error(`${SCALE_SHIFT}: float32 only, got ${t.dtype}`);
-        if (scale.shape.join() !== `${c}` || shift.shape.join() !== `${c}`)
-          throw new Error(`${SCALE_SHIFT}: scale and shift must be [${c}] for x [${x.shape.join(',')}]`);
         const s = storage(backend);
         return s.write(
           [x.shape],

@@ -25,6 +25,11 @@ export function setFusedKernels(enabled: boolean): boolean {
   return prev;
 }
 
+/** Whether the custom kernels are on (they are unless `setFusedKernels(false)`). */
+export function fusedKernelsOn(): boolean {
+  return fusedEnabled;
+}
+
 /** The WebGPU backend when it is the active one and custom kernels are enabled, else null. */
 export function fusedBackend(): WebGPUBackend | null {
   if (!fusedEnabled || tf.getBackend() !== 'webgpu') return null;
