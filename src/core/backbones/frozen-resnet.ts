@@ -124,7 +124,14 @@ export function frozenResNetForward(
 }
 
 function conv(s: Scope, x: tf.Tensor4D, stride: number, pad: number, relu: boolean): tf.Tensor4D {
-  return frozenConv(x, s.get('weight') as tf.Tensor4D, s.get('bias') as tf.Tensor1D, stride, pad, relu ? 'relu' : 'linear');
+  return frozenConv(
+    x,
+    s.get('weight') as tf.Tensor4D,
+    s.get('bias') as tf.Tensor1D,
+    stride,
+    pad,
+    relu ? 'relu' : 'linear',
+  );
 }
 
 function block(s: Scope, x: tf.Tensor4D, p: BlockPlan, spec: ResNetSpec): tf.Tensor4D {
