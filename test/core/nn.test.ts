@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { batchNorm, RELU } from '../../src/core/nn/batchnorm';
+import { setFusedKernels } from '../../src/core/kernels/webgpu';
 import { conv2d, convTuning, filterGrad, inputGrad, withTransientFilters } from '../../src/core/nn/conv';
 import { takesWinograd, winogradTuning } from '../../src/core/nn/winograd';
 import { simdReady } from '../../src/core/kernels/simd';
@@ -291,10 +292,13 @@ describe('training BatchNorm (one op with its own gradient)', () => {
     'matches the composite TF.js form in value, gradients and running stats (%s)',
     async (backend) => {
       await useBackend(backend);
-      const c = 6;
-      const x = tf.randomNormal([3, 5, 4, c], 0.5, 2, 'float32', 11) as tf.Tensor4D;
-      const up = tf.randomNormal(x.shape, 0, 1, 'float32', 12);
-      for (const opts of [{}, RELU]) {
+      // Channels in fours (the SIMD backward on WASM) and not (its JS loop), and the composite ops.
+      for (const [c, fused, opts] of [6, 8].flatMap((c) =>
+        [true, false].flatMap((fused) => [{}, RELU].map((o) => [c, fused, o] as const)),
+      )) {
+        const x = tf.randomNormal([3, 5, 4, c], 0.5, 2, 'float32', 11) as tf.Tensor4D;
+        const up = tf.randomNormal(x.shape, 0, 1, 'float32', 12);
+        const wasFused = setFusedKernels(fused);
         const store = new ParamStore();
         store.addParam('bn.weight', tf.randomNormal([c], 1, 0.3, 'float32', 13));
         store.addParam('bn.bias', tf.randomNormal([c], 0, 0.3, 'float32', 14));
@@ -337,6 +341,7 @@ describe('training BatchNorm (one op with its own gradient)', () => {
         close(s.get('running_mean'), tf.mul(mean, 0.1));
         close(s.get('running_var'), tf.add(0.9, tf.mul(variance, (0.1 * n) / (n - 1))));
         store.dispose();
+        setFusedKernels(wasFused);
       }
     },
   );

@@ -18,6 +18,8 @@ export interface SimdKernels {
     bytes: number,
     relu: number,
   ): void;
+  bnGradSums(...args: number[]): void;
+  bnGradInput(...args: number[]): void;
   input(...addresses: number[]): void;
   output(...addresses: number[]): void;
   outputGrad(...addresses: number[]): void;

@@ -1,9 +1,9 @@
 ;; Kernels in WASM SIMD over TF.js's own WASM memory, which this module imports (simd.ts).
 ;;
-;; A transpose in 4×4 blocks, a per-channel scale and shift (scale-shift.ts), and Winograd
-;; F(2×2, 3×3)'s transforms four channels per instruction: the loops of winograd.ts's JS kernels
-;; (see there for the algebra). Each transform walks `bytes`
-;; bytes (a multiple of 16) of channels from the given addresses, which the caller computes per
+;; A transpose in 4×4 blocks, a per-channel scale and shift (scale-shift.ts), BatchNorm's backward
+;; pass (batchnorm-grad.ts), and Winograd F(2×2, 3×3)'s transforms, four channels per instruction:
+;; the loops of the JS kernels beside them (winograd.ts has the algebra). Each transform walks
+;; `bytes` bytes (a multiple of 16) of channels from the given addresses, which the caller computes per
 ;; tile (or per filter row), so edges are the caller's: it points positions outside the image at a
 ;; zero row, and outputs past the edge at a spill row.
 ;; Built twice (scripts/wat-plugin.ts): as written, and with the memory import shared, as TF.js's
@@ -560,6 +560,75 @@
             (br $next)))
         (local.set $x (i32.add (local.get $x) (local.get $bytes)))
         (local.set $y (i32.add (local.get $y) (local.get $bytes)))
+        (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+        (br $row))))
+
+;; BatchNorm's backward pass (batchnorm-grad.ts) over `rows` rows of `bytes` bytes of channels, with
+;; g = dy, or dy where y > 0 if $relu (y is read either way: the caller passes dy for it), and
+;; x̂ = (x − mean)·invStd. First Σ g and Σ g·x̂ per channel, into sums and sums + bytes:
+  (func (export "bnGradSums") (param $dy i32) (param $x i32) (param $y i32) (param $mean i32) (param $invStd i32) (param $sums i32) (param $rows i32) (param $bytes i32) (param $relu i32)
+    (local $i i32) (local $masked v128) (local $g v128) (local $xh v128) (local $at i32)
+    (local.set $masked (i32x4.splat (i32.sub (i32.const 0) (local.get $relu))))
+    (local.set $i (i32.const 0))
+    (block $cleared (loop $clear
+      (br_if $cleared (i32.ge_u (local.get $i) (i32.shl (local.get $bytes) (i32.const 1))))
+      (v128.store (i32.add (local.get $sums) (local.get $i)) (v128.const i32x4 0 0 0 0))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $clear)))
+    (block $done
+      (loop $row
+        (br_if $done (i32.eqz (local.get $rows)))
+        (local.set $i (i32.const 0))
+        (block $rowDone
+          (loop $next
+            (br_if $rowDone (i32.ge_u (local.get $i) (local.get $bytes)))
+            (local.set $g (v128.load (i32.add (local.get $dy) (local.get $i))))
+            (local.set $g (v128.bitselect
+              (v128.and (local.get $g) (f32x4.gt (v128.load (i32.add (local.get $y) (local.get $i))) (v128.const f32x4 0 0 0 0)))
+              (local.get $g) (local.get $masked)))
+            (local.set $xh (f32x4.mul
+              (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $i))) (v128.load (i32.add (local.get $mean) (local.get $i))))
+              (v128.load (i32.add (local.get $invStd) (local.get $i)))))
+            (local.set $at (i32.add (local.get $sums) (local.get $i)))
+            (v128.store (local.get $at) (f32x4.add (v128.load (local.get $at)) (local.get $g)))
+            (local.set $at (i32.add (local.get $at) (local.get $bytes)))
+            (v128.store (local.get $at) (f32x4.add (v128.load (local.get $at)) (f32x4.mul (local.get $g) (local.get $xh))))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $next)))
+        (local.set $dy (i32.add (local.get $dy) (local.get $bytes)))
+        (local.set $x (i32.add (local.get $x) (local.get $bytes)))
+        (local.set $y (i32.add (local.get $y) (local.get $bytes)))
+        (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+        (br $row))))
+;; then dx = k·(g − a − x̂·b), with per-channel k = weight·invStd, a = Σ g / n, b = Σ g·x̂ / n.
+  (func (export "bnGradInput") (param $dy i32) (param $x i32) (param $y i32) (param $mean i32) (param $invStd i32) (param $k i32) (param $a i32) (param $b i32) (param $dx i32) (param $rows i32) (param $bytes i32) (param $relu i32)
+    (local $i i32) (local $masked v128) (local $g v128) (local $xh v128)
+    (local.set $masked (i32x4.splat (i32.sub (i32.const 0) (local.get $relu))))
+    (block $done
+      (loop $row
+        (br_if $done (i32.eqz (local.get $rows)))
+        (local.set $i (i32.const 0))
+        (block $rowDone
+          (loop $next
+            (br_if $rowDone (i32.ge_u (local.get $i) (local.get $bytes)))
+            (local.set $g (v128.load (i32.add (local.get $dy) (local.get $i))))
+            (local.set $g (v128.bitselect
+              (v128.and (local.get $g) (f32x4.gt (v128.load (i32.add (local.get $y) (local.get $i))) (v128.const f32x4 0 0 0 0)))
+              (local.get $g) (local.get $masked)))
+            (local.set $xh (f32x4.mul
+              (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $i))) (v128.load (i32.add (local.get $mean) (local.get $i))))
+              (v128.load (i32.add (local.get $invStd) (local.get $i)))))
+            (v128.store (i32.add (local.get $dx) (local.get $i))
+              (f32x4.mul (v128.load (i32.add (local.get $k) (local.get $i)))
+                (f32x4.sub
+                  (f32x4.sub (local.get $g) (v128.load (i32.add (local.get $a) (local.get $i))))
+                  (f32x4.mul (local.get $xh) (v128.load (i32.add (local.get $b) (local.get $i)))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $next)))
+        (local.set $dy (i32.add (local.get $dy) (local.get $bytes)))
+        (local.set $x (i32.add (local.get $x) (local.get $bytes)))
+        (local.set $y (i32.add (local.get $y) (local.get $bytes)))
+        (local.set $dx (i32.add (local.get $dx) (local.get $bytes)))
         (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
         (br $row))))
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { batchNormGrad } from '../kernels/batchnorm-grad';
 import { scaleShift } from '../kernels/scale-shift';
 import { hasSlowGradKernels } from './matmul';
 import type { Mode, Scope } from './params';
@@ -67,6 +68,15 @@ function trainBatchNorm(
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws, mu, is, ys] = saved;
+        const fused = batchNormGrad(
+          dy as tf.Tensor4D,
+          xs as tf.Tensor4D,
+          relu ? (ys as tf.Tensor4D) : null,
+          mu as tf.Tensor1D,
+          is as tf.Tensor1D,
+          ws as tf.Tensor1D,
+        );
+        if (fused) return fused;
         const g = relu ? tf.mul(dy, tf.step(ys)) : dy;
         const xhat = scaleShift(xs, is as tf.Tensor1D, tf.neg(tf.mul(mu, is)) as tf.Tensor1D, false);
         const dBias = channelSums(g as tf.Tensor4D);
