@@ -18,6 +18,7 @@ export interface SimdKernels {
     bytes: number,
     relu: number,
   ): void;
+  moments(x: number, mean: number, sums: number, rows: number, bytes: number): void;
   bnGradSums(...args: number[]): void;
   bnGradInput(...args: number[]): void;
   input(...addresses: number[]): void;

@@ -1,11 +1,11 @@
 ;; Kernels in WASM SIMD over TF.js's own WASM memory, which this module imports (simd.ts).
 ;;
-;; A transpose in 4×4 blocks, a per-channel scale and shift (scale-shift.ts), BatchNorm's backward
-;; pass (batchnorm-grad.ts), and Winograd F(2×2, 3×3)'s transforms, four channels per instruction:
-;; the loops of the JS kernels beside them (winograd.ts has the algebra). Each transform walks
-;; `bytes` bytes (a multiple of 16) of channels from the given addresses, which the caller computes per
-;; tile (or per filter row), so edges are the caller's: it points positions outside the image at a
-;; zero row, and outputs past the edge at a spill row.
+;; A transpose in 4×4 blocks, a per-channel scale and shift (scale-shift.ts), BatchNorm's batch
+;; statistics and backward pass (batchnorm.ts), and Winograd F(2×2, 3×3)'s transforms, four
+;; channels per instruction: the loops of the JS kernels beside them (winograd.ts has the algebra).
+;; Each transform walks `bytes` bytes (a multiple of 16) of channels from the given addresses,
+;; which the caller computes per tile (or per filter row), so edges are the caller's: it points
+;; positions outside the image at a zero row, and outputs past the edge at a spill row.
 ;; Built twice (scripts/wat-plugin.ts): as written, and with the memory import shared, as TF.js's
 ;; multi-threaded build's memory is.
 (module
@@ -563,7 +563,36 @@
         (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
         (br $row))))
 
-;; BatchNorm's backward pass (batchnorm-grad.ts) over `rows` rows of `bytes` bytes of channels, with
+;; Σ (x − mean) and Σ (x − mean)² per channel over `rows` rows of `bytes` bytes of channels, into
+;; sums and sums + bytes: BatchNorm's batch statistics (batchnorm.ts), run once with a zero
+;; mean for Σ x, then with the mean.
+  (func (export "moments") (param $x i32) (param $mean i32) (param $sums i32) (param $rows i32) (param $bytes i32)
+    (local $i i32) (local $d v128) (local $at i32)
+    (local.set $i (i32.const 0))
+    (block $cleared (loop $clear
+      (br_if $cleared (i32.ge_u (local.get $i) (i32.shl (local.get $bytes) (i32.const 1))))
+      (v128.store (i32.add (local.get $sums) (local.get $i)) (v128.const i32x4 0 0 0 0))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $clear)))
+    (block $done
+      (loop $row
+        (br_if $done (i32.eqz (local.get $rows)))
+        (local.set $i (i32.const 0))
+        (block $rowDone
+          (loop $next
+            (br_if $rowDone (i32.ge_u (local.get $i) (local.get $bytes)))
+            (local.set $d (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $i))) (v128.load (i32.add (local.get $mean) (local.get $i)))))
+            (local.set $at (i32.add (local.get $sums) (local.get $i)))
+            (v128.store (local.get $at) (f32x4.add (v128.load (local.get $at)) (local.get $d)))
+            (local.set $at (i32.add (local.get $at) (local.get $bytes)))
+            (v128.store (local.get $at) (f32x4.add (v128.load (local.get $at)) (f32x4.mul (local.get $d) (local.get $d))))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $next)))
+        (local.set $x (i32.add (local.get $x) (local.get $bytes)))
+        (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+        (br $row))))
+
+;; BatchNorm's backward pass (batchnorm.ts) over `rows` rows of `bytes` bytes of channels, with
 ;; g = dy, or dy where y > 0 if $relu (y is read either way: the caller passes dy for it), and
 ;; x̂ = (x − mean)·invStd. First Σ g and Σ g·x̂ per channel, into sums and sums + bytes:
   (func (export "bnGradSums") (param $dy i32) (param $x i32) (param $y i32) (param $mean i32) (param $invStd i32) (param $sums i32) (param $rows i32) (param $bytes i32) (param $relu i32)

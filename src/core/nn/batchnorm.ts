@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { batchNormGrad } from '../kernels/batchnorm-grad';
+import { batchNormGrad, channelMoments } from '../kernels/batchnorm';
 import { scaleShift } from '../kernels/scale-shift';
 import { hasSlowGradKernels } from './matmul';
 import type { Mode, Scope } from './params';
@@ -57,8 +57,7 @@ function trainBatchNorm(
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, w, b, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
     const n = xi.size / xi.shape[3];
-    const mean = tf.div(channelSums(xi), n);
-    const variance = tf.div(channelSums(tf.square(tf.sub(xi, mean)) as tf.Tensor4D), n);
+    const { mean, variance } = channelMoments(xi) ?? compositeMoments(xi);
     const invStd = tf.rsqrt(tf.add(variance, EPS));
     const scale = tf.mul(invStd, w) as tf.Tensor1D;
     const y = scaleShift(xi, scale, tf.sub(b, tf.mul(mean, scale)), relu);
@@ -89,6 +88,13 @@ function trainBatchNorm(
   const y = op(x, weight, bias) as tf.Tensor4D;
   const { mean, variance } = stats!;
   return { y, mean, variance };
+}
+
+/** Mean and biased variance per channel over N, H, W by TF.js ops. */
+function compositeMoments(x: tf.Tensor4D): { mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  const n = x.size / x.shape[3];
+  const mean = tf.div(channelSums(x), n) as tf.Tensor1D;
+  return { mean, variance: tf.div(channelSums(tf.square(tf.sub(x, mean)) as tf.Tensor4D), n) as tf.Tensor1D };
 }
 
 /**

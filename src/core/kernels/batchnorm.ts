@@ -4,6 +4,22 @@ import { storages } from './storage';
 import { fusedKernelsOn } from './webgpu';
 
 const BATCH_NORM_GRAD = 'DmgrdBatchNormGrad';
+const CHANNEL_MOMENTS = 'DmgrdChannelMoments';
+
+/** Whether the kernels here run on the active backend: WASM and CPU, custom kernels on. */
+const available = (): boolean => fusedKernelsOn() && tf.getBackend() in storages;
+
+/**
+ * Training BatchNorm's batch statistics: the mean and biased variance per channel of x [N,H,W,C]
+ * over N, H, W, in two passes (Σ x, then Σ (x − mean)² less the rounding left in Σ (x − mean)),
+ * where the composite ops take four. WASM (SIMD where channels come in fours) and CPU, else null.
+ */
+export function channelMoments(x: tf.Tensor4D): { mean: tf.Tensor1D; variance: tf.Tensor1D } | null {
+  if (!available()) return null;
+  register();
+  const [mean, variance] = tf.engine().runKernel(CHANNEL_MOMENTS, { x }) as [tf.Tensor1D, tf.Tensor1D];
+  return { mean, variance };
+}
 
 /**
  * The backward pass of training-mode BatchNorm (+ ReLU) as one kernel of two passes over the
@@ -21,7 +37,7 @@ export function batchNormGrad(
   invStd: tf.Tensor1D, // [C]
   weight: tf.Tensor1D, // [C]
 ): [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D] | null {
-  if (!fusedKernelsOn() || !(tf.getBackend() in storages)) return null;
+  if (!available()) return null;
   register();
   const inputs = { dy, x, y: y ?? dy, mean, invStd, weight };
   return tf
@@ -60,12 +76,64 @@ function batchNormGradLoop(
     }
 }
 
+/** The JS loop of the moments: the CPU backend's, and WASM's where channels do not come in fours. */
+function momentsLoop(x: Float32Array, c: number, [mean, variance]: Float32Array[]): void {
+  const n = x.length / c;
+  const sum = new Float64Array(c);
+  for (let i = 0; i < x.length; i += c) for (let j = 0; j < c; j++) sum[j] += x[i + j];
+  for (let j = 0; j < c; j++) mean[j] = sum[j] / n;
+  const [d1, d2] = [new Float64Array(c), new Float64Array(c)];
+  for (let i = 0; i < x.length; i += c)
+    for (let j = 0; j < c; j++) {
+      const d = x[i + j] - mean[j];
+      d1[j] += d;
+      d2[j] += d * d;
+    }
+  for (let j = 0; j < c; j++) variance[j] = Math.max(0, d2[j] - (d1[j] * d1[j]) / n) / n;
+}
+
 let registered = false;
 
 function register(): void {
   if (registered) return;
   registered = true;
   for (const [backendName, storage] of Object.entries(storages)) {
+    tf.registerKernel({
+      kernelName: CHANNEL_MOMENTS,
+      backendName,
+      kernelFunc: ({ inputs, backend }) => {
+        const { x } = inputs as { x: tf.TensorInfo };
+        if (x.dtype !== 'float32') throw new Error(`${CHANNEL_MOMENTS}: float32 only`);
+        const c = x.shape[3];
+        const s = storage(backend);
+        return s.write(
+          [[c], [c]],
+          (outs) => momentsLoop(s.read(x), c, outs),
+          (heap, [mean, variance]) => {
+            const simd = c % 4 === 0 ? simdKernels(heap) : null;
+            if (!simd) return false;
+            const [zero, sums] = [heap.makeOutput([c], 'float32'), heap.makeOutput([2 * c], 'float32')];
+            try {
+              const at = (u: tf.TensorInfo): number => address(heap, u);
+              const read = (u: tf.TensorInfo): Float32Array => heap.typedArrayFromHeap(u) as Float32Array;
+              const rows = x.shape.slice(0, 3).reduce((a, b) => a * b, 1);
+              read(zero).fill(0);
+              simd.moments(at(x), at(zero), at(sums), rows, 4 * c);
+              const m = read(mean);
+              const sum = read(sums);
+              for (let j = 0; j < c; j++) m[j] = sum[j] / rows;
+              simd.moments(at(x), at(mean), at(sums), rows, 4 * c);
+              const v = read(variance);
+              for (let j = 0; j < c; j++) v[j] = Math.max(0, sum[c + j] - (sum[j] * sum[j]) / rows) / rows;
+              return true;
+            } finally {
+              heap.disposeData(zero.dataId);
+              heap.disposeData(sums.dataId);
+            }
+          },
+        );
+      },
+    });
     tf.registerKernel({
       kernelName: BATCH_NORM_GRAD,
       backendName,
