@@ -259,6 +259,21 @@ describe('teacher weight files', () => {
     await expect(handler.load!()).rejects.toThrow(/group1-shard3of6\.bin has 1000 bytes/);
   });
 
+  const rnDir = teacherDir('resnet50');
+  it.skipIf(!dir || !rnDir)(
+    'names a missing weight when a folder holds another model, and keeps nothing',
+    async () => {
+      const before = tf.memory().numTensors;
+      await expect(loadTeacher('resnet50', dirReader(dir!))).rejects.toThrow(
+        /^resnet50: model\.json has no weight \S+; is it the Keras ImageNet ResNet50\?/,
+      );
+      await expect(loadTeacher('mobilenet_v2', dirReader(rnDir!))).rejects.toThrow(
+        /^mobilenet_v2: model\.json has no weight \S+; is it the Keras MobileNetV2\?/,
+      );
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
+
   it('asks for a checkpoint when a torchvision teacher has none', async () => {
     await expect(loadTeacher('resnet18', dirReader('/nonexistent'))).rejects.toThrow(
       /import a torchvision checkpoint/,

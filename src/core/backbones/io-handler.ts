@@ -128,6 +128,28 @@ export async function readWeights(
   return [specs, buffers];
 }
 
+/**
+ * Every weight of a TF.js model folder as a tensor by its name (`conv1/kernel`), read and checked as
+ * `readWeights` does, for teachers that run their own forward pass on the weights. The caller
+ * disposes them; `get` throws, naming the weight and the model expected, for one that is missing.
+ */
+export async function readNamedWeights(
+  read: ReadFile,
+  label: string,
+  expected: string,
+  onProgress?: LoadProgress,
+): Promise<{ weights: tf.NamedTensorMap; get: (name: string) => tf.Tensor }> {
+  const json = await readModelJson(read, label);
+  const [specs, buffers] = await readWeights(read, json.weightsManifest, label, onProgress);
+  const weights = tf.io.decodeWeights(tf.io.concatenateArrayBuffers(buffers), specs);
+  const get = (name: string): tf.Tensor => {
+    const t = weights[name];
+    if (!t) throw new Error(`${label}: model.json has no weight ${name}; is it the ${expected}?`);
+    return t;
+  };
+  return { weights, get };
+}
+
 /** A TF.js IOHandler for `tf.loadLayersModel` / `tf.loadGraphModel` built on a `ReadFile`. */
 export function readerIOHandler(read: ReadFile, options: ReaderHandlerOptions = {}): tf.io.IOHandler {
   const label = options.label ?? 'model';

@@ -9,14 +9,14 @@
  * the 3×3 ones. test/core/teachers.test.ts checks the taps against TF.js running the Keras model.
  */
 import * as tf from '@tensorflow/tfjs';
-import { readModelJson, readWeights, type LoadProgress, type ReadFile } from './io-handler';
+import { readNamedWeights, type LoadProgress, type ReadFile } from './io-handler';
+import { kerasBatchNorm } from './keras-batchnorm';
 import type { ParamStore } from '../nn/params';
 import { foldResNet, frozenResNetForward, type ConvSite, type ResNetSpec } from './frozen-resnet';
 import { TEACHER_STRIDES, type Teacher } from './teacher';
 
 const LABEL = 'resnet50';
 const SPEC: ResNetSpec = { block: 'bottleneck', layers: [3, 4, 6, 3], widthPerGroup: 64, strideOn: '1x1' };
-const BN_EPS = 1e-3;
 // Keras "caffe" preprocessing, x·255 − mean in BGR order: conv1's filter takes the channel order
 // and the 255 (loadKerasResNet50), so one subtraction is left: x − mean / 255, RGB.
 const RGB_MEAN = [123.68, 116.779, 103.939].map((m) => m / 255);
@@ -65,19 +65,11 @@ class KerasResNet50 implements Teacher {
 }
 
 export async function loadKerasResNet50(read: ReadFile, onProgress?: LoadProgress): Promise<Teacher> {
-  const json = await readModelJson(read, LABEL);
-  const [specs, buffers] = await readWeights(read, json.weightsManifest, LABEL, onProgress);
-  const weights = tf.io.decodeWeights(tf.io.concatenateArrayBuffers(buffers), specs);
+  const { weights, get } = await readNamedWeights(read, LABEL, 'Keras ImageNet ResNet50', onProgress);
   try {
-    const stem = weights['conv1/kernel'];
-    if (stem) weights['conv1/kernel'] = tf.tidy(() => tf.mul(tf.reverse(stem, 2), 255));
-    stem?.dispose();
-    const get = (name: string): tf.Tensor => {
-      const t = weights[name];
-      if (!t)
-        throw new Error(`${LABEL}: model.json has no weight ${name}; is it the Keras ImageNet ResNet50?`);
-      return t;
-    };
+    const stem = get('conv1/kernel');
+    weights['conv1/kernel'] = tf.tidy(() => tf.mul(tf.reverse(stem, 2), 255));
+    stem.dispose();
     const [kernel, bias] = [get('fc1000/kernel'), get('fc1000/bias')];
     const store = foldResNet(
       SPEC,
@@ -86,13 +78,7 @@ export async function loadKerasResNet50(read: ReadFile, onProgress?: LoadProgres
         return {
           filter: get(`${conv}/kernel`) as tf.Tensor4D,
           bias: get(`${conv}/bias`) as tf.Tensor1D,
-          bn: {
-            gamma: get(`${bn}/gamma`) as tf.Tensor1D,
-            beta: get(`${bn}/beta`) as tf.Tensor1D,
-            mean: get(`${bn}/moving_mean`) as tf.Tensor1D,
-            variance: get(`${bn}/moving_variance`) as tf.Tensor1D,
-            eps: BN_EPS,
-          },
+          bn: kerasBatchNorm(get, bn),
         };
       },
       LABEL,

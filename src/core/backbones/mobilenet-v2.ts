@@ -15,11 +15,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { foldBatchNorm, frozenConv, frozenDepthwiseConv, type FrozenActivation } from '../nn/frozen-conv';
 import { ParamStore } from '../nn/params';
-import { readModelJson, readWeights, type LoadProgress, type ReadFile } from './io-handler';
+import { readNamedWeights, type LoadProgress, type ReadFile } from './io-handler';
+import { kerasBatchNorm } from './keras-batchnorm';
 import { TEACHER_STRIDES, type Teacher } from './teacher';
 
 const LABEL = 'mobilenet_v2';
-const BN_EPS = 1e-3;
 /** Strides of blocks 0–13; block 13 is run only up to its expansion, the last tap. */
 const STRIDES = [1, 2, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 2] as const;
 const TAP_BLOCKS = [3, 6, 13] as const;
@@ -102,29 +102,13 @@ class MobileNetV2 implements Teacher {
 }
 
 export async function loadMobileNetV2(read: ReadFile, onProgress?: LoadProgress): Promise<Teacher> {
-  const json = await readModelJson(read, LABEL);
-  const [specs, buffers] = await readWeights(read, json.weightsManifest, LABEL, onProgress);
-  const weights = tf.io.decodeWeights(tf.io.concatenateArrayBuffers(buffers), specs);
+  const { weights, get } = await readNamedWeights(read, LABEL, 'Keras MobileNetV2', onProgress);
   const store = new ParamStore();
   try {
-    const get = (name: string): tf.Tensor => {
-      const t = weights[name];
-      if (!t) throw new Error(`${LABEL}: model.json has no weight ${name}; is it the Keras MobileNetV2?`);
-      return t;
-    };
     for (const name of convNames()) {
-      const depthwise = name.endsWith('_depthwise');
-      const bn = name === 'Conv1' ? 'bn_Conv1' : `${name}_BN`;
-      const { filter, bias } = foldBatchNorm(
-        get(`${name}/${depthwise ? 'depthwise_kernel' : 'kernel'}`) as tf.Tensor4D,
-        {
-          gamma: get(`${bn}/gamma`) as tf.Tensor1D,
-          beta: get(`${bn}/beta`) as tf.Tensor1D,
-          mean: get(`${bn}/moving_mean`) as tf.Tensor1D,
-          variance: get(`${bn}/moving_variance`) as tf.Tensor1D,
-          eps: BN_EPS,
-        },
-      );
+      const kernel = name.endsWith('_depthwise') ? 'depthwise_kernel' : 'kernel';
+      const bn = kerasBatchNorm(get, name === 'Conv1' ? 'bn_Conv1' : `${name}_BN`);
+      const { filter, bias } = foldBatchNorm(get(`${name}/${kernel}`) as tf.Tensor4D, bn);
       store.addParam(`${name}.weight`, filter, false);
       store.addParam(`${name}.bias`, bias, false);
     }

@@ -3,8 +3,8 @@ import { address, simdKernels } from './simd';
 import { storages } from './storage';
 import { fusedKernelsOn } from './webgpu';
 
-const BATCH_NORM_GRAD = 'DmgrdBatchNormGrad';
-const CHANNEL_MOMENTS = 'DmgrdChannelMoments';
+const BATCH_NORM_GRAD = 'BatchNormGrad';
+const CHANNEL_MOMENTS = 'ChannelMoments';
 
 /** Whether the kernels here run on the active backend: WASM and CPU, custom kernels on. */
 const available = (): boolean => fusedKernelsOn() && tf.getBackend() in storages;
