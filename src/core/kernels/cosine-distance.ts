@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { cosineTorch } from '../losses/kd';
-import { flatDispatch, fusedBackend, runProgram, WORKGROUP } from './webgpu';
+import { FlatProgram, fusedBackend, runProgram } from './webgpu';
 
 /** torch.nn.CosineSimilarity's eps (as in cosineTorch). */
 const COS_EPS = 1e-8;
@@ -11,18 +10,11 @@ const COS_EPS = 1e-8;
  * channels of both maps once (dot and both squared norms in one loop). The composite path is six
  * kernels with three [N,H,W,C] temporaries.
  */
-class CosineDistanceProgram implements WebGPUProgram {
+class CosineDistanceProgram extends FlatProgram {
   variableNames = ['A', 'B'];
-  outputShape: number[];
-  shaderKey = 'dmgrd_cosine_distance';
-  dispatchLayout: WebGPUProgram['dispatchLayout'];
-  dispatch: [number, number, number];
-  workgroupSize = WORKGROUP;
-  size = true;
 
   constructor(shape: [number, number, number, number]) {
-    this.outputShape = shape.slice(0, 3);
-    ({ dispatch: this.dispatch, dispatchLayout: this.dispatchLayout } = flatDispatch(this.outputShape));
+    super(shape.slice(0, 3), 'dmgrd_cosine_distance');
   }
 
   getUserCode(): string {

@@ -1,28 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { flatDispatch, fusedBackend, runProgram, WORKGROUP } from './webgpu';
+import { FlatProgram, fusedBackend, runProgram } from './webgpu';
 
 /**
  * One 1-D pass of a symmetric filter along H or W of [N,H,W] maps with scipy.ndimage's 'reflect'
  * border (d c b a | a b c d | d c b a), any radius and map size: 2r+1 reads per output instead of
  * the n reads per output of the banded-matrix product.
  */
-class Blur1dProgram implements WebGPUProgram {
+class Blur1dProgram extends FlatProgram {
   variableNames = ['X', 'K'];
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: WebGPUProgram['dispatchLayout'];
-  dispatch: [number, number, number];
-  workgroupSize = WORKGROUP;
-  size = true;
 
   constructor(
     shape: [number, number, number],
     private readonly axis: 1 | 2,
   ) {
-    this.outputShape = shape;
-    this.shaderKey = `dmgrd_blur1d_axis${axis}`;
-    ({ dispatch: this.dispatch, dispatchLayout: this.dispatchLayout } = flatDispatch(shape));
+    super(shape, `dmgrd_blur1d_axis${axis}`);
   }
 
   getUserCode(): string {

@@ -1,24 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { flatDispatch, fusedBackend, runProgram, WORKGROUP } from './webgpu';
+import { FlatProgram, fusedBackend, runProgram } from './webgpu';
 
 /**
  * Bilinear resize of single-channel [N,h,w] maps with align_corners=True (the sampling of
  * nn/resize.ts): four reads per output pixel, where the composite path is two interpolation-matrix
  * products, the second a batch of N·outH tiny products.
  */
-class ResizeMapsProgram implements WebGPUProgram {
+class ResizeMapsProgram extends FlatProgram {
   variableNames = ['X'];
-  outputShape: number[];
-  shaderKey = 'dmgrd_resize_maps_align_corners';
-  dispatchLayout: WebGPUProgram['dispatchLayout'];
-  dispatch: [number, number, number];
-  workgroupSize = WORKGROUP;
-  size = true;
 
   constructor(n: number, outH: number, outW: number) {
-    this.outputShape = [n, outH, outW];
-    ({ dispatch: this.dispatch, dispatchLayout: this.dispatchLayout } = flatDispatch(this.outputShape));
+    super([n, outH, outW], 'dmgrd_resize_maps_align_corners');
   }
 
   getUserCode(): string {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { address, simdKernels } from './simd';
 import { storages } from './storage';
-import { flatDispatch, fusedBackend, fusedKernelsOn, WORKGROUP } from './webgpu';
+import { FlatProgram, fusedBackend, fusedKernelsOn } from './webgpu';
 
 const SCALE_SHIFT = 'ScaleShift';
 
@@ -30,22 +30,14 @@ export function scaleShift<T extends tf.Tensor>(
 }
 
 /** The WebGPU kernel: one invocation per element. */
-class ScaleShiftProgram implements WebGPUProgram {
+class ScaleShiftProgram extends FlatProgram {
   variableNames = ['X', 'S', 'B'];
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: WebGPUProgram['dispatchLayout'];
-  dispatch: [number, number, number];
-  workgroupSize = WORKGROUP;
-  size = true;
 
   constructor(
     shape: number[],
     private readonly relu: boolean,
   ) {
-    this.outputShape = shape;
-    this.shaderKey = `dmgrd_scale_shift_${relu}`;
-    ({ dispatch: this.dispatch, dispatchLayout: this.dispatchLayout } = flatDispatch(shape));
+    super(shape, `dmgrd_scale_shift_${relu}`);
   }
 
   getUserCode(): string {

@@ -36,15 +36,30 @@ export function fusedBackend(): WebGPUBackend | null {
   return tf.backend() as unknown as WebGPUBackend;
 }
 
-/** Flat dispatch, one invocation per output element (the backend re-tiles past 65535 groups). */
-export const WORKGROUP: [number, number, number] = [64, 1, 1];
+/** Threads per workgroup of every flat program. */
+const WORKGROUP: [number, number, number] = [64, 1, 1];
 
-export function flatDispatch(outputShape: number[]): Pick<WebGPUProgram, 'dispatch' | 'dispatchLayout'> {
-  const size = outputShape.reduce((a, b) => a * b, 1);
-  return {
-    dispatchLayout: { x: outputShape.map((_, i) => i) },
-    dispatch: [Math.ceil(size / WORKGROUP[0]), 1, 1],
-  };
+/**
+ * A program with one invocation per output element (the backend re-tiles past 65535 groups):
+ * subclasses name their inputs (`variableNames`) and write `main(index)` in `getUserCode`.
+ */
+export abstract class FlatProgram implements WebGPUProgram {
+  abstract variableNames: string[];
+  dispatchLayout: WebGPUProgram['dispatchLayout'];
+  dispatch: [number, number, number];
+  workgroupSize = WORKGROUP;
+  size = true;
+
+  constructor(
+    public outputShape: number[],
+    public shaderKey: string,
+  ) {
+    const size = outputShape.reduce((a, b) => a * b, 1);
+    this.dispatchLayout = { x: outputShape.map((_, i) => i) };
+    this.dispatch = [Math.ceil(size / WORKGROUP[0]), 1, 1];
+  }
+
+  abstract getUserCode(): string;
 }
 
 /** Runs `program` on float32 inputs and wraps its output as a tracked tensor (tidy-safe). */
