@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { address, simdKernels } from './simd';
+import { address, simdFor } from './simd';
 import { storages } from './storage';
 import { fusedKernelsOn } from './webgpu';
 
@@ -110,7 +110,7 @@ function register(): void {
           [[c], [c]],
           (outs) => momentsLoop(s.read(x), c, outs),
           (heap, [mean, variance]) => {
-            const simd = c % 4 === 0 ? simdKernels(heap) : null;
+            const simd = simdFor(heap, c);
             if (!simd) return false;
             const [zero, sums] = [heap.makeOutput([c], 'float32'), heap.makeOutput([2 * c], 'float32')];
             try {
@@ -153,7 +153,7 @@ function register(): void {
               outs,
             ),
           (heap, [dx, dWeight, dBias]) => {
-            const simd = c % 4 === 0 ? simdKernels(heap) : null;
+            const simd = simdFor(heap, c);
             if (!simd) return false;
             // Σ g and Σ g·x̂ side by side, then k, a and b (see simd.wat).
             const [sums, kab] = [heap.makeOutput([2 * c], 'float32'), heap.makeOutput([3 * c], 'float32')];

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { address, simdKernels } from './simd';
+import { address, simdFor } from './simd';
 import { storages } from './storage';
 import { FlatProgram, fusedBackend, fusedKernelsOn } from './webgpu';
 
@@ -106,7 +106,7 @@ function register(): void {
           [x.shape],
           ([y]) => scaleShiftLoop(s.read(x), s.read(scale), s.read(shift), y, relu),
           (heap, [y]) => {
-            const simd = c % 4 === 0 ? simdKernels(heap) : null;
+            const simd = simdFor(heap, c);
             if (!simd) return false;
             const at = (t: tf.TensorInfo): number => address(heap, t);
             const rows = x.shape.reduce((a, b) => a * b, 1) / c;

@@ -56,6 +56,14 @@ export function simdKernels(backend: WasmHeap): SimdKernels | null {
   return module;
 }
 
+/**
+ * simd.wat for rows of `channels` floats: its loops take four channels per instruction, so null
+ * where they do not come in fours (and where the module is not available); callers then run JS.
+ */
+export function simdFor(backend: WasmHeap, channels: number): SimdKernels | null {
+  return channels % 4 === 0 ? simdKernels(backend) : null;
+}
+
 /** A tensor's byte address in the WASM memory. */
 export const address = (
   backend: { typedArrayFromHeap(t: tf.TensorInfo): ArrayBufferView },

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { address, simdKernels, type WasmHeap } from './simd';
+import { address, simdFor, simdKernels, type WasmHeap } from './simd';
 import { forEachTile } from './winograd-tiles';
 
 /**
@@ -60,27 +60,42 @@ export function eitherLayout(
   }
 }
 
-/** V = Bᵀ d B into `planes` (16 × [T, C]), from x [N,H,W,C]. */
-export function simdInput(backend: WasmHeap, x: tf.TensorInfo, planes: tf.TensorInfo[]): boolean {
-  const c = x.shape[3];
-  const simd = c % 4 === 0 ? simdKernels(backend) : null;
+/**
+ * The 16 planes (16 × [T, C]) of a tensor t [N,H,W,C] whose tiles are k×k positions from `origin`
+ * (out of the image: a zero row), by `kernel`: the input transform, and the output gradient's.
+ */
+function tilesToPlanes(
+  backend: WasmHeap,
+  t: tf.TensorInfo,
+  planes: tf.TensorInfo[],
+  [k, origin]: [number, number],
+  kernel: 'input' | 'outputGrad',
+): boolean {
+  const c = t.shape[3];
+  const simd = simdFor(backend, c);
   if (!simd) return false;
-  const [from, to] = [address(backend, x), planes.map((p) => address(backend, p))];
-  const args = new Array<number>(33).fill(4 * c);
+  const [from, to] = [address(backend, t), planes.map((p) => address(backend, p))];
+  const positions = k * k;
+  const args = new Array<number>(positions + 17).fill(4 * c);
   withZeroRow(backend, c, (zero) =>
-    forEachTile(x.shape, 4, -1, (t, offsets) => {
-      for (let q = 0; q < 16; q++) args[q] = offsets[q] >= 0 ? from + 4 * offsets[q] : zero;
-      for (let p = 0; p < 16; p++) args[16 + p] = to[p] + 4 * t * c;
-      simd.input(...args);
+    forEachTile(t.shape, k, origin, (tile, offsets) => {
+      for (let q = 0; q < positions; q++) args[q] = offsets[q] >= 0 ? from + 4 * offsets[q] : zero;
+      for (let p = 0; p < 16; p++) args[positions + p] = to[p] + 4 * tile * c;
+      simd[kernel](...args);
     }),
   );
   return true;
 }
 
+/** V = Bᵀ d B into `planes` (16 × [T, C]), from x [N,H,W,C]: 4×4 tiles from −1 (the padding). */
+export function simdInput(backend: WasmHeap, x: tf.TensorInfo, planes: tf.TensorInfo[]): boolean {
+  return tilesToPlanes(backend, x, planes, [4, -1], 'input');
+}
+
 /** Y = Aᵀ M A into y [N,H,W,C], from `planes` (16 × [T, C]). */
 export function simdOutput(backend: WasmHeap, planes: tf.TensorInfo[], y: tf.TensorInfo): boolean {
   const c = y.shape[3];
-  const simd = c % 4 === 0 ? simdKernels(backend) : null;
+  const simd = simdFor(backend, c);
   if (!simd) return false;
   const [from, to] = [planes.map((p) => address(backend, p)), address(backend, y)];
   const args = new Array<number>(21).fill(4 * c);
@@ -94,21 +109,9 @@ export function simdOutput(backend: WasmHeap, planes: tf.TensorInfo[], y: tf.Ten
   return true;
 }
 
-/** dM = A dY Aᵀ into `planes` (16 × [T, C]), from dy [N,H,W,C]. */
+/** dM = A dY Aᵀ into `planes` (16 × [T, C]), from dy [N,H,W,C]: 2×2 tiles of the output. */
 export function simdOutputGrad(backend: WasmHeap, dy: tf.TensorInfo, planes: tf.TensorInfo[]): boolean {
-  const c = dy.shape[3];
-  const simd = c % 4 === 0 ? simdKernels(backend) : null;
-  if (!simd) return false;
-  const [from, to] = [address(backend, dy), planes.map((p) => address(backend, p))];
-  const args = new Array<number>(21).fill(4 * c);
-  withZeroRow(backend, c, (zero) =>
-    forEachTile(dy.shape, 2, 0, (t, offsets) => {
-      for (let q = 0; q < 4; q++) args[q] = offsets[q] >= 0 ? from + 4 * offsets[q] : zero;
-      for (let p = 0; p < 16; p++) args[4 + p] = to[p] + 4 * t * c;
-      simd.outputGrad(...args);
-    }),
-  );
-  return true;
+  return tilesToPlanes(backend, dy, planes, [2, 0], 'outputGrad');
 }
 
 /** A filter transform's walk: winograd.ts's `filterPlan`. */
@@ -158,7 +161,7 @@ export function simdFilter(
 /** dw = Gᵀ dU G into dw [3,3,C,Cout], from `planes` (16 × [C, Cout]). */
 export function simdFilterGrad(backend: WasmHeap, planes: tf.TensorInfo[], dw: tf.TensorInfo): boolean {
   const taps = dw.shape[2] * dw.shape[3];
-  const simd = taps % 4 === 0 ? simdKernels(backend) : null;
+  const simd = simdFor(backend, taps);
   if (!simd) return false;
   simd.filterGrad(...planes.map((p) => address(backend, p)), address(backend, dw), 4 * taps, 4 * taps);
   return true;
