@@ -2,7 +2,7 @@
 // Everything it does lives in scripts/bench/ (runBenchmark), so tests drive the same code.
 import { ArgsError, parseArgs, usage } from './bench/args';
 import { formatTable } from './bench/report';
-import { runCli } from './bench/harness';
+import { runCli } from './bench/cli';
 import { runBenchmark, writeReport } from './bench/run';
 
 async function main(argv: string[]): Promise<number> {

@@ -25,6 +25,8 @@ export interface SpeedCaseSpec {
   weights: 'served' | 'random';
   /** Also profile one inference (largest batch) and one training step with tf.profile. */
   profile: boolean;
+  /** TF.js environment flags set for this case only, e.g. WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: 60. */
+  tfFlags: Record<string, number | boolean>;
   seed: number;
 }
 
@@ -59,6 +61,11 @@ export interface InferenceResult {
   msPerImage: Timing;
   /** ms per batch. */
   msPerBatch: Timing;
+  /**
+   * Median ms of the timed runs until the scoring call returned, before its result was awaited:
+   * the host's share. On WebGPU, near msPerBatch means the GPU waits on the host issuing kernels.
+   */
+  issueMsPerBatch: number;
 }
 
 export interface SpeedCaseResult {

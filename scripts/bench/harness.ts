@@ -1,35 +1,15 @@
 // What every browser-driven runner shares (`npm run bench`, `npm run bench:speed`): build the
 // bundle, serve it with `vite preview`, launch headless Chromium and open engine pages through the
 // automation hook (`?automation=1`), then drain the engine's event log while long calls run.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { preview } from 'vite';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.mjs';
 import type { BackendRequest, EngineEvent } from '../../workers/engine-api';
-
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** A failure the user can fix (bad folder, missing build): the CLI prints only the message. */
-export class BenchError extends Error {
-  override name = 'BenchError';
-}
-
-/** Runs a CLI's `main`: its return value is the exit code; a BenchError prints one line and exits 1. */
-export function runCli(name: string, main: (argv: string[]) => Promise<number>): void {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error(e instanceof BenchError ? `${name}: ${e.message}` : e);
-      process.exit(1);
-    },
-  );
-}
-
-export type BuildMode = 'auto' | 'always' | 'never';
+import { BenchError, REPO_ROOT, type BuildMode } from './cli';
 
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;
@@ -76,29 +56,6 @@ export function freePort(): Promise<number> {
     });
   });
 }
-
-export interface GitInfo {
-  commit: string | null;
-  dirty: boolean | null;
-}
-
-export function gitInfo(): GitInfo {
-  try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-    const dirty =
-      execFileSync('git', ['status', '--porcelain'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim() !== '';
-    return { commit, dirty };
-  } catch {
-    return { commit: null, dirty: null };
-  }
-}
-
-export const fmtDuration = (ms: number): string => {
-  const s = Math.max(0, Math.round(ms / 1000));
-  return s >= 3600
-    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
-    : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-};
 
 /** Polls the page's event log; `onEvent` sees each engine event once, in order. */
 export class EventPump {

@@ -8,19 +8,11 @@ import type { EngineEvent, EngineMemory } from '../../workers/engine-api';
 import { listRelative, serveFolder } from '../../e2e/helpers/serve-folder';
 import { BENCH_DEFAULTS, type RunnerOptions } from './args';
 import { selectDatasetFiles } from './dataset-files';
-import {
-  BenchError,
-  ensureBuilt,
-  EventPump,
-  fmtDuration,
-  gitInfo,
-  pumping,
-  REPO_ROOT,
-  startHarness,
-} from './harness';
+import { BenchError, fmtDuration, gitInfo, REPO_ROOT } from './cli';
+import { ensureBuilt, EventPump, pumping, startHarness } from './harness';
 import { PAPER_BOTTLE, REPORT_FORMAT, type BenchReport, type MemorySample } from './report';
 
-export { BenchError, ensureBuilt, REPO_ROOT } from './harness';
+export { BenchError } from './cli';
 
 export interface BenchmarkOptions extends Partial<RunnerOptions> {
   data: string;

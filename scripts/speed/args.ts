@@ -1,7 +1,7 @@
 // Command-line flags of the speed benchmark (`npm run bench:speed -- [flags]`).
 import { MODELS, TEACHERS, type ModelKind, type TeacherName } from '../../src/core/config';
 import * as flags from '../bench/flags';
-import type { BuildMode } from '../bench/harness';
+import type { BuildMode } from '../bench/cli';
 
 export interface SpeedOptions {
   backend: 'wasm' | 'webgpu';
@@ -20,7 +20,11 @@ export interface SpeedOptions {
   memoryItems: number;
   weights: 'served' | 'random';
   profile: boolean;
+  /** TF.js environment flags for every case (--tf-flags NAME=value,...). */
+  tfFlags: Record<string, number | boolean>;
   peak: boolean;
+  /** Check the custom kernels against the composite ops, and time both on the scoring path. */
+  kernels: boolean;
   matmulN: number;
   /** Per-phase limit; a phase that runs longer is recorded as a timeout. */
   phaseTimeoutS: number;
@@ -28,6 +32,11 @@ export interface SpeedOptions {
   /** Print the table of an existing report instead of running. */
   print?: string;
   dist?: string;
+  /**
+   * A dawn.node (from the `webgpu` npm package): run the engine in Node over Dawn's WebGPU instead
+   * of in Chromium, for GPU machines with no browser. Implies the webgpu backend.
+   */
+  dawn?: string;
   build: BuildMode;
   progressMs: number;
 }
@@ -49,7 +58,9 @@ export const DEFAULT_SPEED_OPTIONS: SpeedOptions = {
   memoryItems: 30,
   weights: 'served',
   profile: true,
+  tfFlags: {},
   peak: true,
+  kernels: false,
   matmulN: 2048,
   phaseTimeoutS: 3600,
   build: 'auto',
@@ -89,7 +100,15 @@ const FLAGS: Record<string, flags.FlagSpec> = {
     help: 'served | random: teacher weights (default served; WRN50/ResNet18/34 are always random)',
   },
   'no-profile': { type: 'boolean', help: 'skip the tf.profile runs (and so the FLOP counts)' },
+  'tf-flags': {
+    type: 'string',
+    help: 'TF.js flags for every case, e.g. WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=60 (comma list)',
+  },
   'no-peak': { type: 'boolean', help: 'skip the peak matmul / conv measurement' },
+  kernels: {
+    type: 'boolean',
+    help: 'also check the custom kernels against the composite ops and time both (scoring path)',
+  },
   'peak-only': { type: 'boolean', help: 'only the peak matmul / conv measurement, no cases' },
   'matmul-n': { type: 'string', help: 'largest side of the peak matmuls (512, 1024 .. n; default 2048)' },
   'phase-timeout-s': {
@@ -105,6 +124,10 @@ const FLAGS: Record<string, flags.FlagSpec> = {
     help: 'JSON file, rewritten after every phase (default bench-results/speed-<timestamp>.json)',
   },
   print: { type: 'string', help: 'print the table of an existing JSON report and exit' },
+  dawn: {
+    type: 'string',
+    help: "path of a dawn.node (npm package 'webgpu'): WebGPU in Node over Dawn, no browser",
+  },
   ...flags.BUNDLE_FLAGS,
   'progress-ms': { type: 'string', help: 'minimum ms between progress lines (default 5000)' },
   ...flags.HELP_FLAG,
@@ -130,6 +153,22 @@ function ints(flag: string, raw: string | undefined): number[] {
   const parts = (raw ?? '').split(',').filter(Boolean);
   if (!parts.length) throw new SpeedArgsError(`--${flag} needs a comma list of whole numbers.`);
   return [...new Set(parts.map((p) => flags.wholeNumber(flag, p, 1)))];
+}
+
+/** NAME=value,...: values are numbers or true / false, as TF.js flags are. */
+function tfFlags(raw: string | undefined): Record<string, number | boolean> {
+  const out: Record<string, number | boolean> = {};
+  for (const item of (raw ?? '').split(',').filter(Boolean)) {
+    const [name, value, ...rest] = item.split('=');
+    const num = Number(value);
+    if (!/^[A-Z][A-Z0-9_]*$/.test(name) || rest.length || value === undefined || value === '')
+      throw new SpeedArgsError(`--tf-flags: "${item}" is not NAME=value.`);
+    if (value === 'true' || value === 'false') out[name] = value === 'true';
+    else if (Number.isFinite(num)) out[name] = num;
+    else throw new SpeedArgsError(`--tf-flags: ${name} needs a number, true or false, not "${value}".`);
+  }
+  if (!Object.keys(out).length) throw new SpeedArgsError('--tf-flags needs NAME=value pairs.');
+  return out;
 }
 
 /**
@@ -196,8 +235,14 @@ function readFlags(tokens: readonly flags.FlagToken[]): ParsedSpeedArgs {
       case 'no-profile':
         o.profile = false;
         break;
+      case 'tf-flags':
+        o.tfFlags = tfFlags(value);
+        break;
       case 'no-peak':
         o.peak = false;
+        break;
+      case 'kernels':
+        o.kernels = true;
         break;
       case 'peak-only':
         o.teachers = [];
@@ -212,6 +257,7 @@ function readFlags(tokens: readonly flags.FlagToken[]): ParsedSpeedArgs {
       case 'out':
       case 'print':
       case 'dist':
+      case 'dawn':
         o[flag] = flags.pathValue(flag, value);
         break;
       case 'build':
@@ -232,6 +278,11 @@ function readFlags(tokens: readonly flags.FlagToken[]): ParsedSpeedArgs {
     o.trainBatches = [];
     o.referenceTrainBatch = null;
   }
+  if (o.dawn) {
+    if (tokens.some((t) => t.name === 'backend') && o.backend !== 'webgpu')
+      throw new SpeedArgsError('--dawn runs WebGPU only: drop --backend or make it webgpu.');
+    o.backend = 'webgpu';
+  }
   return { options: o, help };
 }
 
@@ -240,7 +291,8 @@ export function speedUsage(): string {
     'Usage: npm run bench:speed -- [flags]',
     '',
     'Times inference (ms/image) and training (ms/step) of DM-GRD and RD per teacher in headless',
-    'Chromium, counts FLOPs from the kernels run, compares with the backend peak, profiles the top ops.',
+    'Chromium (or in Node over Dawn with --dawn), counts FLOPs from the kernels run, compares with the',
+    'backend peak, profiles the top ops.',
     '',
     ...flags.helpLines(FLAGS, 18),
   ].join('\n');

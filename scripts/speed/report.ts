@@ -6,7 +6,9 @@ import type {
   SpeedCaseResult,
   SpeedCaseSpec,
 } from '../../workers/engine-api';
-import type { GitInfo } from '../bench/harness';
+import type { KernelTiming } from '../../src/core/kernels/checks';
+import type { ParityReport } from '../../workers/parity-api';
+import type { GitInfo } from '../bench/cli';
 import type { SpeedOptions } from './args';
 
 export const SPEED_REPORT_FORMAT = 'dmgrd-speed/1';
@@ -77,6 +79,13 @@ export interface LoadSample {
   loadavg: number[];
 }
 
+/** --kernels: the custom kernels against the composite ops they replace, on the benchmark's backend. */
+export interface KernelReport {
+  checks: ParityReport[];
+  /** Scoring path at the benchmark's image size and largest inference batch. */
+  timings: KernelTiming[];
+}
+
 export interface SpeedCase {
   teacher: SpeedCaseSpec['teacher'];
   method: SpeedCaseSpec['method'];
@@ -108,6 +117,7 @@ export interface SpeedReport {
   };
   backend: BackendInfo | null;
   peak: PeakResult | null;
+  kernels: KernelReport | null;
   cases: SpeedCase[];
   rows: SpeedRow[];
   reference: typeof PYTORCH_REFERENCE;
@@ -140,12 +150,12 @@ export interface SpeedRow {
 }
 
 export const NOTES = [
-  'Inference = teacher + memory select + MSFF + OCBE + student + anomaly map (blur, top-k score), eval mode; ms per image = batch time / batch; median of the timed runs after one warm-up; each run awaits the scores (GPU queue included).',
+  'Inference = teacher + memory select + MSFF + OCBE + student + anomaly map (blur, top-k score), eval mode; ms per image = batch time / batch; median of the timed runs after one warm-up; each run awaits the scores (GPU queue included). issueMsPerBatch = the time until the scoring call returned, before awaiting: the host share of a WebGPU batch.',
   'Training = Trainer.trainStep (gradNormEvery 0) on random images, ms per step; median after one warm-up step.',
   'FLOPs = 2·MAC of every conv / conv-gradient / depthwise / matmul kernel recorded by tf.profile in one run (src/core/perf/flops.ts); elementwise ops are not counted. Training FLOPs are those of the kernels the profiled step ran (forward + backward as executed; on WASM the filter gradient is an im2col matmul).',
   'GFLOP/s = FLOPs / median wall time. heavy % of peak = own kernel time of MAC calls >= 100 MFLOP vs the measured large-matmul peak of the same backend.',
   'Peak memory = the largest tf.memory().numBytes seen (tf.profile peakBytes included); WASM heap = the module memory at the end (it never shrinks).',
-  'Every phase runs in a fresh page (a WASM abort on out-of-memory kills the module).',
+  'In Chromium every phase runs in a fresh page (a WASM abort on out-of-memory kills the module); with --dawn all phases share one Node process and one WebGPU device.',
 ];
 
 const MB = 1024 * 1024;
@@ -241,6 +251,18 @@ export function formatSpeedTable(report: SpeedReport): string {
         .join(', ')}), ` +
         `conv 3x3 [${p.conv.shape.join(',')}]x256 ${p.conv.gflops.toFixed(1)} GFLOP/s (${p.conv.ms.median.toFixed(1)} ms)`,
     );
+  const k = report.kernels;
+  if (k) {
+    const failed = k.checks.filter((c) => !c.pass);
+    lines.push(
+      `Custom kernels: ${k.checks.length - failed.length}/${k.checks.length} checks pass` +
+        failed.map((c) => `; FAIL ${c.check} (${c.error?.toExponential(2) ?? '?'})`).join(''),
+    );
+    for (const t of k.timings)
+      lines.push(
+        `  ${t.name.padEnd(28)} custom ${t.fusedMs.toFixed(2)} ms, composite ${t.compositeMs.toFixed(2)} ms`,
+      );
+  }
   const inferKeys = report.options.inferBatches.map((x) => `b${x}`);
   const trainKeys = [
     ...new Set([
@@ -282,6 +304,18 @@ export function formatSpeedTable(report: SpeedReport): string {
     );
     for (const e of r.errors)
       lines.push(`    ${e.phase}: ${e.error} (${e.detail.split('\n')[0].slice(0, 140)})`);
+  }
+  if (b?.backend === 'webgpu') {
+    lines.push('');
+    lines.push('host time to issue an inference batch (until the scoring call returned) / whole batch, ms:');
+    for (const c of report.cases)
+      if (c.infer?.inference.length)
+        lines.push(
+          `  ${c.teacher}/${c.method}: ` +
+            c.infer.inference
+              .map((r) => `b${r.batch} ${f(r.issueMsPerBatch, 1)} / ${f(r.msPerBatch.median, 1)}`)
+              .join(', '),
+        );
   }
   lines.push('');
   for (const r of report.rows) {

@@ -1,9 +1,8 @@
-// The speed run: one preview server and Chromium, then the peak measurement and every phase of every
-// case in a fresh page (a WASM out-of-memory abort kills the module, and with it only that phase).
+// The speed run: the peak measurement, then every phase of every case, each in a fresh phase of the
+// host (a page of headless Chromium, or this Node process over Dawn: see host.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import type { Page } from '@playwright/test';
 import type {
   BackendInfo,
   EngineEvent,
@@ -11,16 +10,9 @@ import type {
   SpeedCaseResult,
   SpeedCaseSpec,
 } from '../../workers/engine-api';
-import {
-  ensureBuilt,
-  EventPump,
-  fmtDuration,
-  gitInfo,
-  pumping,
-  REPO_ROOT,
-  startHarness,
-} from '../bench/harness';
+import { fmtDuration, gitInfo, REPO_ROOT } from '../bench/cli';
 import type { SpeedOptions } from './args';
+import type { BenchEngine, SpeedHost } from './host';
 import {
   NOTES,
   PYTORCH_REFERENCE,
@@ -29,6 +21,7 @@ import {
   summarise,
   type LoadSample,
   type PhaseError,
+  type KernelReport,
   type SpeedCase,
   type SpeedReport,
 } from './report';
@@ -74,12 +67,24 @@ export async function runSpeedBench(options: SpeedOptions, run: SpeedRunOptions 
   const t0 = performance.now();
   const loadStart = loadSample();
   const git = gitInfo();
-  const outDir = resolve(REPO_ROOT, options.dist ?? 'dist');
-  ensureBuilt(options.build, outDir, log);
-  const harness = await startHarness(outDir, log);
-  const browserVersion = harness.browser.version();
+  let label = '';
+  let last = 0;
+  const onEvent = (e: EngineEvent): void => {
+    const now = performance.now();
+    if (e.type === 'log' && (e.level === 'warn' || e.level === 'error'))
+      log(`  [worker ${e.level}] ${e.message}`);
+    if (e.type === 'progress' && (now - last >= options.progressMs || e.done === e.total)) {
+      last = now;
+      log(`  ${label}: ${e.message ?? e.task} (${fmtDuration(now - t0)} elapsed)`);
+    }
+  };
+  // Imported on demand: the Node bundle for GPU machines carries no Playwright.
+  const host: SpeedHost = options.dawn
+    ? await (await import('./dawn-host')).startDawnHost(options.dawn, onEvent)
+    : await (await import('./browser-host')).startBrowserHost(options, onEvent, log);
   let backendInfo: BackendInfo | null = null;
   let peak: PeakResult | null = null;
+  let kernels: KernelReport | null = null;
   const cases: SpeedCase[] = [];
   const snapshot = (): SpeedReport => {
     const rows = cases.map((c) => summarise(c, peak));
@@ -95,12 +100,13 @@ export async function runSpeedBench(options: SpeedOptions, run: SpeedRunOptions 
         cpuModel: os.cpus()[0]?.model ?? 'unknown',
         totalMemBytes: os.totalmem(),
         node: process.version,
-        browser: `Chromium ${browserVersion}`,
+        browser: host.runtime,
         loadStart,
         loadEnd: loadSample(),
       },
       backend: backendInfo,
       peak,
+      kernels,
       cases,
       rows,
       reference: PYTORCH_REFERENCE,
@@ -110,38 +116,27 @@ export async function runSpeedBench(options: SpeedOptions, run: SpeedRunOptions 
   };
   const partial = (): void => run.onPartial?.(snapshot());
   try {
-    /** Opens a fresh engine page, initialises the backend, runs `body`, closes the page. */
-    const inPage = async <T>(label: string, body: (page: Page) => Promise<T>): Promise<T> => {
-      const page = await harness.openEnginePage(options.backend);
-      let last = 0;
-      const pump = new EventPump(page, (e: EngineEvent) => {
-        const now = performance.now();
-        if (e.type === 'log' && (e.level === 'warn' || e.level === 'error'))
-          log(`  [worker ${e.level}] ${e.message}`);
-        if (e.type === 'progress' && (now - last >= options.progressMs || e.done === e.total)) {
-          last = now;
-          log(`  ${label}: ${e.message ?? e.task} (${fmtDuration(now - t0)} elapsed)`);
-        }
-      });
-      try {
-        const info = await page.evaluate((b) => window.__engine!.init({ backend: b }), options.backend);
+    /** Runs `body` in a fresh phase of the host, on the requested backend, within the phase limit. */
+    const inPhase = <T>(what: string, body: (engine: BenchEngine) => Promise<T>): Promise<T> => {
+      label = what;
+      const work = host.phase(async (engine, info) => {
         if (info.backend !== options.backend)
           throw new Error(`asked for ${options.backend}, got ${info.backend}`);
         backendInfo ??= info;
-        return await pumping(pump, 1000, withTimeout(body(page), options.phaseTimeoutS * 1000, label));
-      } finally {
-        await page.close().catch(() => undefined);
-      }
+        return body(engine);
+      });
+      return withTimeout(work, options.phaseTimeoutS * 1000, what);
     };
 
     if (options.peak) {
       log(`peak: ${options.matmulN}^2 matmul and a 3x3 conv on ${options.backend}`);
       try {
-        peak = await inPage('peak', (page) =>
-          page.evaluate(
-            ({ n, r }) => window.__engine!.benchPeak({ taskId: 'speed-peak', matmulN: n, repeats: r }),
-            { n: options.matmulN, r: Math.max(3, options.repeats) },
-          ),
+        peak = await inPhase('peak', (engine) =>
+          engine.benchPeak({
+            taskId: 'speed-peak',
+            matmulN: options.matmulN,
+            repeats: Math.max(3, options.repeats),
+          }),
         );
         log(
           `peak: matmul ${peak.matmul.gflops.toFixed(1)} GFLOP/s, conv 3x3 ${peak.conv.gflops.toFixed(1)} GFLOP/s`,
@@ -149,6 +144,21 @@ export async function runSpeedBench(options: SpeedOptions, run: SpeedRunOptions 
         partial();
       } catch (e) {
         log(`peak: ${classifyError(e).detail}`);
+      }
+    }
+
+    if (options.kernels) {
+      const batch = Math.max(...options.inferBatches);
+      log(`kernels: the custom kernels against the composite ops on ${options.backend}`);
+      try {
+        kernels = await inPhase('kernels', async (engine) => ({
+          checks: await engine.runKernelChecks(),
+          timings: await engine.timeKernels(options.imageSize, batch, Math.max(3, options.repeats)),
+        }));
+        log(`kernels: ${kernels.checks.filter((c) => c.pass).length}/${kernels.checks.length} checks pass`);
+        partial();
+      } catch (e) {
+        log(`kernels: ${classifyError(e).detail}`);
       }
     }
 
@@ -174,28 +184,26 @@ export async function runSpeedBench(options: SpeedOptions, run: SpeedRunOptions 
           memoryItems: options.memoryItems,
           weights: options.weights,
           profile: options.profile,
+          tfFlags: options.tfFlags,
           seed: 111,
         };
         const phase = async (
           name: PhaseError['phase'],
           spec: SpeedCaseSpec,
         ): Promise<SpeedCaseResult | null> => {
-          const label = `${teacher}/${method} ${name}`;
-          log(`${label}: starting`);
+          const what = `${teacher}/${method} ${name}`;
+          log(`${what}: starting`);
           const tp = performance.now();
           try {
-            const r = await inPage(label, (page) =>
-              page.evaluate(({ s, id }) => window.__engine!.benchSpeed(s, { taskId: id }), {
-                s: spec,
-                id: `speed-${teacher}-${method}-${name}`,
-              }),
+            const r = await inPhase(what, (engine) =>
+              engine.benchSpeed(spec, { taskId: `speed-${teacher}-${method}-${name}` }),
             );
-            log(`${label}: done in ${fmtDuration(performance.now() - tp)}`);
+            log(`${what}: done in ${fmtDuration(performance.now() - tp)}`);
             return r;
           } catch (e) {
             const err = { phase: name, ...classifyError(e) };
             c.errors.push(err);
-            log(`${label}: ${err.error}: ${err.detail.split('\n')[0].slice(0, 200)}`);
+            log(`${what}: ${err.error}: ${err.detail.split('\n')[0].slice(0, 200)}`);
             return null;
           } finally {
             c.load.end = loadSample();
@@ -227,7 +235,7 @@ export async function runSpeedBench(options: SpeedOptions, run: SpeedRunOptions 
       }
     }
   } finally {
-    await harness.close();
+    await host.close();
   }
   log(`total ${fmtDuration(performance.now() - t0)}`);
   return snapshot();

@@ -52,6 +52,23 @@ describe('bench:speed flags', () => {
     for (const h of ['--help', '-h', '--h']) expect(parseSpeedArgs([h]).help).toBe(true);
   });
 
+  it('runs over Dawn with --dawn (WebGPU only), checks kernels with --kernels, sets TF.js flags', () => {
+    expect(parseSpeedArgs(['--dawn', 'x/dawn.node', '--kernels']).options).toMatchObject({
+      dawn: 'x/dawn.node',
+      backend: 'webgpu',
+      kernels: true,
+    });
+    expect(() => parseSpeedArgs(['--dawn', 'd.node', '--backend', 'wasm'])).toThrow(/WebGPU only/);
+    expect(parseSpeedArgs([]).options).toMatchObject({ kernels: false, tfFlags: {} });
+    expect(
+      parseSpeedArgs(['--tf-flags', 'WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=60,DMGRD_WEBGPU_WINOGRAD=false'])
+        .options.tfFlags,
+    ).toEqual({ WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: 60, DMGRD_WEBGPU_WINOGRAD: false });
+    expect(() => parseSpeedArgs(['--tf-flags', 'lower=1'])).toThrow(/not NAME=value/);
+    expect(() => parseSpeedArgs(['--tf-flags', 'A_B=fast'])).toThrow(/A_B needs a number, true or false/);
+    expect(() => parseSpeedArgs(['--tf-flags', 'A_B'])).toThrow(/not NAME=value/);
+  });
+
   it('names the flag in a one-line SpeedArgsError for an unknown flag, a missing value or a stray word', () => {
     for (const [argv, text] of [
       [['--turbo'], "Unknown option '--turbo'. Run with --help for the list."],
