@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { rangeError, TOLERANCE, type ParityReport } from '../parity/compare';
 import { gaussianBlur, gaussianKernel1d, levelAnomalyMaps, scoreBatch } from '../scoring/anomaly-map';
+import { conv2d } from '../nn/conv';
+import { frozenConv } from '../nn/frozen-conv';
 import { resizeBilinearAlignCorners } from '../nn/resize';
 import { cosineDistanceMap } from './cosine-distance';
 import { resizeMapsWebGPU } from './resize-maps';
 import { scaleShift } from './scale-shift';
+import { webgpuWinogradTuning } from './winograd-webgpu';
 import { fusedBackend, setFusedKernels } from './webgpu';
 
 /**
@@ -95,6 +98,33 @@ export async function runKernelChecks(): Promise<ParityReport[]> {
       scaleShift(x, scale as tf.Tensor1D, shift as tf.Tensor1D, relu),
     );
     tf.dispose([x, scale, shift]);
+  }
+  // A 3×3 convolution by Winograd on WebGPU (odd sides: partial tiles), and its gradients.
+  {
+    const x = tf.randomNormal([2, 15, 17, 64], 0, 1, 'float32', 8) as tf.Tensor4D;
+    const w = tf.randomNormal([3, 3, 64, 72], 0, 0.05, 'float32', 9) as tf.Tensor4D;
+    const r = tf.randomNormal([2, 15, 17, 72], 0, 1, 'float32', 10);
+    const b = tf.randomNormal([72], 0, 1, 'float32', 11) as tf.Tensor1D;
+    /** One of the two gradients of Σ r·conv(x, w). */
+    const gradient = (which: 0 | 1) => () =>
+      tf.tidy(() => {
+        const loss = (a: tf.Tensor, f: tf.Tensor) =>
+          tf.sum(tf.mul(conv2d(a as tf.Tensor4D, f as tf.Tensor4D, 1, 1), r));
+        return tf.grads(loss)([x, w])[which];
+      });
+    await compare('3x3 convolution', () => conv2d(x, w, 1, 1));
+    await compare('frozen 3x3 convolution, bias, ReLU', () => frozenConv(x, w, b, 1, 1, 'relu'));
+    await compare('3x3 convolution, input gradient', gradient(0));
+    await compare('3x3 convolution, filter gradient', gradient(1));
+    const budget = webgpuWinogradTuning.maxPlaneFloats;
+    webgpuWinogradTuning.maxPlaneFloats = 16 * 8 * 9 * 72; // one image's planes: a group per image
+    try {
+      await compare('3x3 convolution, one image at a time', () => conv2d(x, w, 1, 1));
+      await compare('3x3 convolution, filter gradient, one image at a time', gradient(1));
+    } finally {
+      webgpuWinogradTuning.maxPlaneFloats = budget;
+    }
+    tf.dispose([x, w, b, r]);
   }
   return reports;
 }

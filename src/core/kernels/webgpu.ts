@@ -7,7 +7,8 @@ import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webg
  * caller takes its composite TF.js path instead.
  *
  * The programs are forward-only: `runWebGPUProgram` bypasses the kernel registry, so the autodiff
- * tape never sees them. Callers use them only off the tape (evaluation / scoring).
+ * tape never sees them. Callers use them off the tape (evaluation, scoring) or inside a customGrad
+ * that supplies the gradient (winograd-webgpu.ts).
  */
 
 /** The uniform list `runWebGPUProgram` appends after the shapes (its `ProgramUniform`). */
@@ -40,8 +41,9 @@ export function fusedBackend(): WebGPUBackend | null {
 const WORKGROUP: [number, number, number] = [64, 1, 1];
 
 /**
- * A program with one invocation per output element (the backend re-tiles past 65535 groups):
- * subclasses name their inputs (`variableNames`) and write `main(index)` in `getUserCode`.
+ * A program with one invocation per output element, or `invocations` of them where each writes
+ * several (the backend re-tiles past 65535 groups): subclasses name their inputs (`variableNames`)
+ * and write `main(index)` in `getUserCode`.
  */
 export abstract class FlatProgram implements WebGPUProgram {
   abstract variableNames: string[];
@@ -53,10 +55,10 @@ export abstract class FlatProgram implements WebGPUProgram {
   constructor(
     public outputShape: number[],
     public shaderKey: string,
+    invocations = outputShape.reduce((a, b) => a * b, 1),
   ) {
-    const size = outputShape.reduce((a, b) => a * b, 1);
     this.dispatchLayout = { x: outputShape.map((_, i) => i) };
-    this.dispatch = [Math.ceil(size / WORKGROUP[0]), 1, 1];
+    this.dispatch = [Math.ceil(invocations / WORKGROUP[0]), 1, 1];
   }
 
   abstract getUserCode(): string;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { hasSlowGradKernels, LARGE_OPERAND, product, sumOfParts } from './matmul';
 import { takesWinograd, winogradConv3x3 } from './winograd';
+import { webgpuWinogradBackend, winogradConv3x3WebGPU } from '../kernels/winograd-webgpu';
 
 /**
  * 2-D convolution with PyTorch semantics: symmetric zero padding `pad`, square stride, NHWC input,
@@ -9,7 +10,8 @@ import { takesWinograd, winogradConv3x3 } from './winograd';
  * On WASM (and CPU) the backward pass is written here with forward convolutions and plain matmuls,
  * the two kernels XNNPACK makes fast: TF.js 4.22's WASM backend has no Conv2DBackpropFilter at all,
  * and its Conv2DBackpropInput and transposed matmuls are scalar loops, ~10x slower than a forward
- * conv of the same FLOPs (measured in docs/performance.md). WebGPU and WebGL use their native kernels.
+ * conv of the same FLOPs (measured in docs/performance.md). WebGPU and WebGL use their native kernels,
+ * but WebGPU takes its 3×3 convolutions by Winograd (kernels/winograd-webgpu.ts).
  */
 export function conv2d(
   x: tf.Tensor4D, // [N,H,W,Cin]
@@ -18,7 +20,12 @@ export function conv2d(
   pad = 0,
   bias?: tf.Tensor1D, // [Cout]
 ): tf.Tensor4D {
-  const y = hasSlowGradKernels() ? conv2dFastGrad(x, w, stride, pad) : tf.conv2d(x, w, stride, pad);
+  const gpu = webgpuWinogradBackend(x.shape, w.shape, stride, pad);
+  const y = gpu
+    ? winogradConv3x3WebGPU(gpu, x, w)
+    : hasSlowGradKernels()
+      ? conv2dFastGrad(x, w, stride, pad)
+      : tf.conv2d(x, w, stride, pad);
   return bias ? tf.add(y, bias) : y;
 }
 

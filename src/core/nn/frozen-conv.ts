@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { scaleShift } from '../kernels/scale-shift';
 import { hasSlowGradKernels } from './matmul';
 import { takesWinograd, winogradConv3x3 } from './winograd';
+import { webgpuWinogradBackend, winogradConv3x3WebGPU } from '../kernels/winograd-webgpu';
 
 /** An inference-mode BatchNorm: y = (x − mean) / √(variance + eps) · gamma + beta, per channel. */
 export interface FrozenBatchNorm {
@@ -39,8 +40,8 @@ export function foldBatchNorm(
 
 /**
  * act(conv(x, w) + b) with weights that are never trained: TF.js's fused convolution, whose bias and
- * activation cost no extra pass, or on WASM and CPU Winograd where `conv2d` would take it (forward
- * only: nothing differentiates through a frozen network).
+ * activation cost no extra pass, or Winograd where `conv2d` would take it (WASM and CPU, and WebGPU's
+ * own; forward only: nothing differentiates through a frozen network).
  */
 export function frozenConv(
   x: tf.Tensor4D, // [N,H,W,Cin]
@@ -50,11 +51,16 @@ export function frozenConv(
   pad: Padding,
   activation: FrozenActivation,
 ): tf.Tensor4D {
-  if (typeof pad === 'number' && hasSlowGradKernels() && takesWinograd(x.shape, w.shape, stride, pad)) {
-    return tf.tidy(() => {
-      const y = scaleShift(winogradConv3x3(x, w), tf.onesLike(b), b, activation !== 'linear');
+  const winograd = (conv: () => tf.Tensor4D): tf.Tensor4D =>
+    tf.tidy(() => {
+      const y = scaleShift(conv(), tf.onesLike(b), b, activation !== 'linear');
       return activation === 'relu6' ? tf.minimum(y, 6) : y;
     });
+  if (typeof pad === 'number') {
+    const gpu = webgpuWinogradBackend(x.shape, w.shape, stride, pad);
+    if (gpu) return winograd(() => winogradConv3x3WebGPU(gpu, x, w));
+    if (hasSlowGradKernels() && takesWinograd(x.shape, w.shape, stride, pad))
+      return winograd(() => winogradConv3x3(x, w));
   }
   return tf.fused.conv2d({ x, filter: w, bias: b, strides: stride, pad, activation });
 }
