@@ -46,7 +46,7 @@ describe('bench:speed --dawn', () => {
       expect(report.backend?.adapter?.description).toMatch(/SwiftShader/);
       const checks = report.kernels!.checks;
       expect(checks[0].check).toBe('custom kernels active: true');
-      expect(checks.length).toBe(18);
+      expect(checks.length).toBe(19);
       expect(checks.filter((c) => !c.pass)).toEqual([]);
       expect(report.cases[0].errors).toEqual([]);
       expect(report.rows[0].inferMsPerImage.b1).toBeGreaterThan(0);
@@ -54,7 +54,7 @@ describe('bench:speed --dawn', () => {
       expect(b1.issueMsPerBatch).toBeGreaterThan(0);
       expect(b1.issueMsPerBatch).toBeLessThanOrEqual(Math.max(...b1.msPerBatch.runs));
       expect(run.stdout).toMatch(/host time to issue an inference batch/);
-      expect(run.stdout).toMatch(/Custom kernels: 18\/18 checks pass/);
+      expect(run.stdout).toMatch(/Custom kernels: 19\/19 checks pass/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

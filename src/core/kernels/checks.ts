@@ -6,6 +6,7 @@ import { frozenConv } from '../nn/frozen-conv';
 import { resizeBilinearAlignCorners } from '../nn/resize';
 import { cosineDistanceMap } from './cosine-distance';
 import { resizeMapsWebGPU } from './resize-maps';
+import { withFilterCache } from './filter-cache';
 import { scaleShift } from './scale-shift';
 import { webgpuWinogradTuning } from './winograd-webgpu';
 import { fusedBackend, setFusedKernels } from './webgpu';
@@ -113,6 +114,13 @@ export async function runKernelChecks(): Promise<ParityReport[]> {
         return tf.grads(loss)([x, w])[which];
       });
     await compare('3x3 convolution', () => conv2d(x, w, 1, 1));
+    // Twice in a scoring scope: the second call's filter planes come from the cache.
+    await compare('3x3 convolution, filters kept between calls', () =>
+      withFilterCache(() => {
+        conv2d(x, w, 1, 1).dispose();
+        return conv2d(x, w, 1, 1);
+      }),
+    );
     await compare('frozen 3x3 convolution, bias, ReLU', () => frozenConv(x, w, b, 1, 1, 'relu'));
     await compare('3x3 convolution, input gradient', gradient(0));
     await compare('3x3 convolution, filter gradient', gradient(1));

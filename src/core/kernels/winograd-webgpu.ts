@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { cachedTransform } from './filter-cache';
 import { FlatProgram, fusedBackend, runProgram } from './webgpu';
 import { tileCount } from './winograd-tiles';
 
@@ -273,7 +274,9 @@ function convolve(backend: WebGPUBackend, x: tf.Tensor4D, w: tf.Tensor4D): tf.Te
   const [n, h, wd, cin] = x.shape;
   const cout = w.shape[3];
   const group = groupSize(x.shape, cout);
-  const u = runProgram<tf.Tensor3D>(backend, new FilterTransformProgram(w.shape), [w]);
+  const { value: u, kept } = cachedTransform(w, 'winograd webgpu', () =>
+    runProgram<tf.Tensor3D>(backend, new FilterTransformProgram(w.shape), [w]),
+  );
   const parts: tf.Tensor4D[] = [];
   for (let start = 0; start < n; start += group) {
     const count = Math.min(group, n - start);
@@ -285,7 +288,7 @@ function convolve(backend: WebGPUBackend, x: tf.Tensor4D, w: tf.Tensor4D): tf.Te
     parts.push(runProgram<tf.Tensor4D>(backend, new OutputTransformProgram([count, h, wd, cout]), [m]));
     m.dispose();
   }
-  u.dispose();
+  if (!kept) u.dispose();
   if (parts.length === 1) return parts[0];
   const y = tf.concat(parts, 0);
   tf.dispose(parts);

@@ -8,6 +8,7 @@ import {
   winogradOutputGrad,
   type Layout,
 } from '../kernels/winograd';
+import { cachedTransform } from '../kernels/filter-cache';
 import { tileCount } from '../kernels/winograd-tiles';
 import { product, sumOfParts } from './matmul';
 
@@ -123,7 +124,9 @@ function convolveGroup(x: tf.Tensor4D, w: tf.Tensor4D, rotated: boolean): tf.Ten
   try {
     const parts = chunks(outChannels, c).map(([start, size]) =>
       tf.tidy(() => {
-        const u = winogradFilter(w, { rotated, major: layout === 'rows' ? 'in' : 'out', start, size });
+        const spec = { rotated, major: layout === 'rows' ? 'in' : 'out', start, size } as const;
+        const key = `winograd ${rotated} ${spec.major} ${start} ${size}`;
+        const u = cachedTransform(w, key, () => winogradFilter(w, spec)).value; // tidy frees it unless kept
         const m = u.map((up, p) => (layout === 'rows' ? product(v[p], up) : product(up, v[p])));
         return winogradOutput(m, layout, [n, h, wd, size]);
       }),

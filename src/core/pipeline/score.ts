@@ -4,6 +4,7 @@ import type { Teacher } from '../backbones/teacher';
 import { reconstruct, type Banks, type Levels, type Network } from '../model/dmgrd';
 import { EVAL } from '../nn/params';
 import { scoreBatch } from '../scoring/anomaly-map';
+import { withFilterCache } from '../kernels/filter-cache';
 
 export interface ImageScores {
   maps: tf.Tensor3D; // [N,S,S] blurred anomaly maps
@@ -25,15 +26,17 @@ export function scoreImages(
   config: ScoringConfig,
 ): ImageScores {
   const s = config.imageSize;
-  const [maps, scores, selected] = tf.tidy(() => {
-    const feats = model.teacher.features(x) as Levels;
-    const { student, selected } = reconstruct(model.net, model.banks, feats, {
-      paperSelect: config.paperSelect,
-      mode: EVAL,
-    });
-    const scored = scoreBatch(feats, student, { outH: s, outW: s, topK: config.imageScoreTopK });
-    return selected ? [scored.blurred, scored.score, selected] : [scored.blurred, scored.score];
-  });
+  const [maps, scores, selected] = withFilterCache(() =>
+    tf.tidy(() => {
+      const feats = model.teacher.features(x) as Levels;
+      const { student, selected } = reconstruct(model.net, model.banks, feats, {
+        paperSelect: config.paperSelect,
+        mode: EVAL,
+      });
+      const scored = scoreBatch(feats, student, { outH: s, outW: s, topK: config.imageScoreTopK });
+      return selected ? [scored.blurred, scored.score, selected] : [scored.blurred, scored.score];
+    }),
+  );
   return {
     maps: maps as tf.Tensor3D,
     scores: scores as tf.Tensor1D,

@@ -1,0 +1,73 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import {
+  clearFilterCache,
+  FILTER_CACHE_FLAG,
+  filterCacheSize,
+  withFilterCache,
+} from '../../src/core/kernels/filter-cache';
+import { conv2d } from '../../src/core/nn/conv';
+import { takesWinograd } from '../../src/core/nn/winograd';
+import { NODE_BACKENDS, useBackend } from '../helpers/backends';
+
+// Winograd's filter planes kept between inference calls: the same values as made afresh, never
+// kept under a tape, never served for a weight that has changed, and within the budget.
+const X: [number, number, number, number] = [1, 16, 16, 64];
+const W: [number, number, number, number] = [3, 3, 64, 64];
+const PLANES = 16 * 64 * 64;
+
+for (const backend of NODE_BACKENDS) {
+  describe(`filter cache (${backend})`, () => {
+    beforeAll(async () => {
+      await useBackend(backend);
+      expect(takesWinograd(X, W, 1, 1)).toBe(true);
+    });
+    afterEach(() => {
+      clearFilterCache();
+      tf.env().set(FILTER_CACHE_FLAG, 2 ** 24);
+    });
+
+    it('keeps the planes of an inference call and gives the same output again', async () => {
+      const x = tf.randomNormal(X, 0, 1, 'float32', 1) as tf.Tensor4D;
+      const init = tf.randomNormal(W, 0, 0.05, 'float32', 2);
+      const w = tf.variable(init) as tf.Variable<tf.Rank.R4>;
+      init.dispose(); // the variable holds the only reference, as the trainer's weights do
+      const before = tf.memory().numTensors;
+      const outside = conv2d(x, w, 1, 1);
+      expect(filterCacheSize().entries).toBe(0);
+      const first = withFilterCache(() => conv2d(x, w, 1, 1));
+      expect(filterCacheSize()).toEqual({ entries: 1, floats: PLANES });
+      const second = withFilterCache(() => conv2d(x, w, 1, 1));
+      expect(filterCacheSize().entries).toBe(1);
+      expect(Array.from(await second.data())).toEqual(Array.from(await first.data()));
+      expect(Array.from(await first.data())).toEqual(Array.from(await outside.data()));
+      // The outputs and the one kept entry's planes (16 tensors on CPU/WASM) are all that remain.
+      expect(tf.memory().numTensors).toBe(before + 3 + 16);
+
+      // A new value of the weight: a new entry, the old one freed, the output of the new weight.
+      const next = tf.mul(w, -1) as tf.Tensor4D;
+      w.assign(next);
+      next.dispose();
+      const third = withFilterCache(() => conv2d(x, w, 1, 1));
+      expect(filterCacheSize()).toEqual({ entries: 1, floats: PLANES });
+      const direct = tf.conv2d(x, w, 1, 1);
+      const err = tf.max(tf.abs(tf.sub(third, direct))).dataSync()[0];
+      expect(err).toBeLessThan(1e-4);
+      tf.dispose([x, w, outside, first, second, third, direct]);
+    });
+
+    it('is emptied by a training step, which keeps nothing; keeps nothing past its budget', () => {
+      const x = tf.randomNormal(X, 0, 1, 'float32', 3) as tf.Tensor4D;
+      const w = tf.randomNormal(W, 0, 0.05, 'float32', 4) as tf.Tensor4D;
+      const kept = withFilterCache(() => conv2d(x, w, 1, 1));
+      expect(filterCacheSize().entries).toBe(1);
+      // A training step empties the cache and keeps nothing.
+      const g = tf.grad((a: tf.Tensor) => tf.sum(conv2d(a as tf.Tensor4D, w, 1, 1)))(x);
+      expect(filterCacheSize()).toEqual({ entries: 0, floats: 0 });
+      tf.env().set(FILTER_CACHE_FLAG, PLANES - 1);
+      const y = withFilterCache(() => conv2d(x, w, 1, 1));
+      expect(filterCacheSize().entries).toBe(0);
+      tf.dispose([x, w, kept, g, y]);
+    });
+  });
+}
