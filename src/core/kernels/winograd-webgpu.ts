@@ -17,36 +17,45 @@ import { tileCount } from './winograd-tiles';
  */
 
 /**
- * WGSL that turns an invocation `index` over tiles × `channels` into its tile `t` and channel `c`,
- * and the tile's image `n` and first output row and column (tiles step by 2 over an H×W image).
+ * WGSL prologue of a program with one invocation per tile and channel of an [N,H,W,C] tensor whose
+ * shape is the uniform `shape`, over `tiles` tiles: h, w, channels, the plane size, the bound
+ * check, and the invocation's tile t, channel c, image n and first output row and column (tiles
+ * step by 2).
  */
-const tileOf = (channels: string, h: string, w: string): string => `
-        let t = index / ${channels};
-        let c = index % ${channels};
-        let th = (${h} + 1) / 2;
-        let tw = (${w} + 1) / 2;
+const tilePrologue = (shape: string, tiles: string): string => `
+        let h = uniforms.${shape}[1];
+        let w = uniforms.${shape}[2];
+        let channels = uniforms.${shape}[3];
+        let plane = ${tiles} * channels;
+        if (index >= plane) { return; }
+        let t = index / channels;
+        let c = index % channels;
+        let th = (h + 1) / 2;
+        let tw = (w + 1) / 2;
         let n = t / (th * tw);
         let row = 2 * ((t / tw) % th);
         let col = 2 * (t % tw);`;
 
+/** Programs that write the 16 planes [16, T, C] of an [N,H,W,C] tensor, a tile and channel each. */
+abstract class TilePlanesProgram extends FlatProgram {
+  constructor(shape: readonly number[], shaderKey: string) {
+    const tiles = tileCount(shape);
+    super([16, tiles, shape[3]], shaderKey, tiles * shape[3]);
+  }
+}
+
 /** x [N,H,W,C] → V [16, T, C]: V = Bᵀ d B per tile and channel. */
-class InputTransformProgram extends FlatProgram {
+class InputTransformProgram extends TilePlanesProgram {
   variableNames = ['X'];
 
   constructor(shape: readonly number[]) {
-    const tiles = tileCount(shape);
-    super([16, tiles, shape[3]], 'dmgrd_winograd_input', tiles * shape[3]);
+    super(shape, 'dmgrd_winograd_input');
   }
 
   getUserCode(): string {
     return `
       fn main(index : i32) {
-        let h = uniforms.xShape[1];
-        let w = uniforms.xShape[2];
-        let channels = uniforms.xShape[3];
-        let plane = uniforms.outShape[1] * channels;
-        if (index >= plane) { return; }
-        ${tileOf('channels', 'h', 'w')}
+        ${tilePrologue('xShape', 'uniforms.outShape[1]')}
         // The 4×4 input tile d: padding 1, so it starts a row and a column before the output's.
         var d : array<f32, 16>;
         for (var a = 0; a < 4; a++) {
@@ -126,12 +135,7 @@ class OutputTransformProgram extends FlatProgram {
   getUserCode(): string {
     return `
       fn main(index : i32) {
-        let h = uniforms.outShape[1];
-        let w = uniforms.outShape[2];
-        let channels = uniforms.outShape[3];
-        let plane = uniforms.mShape[1] * channels;
-        if (index >= plane) { return; }
-        ${tileOf('channels', 'h', 'w')}
+        ${tilePrologue('outShape', 'uniforms.mShape[1]')}
         var m : array<f32, 16>;
         for (var p = 0; p < 16; p++) { m[p] = M[p * plane + index]; }
         // Aᵀ m: rows, Aᵀ = [1 1 1 0; 0 1 -1 -1].
@@ -155,23 +159,17 @@ class OutputTransformProgram extends FlatProgram {
 }
 
 /** dy [N,H,W,C] → dM [16, T, C]: dM = A dY Aᵀ, the output transform's adjoint (dY zero past the image). */
-class OutputGradTransformProgram extends FlatProgram {
+class OutputGradTransformProgram extends TilePlanesProgram {
   variableNames = ['Dy'];
 
   constructor(shape: readonly number[]) {
-    const tiles = tileCount(shape);
-    super([16, tiles, shape[3]], 'dmgrd_winograd_output_grad', tiles * shape[3]);
+    super(shape, 'dmgrd_winograd_output_grad');
   }
 
   getUserCode(): string {
     return `
       fn main(index : i32) {
-        let h = uniforms.dyShape[1];
-        let w = uniforms.dyShape[2];
-        let channels = uniforms.dyShape[3];
-        let plane = uniforms.outShape[1] * channels;
-        if (index >= plane) { return; }
-        ${tileOf('channels', 'h', 'w')}
+        ${tilePrologue('dyShape', 'uniforms.outShape[1]')}
         // The 2×2 block of dy, zero past the image.
         var g : array<f32, 4>;
         for (var a = 0; a < 2; a++) {
