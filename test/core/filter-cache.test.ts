@@ -36,7 +36,7 @@ for (const backend of NODE_BACKENDS) {
       const outside = conv2d(x, w, 1, 1);
       expect(filterCacheSize().entries).toBe(0);
       const first = withFilterCache(() => conv2d(x, w, 1, 1));
-      expect(filterCacheSize()).toEqual({ entries: 1, floats: PLANES });
+      expect(filterCacheSize()).toEqual({ entries: 1, floats: PLANES, tensors: 16 });
       const second = withFilterCache(() => conv2d(x, w, 1, 1));
       expect(filterCacheSize().entries).toBe(1);
       expect(Array.from(await second.data())).toEqual(Array.from(await first.data()));
@@ -49,7 +49,7 @@ for (const backend of NODE_BACKENDS) {
       w.assign(next);
       next.dispose();
       const third = withFilterCache(() => conv2d(x, w, 1, 1));
-      expect(filterCacheSize()).toEqual({ entries: 1, floats: PLANES });
+      expect(filterCacheSize()).toEqual({ entries: 1, floats: PLANES, tensors: 16 });
       const direct = tf.conv2d(x, w, 1, 1);
       const err = tf.max(tf.abs(tf.sub(third, direct))).dataSync()[0];
       expect(err).toBeLessThan(1e-4);
@@ -63,7 +63,7 @@ for (const backend of NODE_BACKENDS) {
       expect(filterCacheSize().entries).toBe(1);
       // A training step empties the cache and keeps nothing.
       const g = tf.grad((a: tf.Tensor) => tf.sum(conv2d(a as tf.Tensor4D, w, 1, 1)))(x);
-      expect(filterCacheSize()).toEqual({ entries: 0, floats: 0 });
+      expect(filterCacheSize()).toEqual({ entries: 0, floats: 0, tensors: 0 });
       tf.env().set(FILTER_CACHE_FLAG, PLANES - 1);
       const y = withFilterCache(() => conv2d(x, w, 1, 1));
       expect(filterCacheSize().entries).toBe(0);

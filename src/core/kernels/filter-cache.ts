@@ -104,8 +104,10 @@ export function cachedTransform<T extends tf.Tensor | tf.Tensor[]>(
 }
 
 /** What the cache holds now (for tests and reports). */
-export function filterCacheSize(): { entries: number; floats: number } {
-  return { entries: entries.size, floats: used };
+export function filterCacheSize(): { entries: number; floats: number; tensors: number } {
+  let tensors = 0;
+  for (const e of entries.values()) tensors += tensorsOf(e.value).length;
+  return { entries: entries.size, floats: used, tensors };
 }
 
 /** Frees every entry (tests, and a backend switch that wants the memory back at once). */
