@@ -110,6 +110,7 @@ export interface SpeedReport {
     cpuModel: string;
     totalMemBytes: number;
     node: string;
+    /** What ran the engine: 'Chromium <version>', or 'Node <version> + Dawn (…)' with --dawn. */
     browser: string;
     /** Other work on the machine slows every figure: load at the start and end of the run. */
     loadStart: LoadSample;

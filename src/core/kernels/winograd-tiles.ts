@@ -5,6 +5,17 @@ export function tileCount([n, h, w]: readonly number[]): number {
   return n * Math.ceil(h / 2) * Math.ceil(w / 2);
 }
 
+/** Groups of images [start, count] of an [N,H,W,·] batch whose 16 planes of `channels` fit `budget` floats. */
+export function imageGroups(
+  [n, h, w]: readonly number[],
+  channels: number,
+  budget: number,
+): [number, number][] {
+  const perImage = 16 * tileCount([1, h, w]) * channels;
+  const size = Math.min(n, Math.max(1, Math.floor(budget / perImage)));
+  return Array.from({ length: Math.ceil(n / size) }, (_, i) => [i * size, Math.min(size, n - i * size)]);
+}
+
 /**
  * Calls `visit(t, offsets)` for every tile, with the storage offset of each of the tile's k×k
  * positions in an [N,H,W,C] tensor at `origin` (−1 for the top-left padding), or −1 where the

@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { cachedTransform } from './filter-cache';
 import { FlatProgram, fusedBackend, runProgram } from './webgpu';
-import { tileCount } from './winograd-tiles';
+import { sumOfParts } from '../nn/matmul';
+import { imagesOf } from '../nn/winograd';
+import { imageGroups, tileCount } from './winograd-tiles';
 
 /**
  * Winograd's F(2×2, 3×3) on WebGPU, in the layout a GPU wants: the input's and the filter's 16
@@ -261,31 +263,25 @@ export function webgpuWinogradBackend(
   return tileCount(x) >= minTiles && Math.min(w[2], w[3]) >= minChannels ? backend : null;
 }
 
-/** Images per group whose input and output planes each fit `maxPlaneFloats`. */
-function groupSize([n, h, w, cin]: readonly number[], cout: number): number {
-  const perImage = 16 * tileCount([1, h, w]) * Math.max(cin, cout);
-  return Math.min(n, Math.max(1, Math.floor(webgpuWinogradTuning.maxPlaneFloats / perImage)));
-}
+/** Groups of images whose input and output planes each fit `maxPlaneFloats`. */
+const groupsOf = (x: tf.Tensor4D, cout: number): [number, number][] =>
+  imageGroups(x.shape, Math.max(x.shape[3], cout), webgpuWinogradTuning.maxPlaneFloats);
 
-/** The forward pass: the filter's planes once, then the batch in groups whose planes fit. */
+/** The forward pass: the filter's planes once (kept while scoring), then the batch in groups. */
 function convolve(backend: WebGPUBackend, x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
-  const [n, h, wd, cin] = x.shape;
+  const [, h, wd] = x.shape;
   const cout = w.shape[3];
-  const group = groupSize(x.shape, cout);
   const { value: u, kept } = cachedTransform(w, 'winograd webgpu', () =>
     runProgram<tf.Tensor3D>(backend, new FilterTransformProgram(w.shape), [w]),
   );
-  const parts: tf.Tensor4D[] = [];
-  for (let start = 0; start < n; start += group) {
-    const count = Math.min(group, n - start);
-    const xs = count === n ? x : tf.slice(x, [start, 0, 0, 0], [count, h, wd, cin]);
-    const v = runProgram<tf.Tensor3D>(backend, new InputTransformProgram(xs.shape), [xs]);
-    if (xs !== x) xs.dispose();
-    const m = tf.matMul(v, u) as tf.Tensor3D;
-    v.dispose();
-    parts.push(runProgram<tf.Tensor4D>(backend, new OutputTransformProgram([count, h, wd, cout]), [m]));
-    m.dispose();
-  }
+  const group = (xs: tf.Tensor4D): tf.Tensor4D =>
+    tf.tidy(() => {
+      const v = runProgram<tf.Tensor3D>(backend, new InputTransformProgram(xs.shape), [xs]);
+      const out = new OutputTransformProgram([xs.shape[0], h, wd, cout]);
+      return runProgram<tf.Tensor4D>(backend, out, [tf.matMul(v, u)]);
+    });
+  const groups = groupsOf(x, cout);
+  const parts = groups.length === 1 ? [group(x)] : groups.map((g) => tf.tidy(() => group(imagesOf(x, g))));
   if (!kept) u.dispose();
   if (parts.length === 1) return parts[0];
   const y = tf.concat(parts, 0);
@@ -303,27 +299,19 @@ function filterGradient(
   x: tf.Tensor4D, // [N,H,W,Cin]
   dy: tf.Tensor4D, // [N,H,W,Cout]
 ): tf.Tensor4D {
-  const [n, h, wd, cin] = x.shape;
-  const cout = dy.shape[3];
-  const group = groupSize(x.shape, cout);
-  let du: tf.Tensor3D | null = null;
-  for (let start = 0; start < n; start += group) {
-    const count = Math.min(group, n - start);
-    const images = (t: tf.Tensor4D, c: number): tf.Tensor4D =>
-      count === n ? t : tf.slice(t, [start, 0, 0, 0], [count, h, wd, c]);
-    const [xs, dys] = [images(x, cin), images(dy, cout)];
-    const v = runProgram<tf.Tensor3D>(backend, new InputTransformProgram(xs.shape), [xs]);
-    const dm = runProgram<tf.Tensor3D>(backend, new OutputGradTransformProgram(dys.shape), [dys]);
-    const part = tf.matMul(v, dm, true, false) as tf.Tensor3D;
-    tf.dispose([v, dm, ...(count === n ? [] : [xs, dys])]);
-    if (du) {
-      const sum: tf.Tensor3D = tf.add(du, part);
-      tf.dispose([du, part]);
-      du = sum;
-    } else du = part;
-  }
-  const dw = runProgram<tf.Tensor4D>(backend, new FilterGradTransformProgram(cin, cout), [du!]);
-  du!.dispose();
+  const planes = (xs: tf.Tensor4D, dys: tf.Tensor4D): tf.Tensor3D =>
+    tf.tidy(() => {
+      const v = runProgram<tf.Tensor3D>(backend, new InputTransformProgram(xs.shape), [xs]);
+      const dm = runProgram<tf.Tensor3D>(backend, new OutputGradTransformProgram(dys.shape), [dys]);
+      return tf.matMul(v, dm, true, false) as tf.Tensor3D;
+    });
+  const groups = groupsOf(x, dy.shape[3]);
+  const du =
+    groups.length === 1
+      ? planes(x, dy)
+      : sumOfParts(groups.length, (i) => planes(imagesOf(x, groups[i]), imagesOf(dy, groups[i])));
+  const dw = runProgram<tf.Tensor4D>(backend, new FilterGradTransformProgram(x.shape[3], dy.shape[3]), [du]);
+  du.dispose();
   return dw;
 }
 

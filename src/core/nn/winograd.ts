@@ -9,7 +9,7 @@ import {
   type Layout,
 } from '../kernels/winograd';
 import { cachedTransform } from '../kernels/filter-cache';
-import { tileCount } from '../kernels/winograd-tiles';
+import { imageGroups, tileCount } from '../kernels/winograd-tiles';
 import { product, sumOfParts } from './matmul';
 
 /**
@@ -75,15 +75,8 @@ export function takesWinograd(
   return Math.min(w[2], w[3]) >= minChannels && tileCount(x) >= tiles;
 }
 
-/** Groups of images [start, count] whose 16 planes of `channels` fit `groupBudget`. */
-function imageGroups([n, h, w]: readonly number[], channels: number): [number, number][] {
-  const perImage = 16 * tileCount([1, h, w]) * channels;
-  const size = Math.min(n, Math.max(1, Math.floor(winogradTuning.groupBudget / perImage)));
-  return Array.from({ length: Math.ceil(n / size) }, (_, i) => [i * size, Math.min(size, n - i * size)]);
-}
-
 /** Images `start`…`start + count` of x. */
-function imagesOf(x: tf.Tensor4D, [start, count]: [number, number]): tf.Tensor4D {
+export function imagesOf(x: tf.Tensor4D, [start, count]: [number, number]): tf.Tensor4D {
   const [, h, w, c] = x.shape;
   return tf.slice(x, [start, 0, 0, 0], [count, h, w, c]);
 }
@@ -108,7 +101,7 @@ function convolve(
   rotated: boolean,
 ): tf.Tensor4D {
   const outChannels = rotated ? w.shape[2] : w.shape[3];
-  const groups = imageGroups(x.shape, Math.max(x.shape[3], outChannels));
+  const groups = imageGroups(x.shape, Math.max(x.shape[3], outChannels), winogradTuning.groupBudget);
   if (groups.length === 1) return convolveGroup(x, w, rotated);
   const parts = groups.map((g) => tf.tidy(() => convolveGroup(imagesOf(x, g), w, rotated)));
   const y = tf.concat(parts, 0);
@@ -149,7 +142,7 @@ function filterGradient(
   x: tf.Tensor4D, // [N,H,W,Cin]
   dy: tf.Tensor4D, // [N,H,W,Cout]
 ): tf.Tensor4D {
-  const groups = imageGroups(x.shape, Math.max(x.shape[3], dy.shape[3]));
+  const groups = imageGroups(x.shape, Math.max(x.shape[3], dy.shape[3]), winogradTuning.groupBudget);
   if (groups.length === 1) return filterGradientGroup(x, dy);
   return sumOfParts(groups.length, (i) =>
     filterGradientGroup(imagesOf(x, groups[i]), imagesOf(dy, groups[i])),
