@@ -66,6 +66,8 @@ export interface InferenceResult {
    * the host's share. On WebGPU, near msPerBatch means the GPU waits on the host issuing kernels.
    */
   issueMsPerBatch: number;
+  /** GPU programs one batch dispatches (WebGPU; null elsewhere): the host's work, per call. */
+  dispatches: number | null;
 }
 
 export interface SpeedCaseResult {

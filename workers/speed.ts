@@ -9,6 +9,7 @@ import { validateConfig, type TrainConfig } from '../src/core/config';
 import { buildBank } from '../src/core/model/build-banks';
 import { createNetwork, parameterCount, type Banks } from '../src/core/model/dmgrd';
 import { disposeMemoryBank } from '../src/core/model/memory-bank';
+import { countDispatches } from '../src/core/kernels/webgpu';
 import { disposeScores, scoreImages } from '../src/core/pipeline/score';
 import { countFlops, macThroughput, opProfile, type TimedKernel } from '../src/core/perf/flops';
 import { Trainer } from '../src/core/train/trainer';
@@ -202,11 +203,13 @@ async function runSpeedCase(task: TaskHandle, spec: SpeedCaseSpec): Promise<Spee
           }
         };
         const perBatch = await timed(task, spec.repeats, run, () => peak.sample(), `inference batch ${b}`);
+        const issueMsPerBatch = median(issued.slice(1)); // after the warm-up
         const per = (ms: number): number => ms / b;
         inference.push({
           batch: b,
           msPerBatch: perBatch,
-          issueMsPerBatch: median(issued.slice(1)), // after the warm-up
+          issueMsPerBatch,
+          dispatches: await countDispatches(run),
           msPerImage: {
             median: per(perBatch.median),
             runs: perBatch.runs.map(per),

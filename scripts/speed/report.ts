@@ -151,7 +151,7 @@ export interface SpeedRow {
 }
 
 export const NOTES = [
-  'Inference = teacher + memory select + MSFF + OCBE + student + anomaly map (blur, top-k score), eval mode; ms per image = batch time / batch; median of the timed runs after one warm-up; each run awaits the scores (GPU queue included). issueMsPerBatch = the time until the scoring call returned, before awaiting: the host share of a WebGPU batch.',
+  'Inference = teacher + memory select + MSFF + OCBE + student + anomaly map (blur, top-k score), eval mode; ms per image = batch time / batch; median of the timed runs after one warm-up; each run awaits the scores (GPU queue included). issueMsPerBatch = the time until the scoring call returned, before awaiting: the host share of a WebGPU batch; dispatches = the GPU programs one batch ran (WebGPU, src/core/kernels/webgpu.ts countDispatches).',
   'Training = Trainer.trainStep (gradNormEvery 0) on random images, ms per step; median after one warm-up step.',
   'FLOPs = 2·MAC of every conv / conv-gradient / depthwise / matmul kernel recorded by tf.profile in one run (src/core/perf/flops.ts); elementwise ops are not counted. Training FLOPs are those of the kernels the profiled step ran (forward + backward as executed; on WASM the filter gradient is an im2col matmul).',
   'GFLOP/s = FLOPs / median wall time. heavy % of peak = own kernel time of MAC calls >= 100 MFLOP vs the measured large-matmul peak of the same backend.',
@@ -308,14 +308,20 @@ export function formatSpeedTable(report: SpeedReport): string {
   }
   if (b?.backend === 'webgpu') {
     lines.push('');
-    lines.push('host time to issue an inference batch (until the scoring call returned) / whole batch, ms:');
+    lines.push(
+      'host time to issue an inference batch (until the scoring call returned) / whole batch, ms; GPU programs dispatched:',
+    );
     for (const c of report.cases)
       if (c.infer?.inference.length)
         lines.push(
           `  ${c.teacher}/${c.method}: ` +
             c.infer.inference
-              .map((r) => `b${r.batch} ${f(r.issueMsPerBatch, 1)} / ${f(r.msPerBatch.median, 1)}`)
-              .join(', '),
+              .map(
+                (r) =>
+                  `b${r.batch} ${f(r.issueMsPerBatch, 1)} / ${f(r.msPerBatch.median, 1)}` +
+                  (r.dispatches != null ? `, ${r.dispatches} dispatches` : ''),
+              )
+              .join('; '),
         );
   }
   lines.push('');

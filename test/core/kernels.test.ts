@@ -4,7 +4,11 @@ import '@tensorflow/tfjs-backend-wasm';
 import { runKernelChecks } from '../../src/core/kernels/checks';
 import { cosineDistanceMap } from '../../src/core/kernels/cosine-distance';
 import { separableBlurWebGPU } from '../../src/core/kernels/gaussian-blur';
-import { fusedBackend } from '../../src/core/kernels/webgpu';
+import { addRelu } from '../../src/core/kernels/add-relu';
+import { evalBatchNorm } from '../../src/core/kernels/eval-batchnorm';
+import { l2NormalizeLast } from '../../src/core/kernels/l2-normalize';
+import { topkMean, topkValues } from '../../src/core/kernels/top-k';
+import { countDispatches, fusedBackend } from '../../src/core/kernels/webgpu';
 import { cosineTorch } from '../../src/core/losses/kd';
 import { gaussianKernel1d } from '../../src/core/scoring/anomaly-map';
 import { NODE_BACKENDS, useBackend } from '../helpers/backends';
@@ -22,6 +26,7 @@ for (const backend of NODE_BACKENDS) {
       const m = tf.zeros([1, 4, 4]) as tf.Tensor3D;
       expect(separableBlurWebGPU(m, gaussianKernel1d(1))).toBeNull();
       m.dispose();
+      return expect(countDispatches(async () => {})).resolves.toBeNull();
     });
 
     it('cosineDistanceMap is 1 − cos over channels, eps-safe for zero vectors', async () => {
@@ -37,10 +42,44 @@ for (const backend of NODE_BACKENDS) {
       tf.dispose([a, b, ours, ref]);
     });
 
+    it('top-k values and means, eval BatchNorm and the residual end match their definitions', async () => {
+      const x = tf.tensor2d([3, -1, 7, 7, 0, 2, -5, 4, 4, 1], [2, 5]);
+      expect(Array.from(await topkValues(x, 3).data())).toEqual([7, 7, 3, 4, 4, 2]);
+      expect(Array.from(await topkMean(x, 2).data())).toEqual([7, 4]);
+      expect(() => topkValues(x, 6)).toThrow(/k=6/);
+      expect(() => topkMean(x, 0)).toThrow(/k=0/);
+
+      const v = tf.tensor4d([1, -2, 3, 0.5], [1, 2, 1, 2]);
+      const stats = {
+        weight: tf.tensor1d([2, -1]),
+        bias: tf.tensor1d([0.5, 1]),
+        mean: tf.tensor1d([1, 0]),
+        variance: tf.tensor1d([3, 0]),
+      };
+      const shortcut = tf.tensor4d([-10, 1, 0, 0], [1, 2, 1, 2]);
+      const eps = 1e-5;
+      // (x − mean) · γ / √(var + eps) + β + shortcut, then ReLU: by hand.
+      const s0 = 2 / Math.sqrt(3 + eps);
+      const s1 = -1 / Math.sqrt(eps);
+      const expected = [(1 - 1) * s0 + 0.5 - 10, -2 * s1 + 1 + 1, (3 - 1) * s0 + 0.5, 0.5 * s1 + 1].map((y) =>
+        Math.max(y, 0),
+      );
+      const y = evalBatchNorm(v, stats, eps, { relu: true, residual: shortcut });
+      const got = Array.from(await y.data());
+      got.forEach((g, i) => expect(g).toBeCloseTo(expected[i], 2));
+      expect(() => evalBatchNorm(v, stats, eps, { residual: tf.zeros([1, 1, 1, 2]) as tf.Tensor4D })).toThrow(
+        /shortcut/,
+      );
+      expect(Array.from(await addRelu(v, shortcut).data())).toEqual([0, 0, 3, 0.5]);
+      const n = l2NormalizeLast(tf.tensor2d([3, 4, 0, 0], [2, 2]));
+      expect(Array.from(await n.data())).toEqual(Array.from(Float32Array.of(0.6, 0.8, 0, 0)));
+      tf.dispose([x, v, shortcut, y, n, ...Object.values(stats)]);
+    });
+
     it('the worker kernel checks report and pass', async () => {
       const before = tf.memory().numTensors;
       const reports = await runKernelChecks();
-      expect(reports.length).toBe(19);
+      expect(reports.length).toBe(38);
       expect(reports[0].check).toBe('custom kernels active: false');
       expect(reports.every((r) => r.pass && r.backend === backend)).toBe(true);
       expect(tf.memory().numTensors).toBe(before);

@@ -46,15 +46,17 @@ describe('bench:speed --dawn', () => {
       expect(report.backend?.adapter?.description).toMatch(/SwiftShader/);
       const checks = report.kernels!.checks;
       expect(checks[0].check).toBe('custom kernels active: true');
-      expect(checks.length).toBe(19);
+      expect(checks.length).toBe(38);
       expect(checks.filter((c) => !c.pass)).toEqual([]);
       expect(report.cases[0].errors).toEqual([]);
       expect(report.rows[0].inferMsPerImage.b1).toBeGreaterThan(0);
       const b1 = report.cases[0].infer!.inference[0];
       expect(b1.issueMsPerBatch).toBeGreaterThan(0);
       expect(b1.issueMsPerBatch).toBeLessThanOrEqual(Math.max(...b1.msPerBatch.runs));
+      expect(b1.dispatches).toBeGreaterThan(0);
       expect(run.stdout).toMatch(/host time to issue an inference batch/);
-      expect(run.stdout).toMatch(/Custom kernels: 19\/19 checks pass/);
+      expect(run.stdout).toMatch(new RegExp(`b1 [0-9.]+ / [0-9.]+, ${b1.dispatches} dispatches`));
+      expect(run.stdout).toMatch(/Custom kernels: 38\/38 checks pass/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { addRelu } from '../kernels/add-relu';
 import { foldBatchNorm, frozenConv, type FrozenBatchNorm } from '../nn/frozen-conv';
 import { ParamStore, Scope } from '../nn/params';
 import { layerPlan, type BlockKind, type BlockPlan } from '../nn/resblock';
@@ -147,7 +148,7 @@ function block(s: Scope, x: tf.Tensor4D, p: BlockPlan, spec: ResNetSpec): tf.Ten
       y = conv(s.sub('conv3'), y, 1, 0, false);
     }
     const identity = p.projection ? conv(s.sub('downsample'), x, p.stride, 0, false) : x;
-    return tf.relu(tf.add<tf.Tensor4D>(y, identity));
+    return addRelu(y, identity);
   });
 }
 

@@ -4,11 +4,15 @@ import { gaussianBlur, gaussianKernel1d, levelAnomalyMaps, scoreBatch } from '..
 import { conv2d } from '../nn/conv';
 import { frozenConv } from '../nn/frozen-conv';
 import { resizeBilinearAlignCorners } from '../nn/resize';
+import { addRelu } from './add-relu';
 import { cosineDistanceMap } from './cosine-distance';
+import { evalBatchNorm } from './eval-batchnorm';
+import { l2NormalizeLast } from './l2-normalize';
 import { resizeMapsWebGPU } from './resize-maps';
 import { withFilterCache } from './filter-cache';
 import { scaleShift } from './scale-shift';
-import { webgpuWinogradTuning } from './winograd-webgpu';
+import { topkMean, topkValues } from './top-k';
+import { webgpuWinogradBackend, webgpuWinogradTuning, winogradConv3x3WebGPU } from './winograd-webgpu';
 import { fusedBackend, setFusedKernels } from './webgpu';
 
 /**
@@ -132,7 +136,118 @@ export async function runKernelChecks(): Promise<ParityReport[]> {
     } finally {
       webgpuWinogradTuning.maxPlaneFloats = budget;
     }
+    await compare('3x3 convolution, bias', () => conv2d(x, w, 1, 1, b));
+    await compare('3x3 convolution, bias, gradients', () =>
+      tf.tidy(() => {
+        const loss = (a: tf.Tensor, f: tf.Tensor, c: tf.Tensor) =>
+          tf.sum(tf.mul(conv2d(a as tf.Tensor4D, f as tf.Tensor4D, 1, 1, c as tf.Tensor1D), r));
+        const [, dw, db] = tf.grads(loss)([x, w, b]);
+        return tf.concat([tf.reshape(dw, [-1]), db]);
+      }),
+    );
     tf.dispose([x, w, b, r]);
+  }
+  // Filter gradients by products (WebGPU): 1×1 at strides 1 and 2 (odd sides), 3×3 at stride 2.
+  for (const [k, stride, pad] of [
+    [1, 1, 0],
+    [1, 2, 0],
+    [3, 2, 1],
+  ]) {
+    const x = tf.randomNormal([2, 9, 11, 16], 0, 1, 'float32', 25) as tf.Tensor4D;
+    const w = tf.randomNormal([k, k, 16, 24], 0, 0.2, 'float32', 26) as tf.Tensor4D;
+    const b = tf.randomNormal([24], 0, 1, 'float32', 27) as tf.Tensor1D;
+    await compare(`${k}x${k} convolution, stride ${stride}, bias, gradients`, () =>
+      tf.tidy(() => {
+        const loss = (a: tf.Tensor, f: tf.Tensor, c: tf.Tensor) =>
+          tf.sum(tf.square(conv2d(a as tf.Tensor4D, f as tf.Tensor4D, stride, pad, c as tf.Tensor1D)));
+        return tf.concat(
+          tf
+            .grads(loss)([x, w, b])
+            .map((g) => tf.reshape(g, [-1])),
+        );
+      }),
+    );
+    tf.dispose([x, w, b]);
+  }
+  // Eval-mode BatchNorm with and without the shortcut and ReLU (channels in fours and not).
+  for (const [shape, relu, residual] of [
+    [[2, 5, 7, 8], true, true],
+    [[1, 3, 3, 13], false, true],
+    [[2, 4, 4, 16], true, false],
+  ] as [[number, number, number, number], boolean, boolean][]) {
+    const c = shape[3];
+    const x = tf.randomNormal(shape, 0, 1, 'float32', 12) as tf.Tensor4D;
+    const shortcut = tf.randomNormal(shape, 0, 1, 'float32', 13) as tf.Tensor4D;
+    const [weight, bias, mean] = [14, 15, 16].map(
+      (seed) => tf.randomNormal([c], 0, 1, 'float32', seed) as tf.Tensor1D,
+    );
+    const variance = tf.randomUniform([c], 0.1, 2, 'float32', 17) as tf.Tensor1D;
+    const name = `eval BatchNorm${residual ? ', shortcut' : ''}${relu ? ', ReLU' : ''}`;
+    await compare(name, () =>
+      evalBatchNorm(x, { weight, bias, mean, variance }, 1e-5, {
+        relu,
+        residual: residual ? shortcut : undefined,
+      }),
+    );
+    tf.dispose([x, shortcut, weight, bias, mean, variance]);
+  }
+  {
+    const [a, b] = [18, 19].map((seed) => tf.randomNormal([2, 6, 5, 12], 0, 1, 'float32', seed));
+    await compare('residual add and ReLU', () => addRelu(a, b));
+    tf.dispose([a, b]);
+  }
+  // Top-k of rows: ties (rounded values), k of 1 and of the whole row.
+  for (const [rows, cols, k] of [
+    [37, 300, 10],
+    [5, 16, 1],
+    [3, 7, 7],
+  ]) {
+    const x = tf.tidy(() => tf.round(tf.mul(tf.randomNormal([rows, cols], 0, 1, 'float32', 20), 8)));
+    await compare(`top-${k} of rows`, () => topkValues(x as tf.Tensor2D, k));
+    x.dispose();
+  }
+  // Rows normalised: a zero row (eps), one channel, and a wide row.
+  for (const shape of [
+    [4, 3, 7],
+    [9, 1],
+    [2, 600],
+  ]) {
+    const x = tf.tidy(() =>
+      tf.mul(
+        tf.randomNormal(shape, 0, 1, 'float32', 28),
+        tf.range(0, shape[0]).reshape([-1, ...shape.slice(1).map(() => 1)]),
+      ),
+    );
+    await compare('L2-normalised rows', () => l2NormalizeLast(x));
+    x.dispose();
+  }
+  // Mean of the top k: three passes with a partial last chunk, one pass, and k the whole row.
+  for (const [rows, length, k] of [
+    [2, 70000, 100],
+    [3, 1000, 5],
+    [1, 300, 300],
+  ]) {
+    const x = tf.randomNormal([rows, length], 0, 1, 'float32', 21) as tf.Tensor2D;
+    await compare(`mean of the top ${k} of ${length}`, () => topkMean(x, k));
+    x.dispose();
+  }
+  {
+    const x = tf.randomNormal([2, 16, 14, 64], 0, 1, 'float32', 22) as tf.Tensor4D;
+    const w = tf.randomNormal([3, 3, 64, 64], 0, 0.05, 'float32', 23) as tf.Tensor4D;
+    const b = tf.randomNormal([64], 0, 1, 'float32', 24) as tf.Tensor1D;
+    await compare('3x3 convolution, bias, ReLU, gradients', () =>
+      tf.tidy(() => {
+        const f = (a: tf.Tensor, wt: tf.Tensor, c: tf.Tensor): tf.Tensor => {
+          const [a4, w4, c1] = [a as tf.Tensor4D, wt as tf.Tensor4D, c as tf.Tensor1D];
+          const gpu = webgpuWinogradBackend(a4.shape, w4.shape, 1, 1);
+          if (gpu) return winogradConv3x3WebGPU(gpu, a4, w4, { bias: c1, relu: true });
+          return tf.relu(conv2d(a4, w4, 1, 1, c1));
+        };
+        const grads = tf.grads((a, wt, c) => tf.sum(tf.mul(f(a, wt, c), tf.sin(f(a, wt, c)))))([x, w, b]);
+        return tf.concat(grads.map((g) => tf.reshape(g, [-1])));
+      }),
+    );
+    tf.dispose([x, w, b]);
   }
   return reports;
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { offTape } from './webgpu';
 
 /**
  * Transformed filters (Winograd's filter planes) kept between calls that differ only in their
@@ -82,9 +83,7 @@ export function cachedTransform<T extends tf.Tensor | tf.Tensor[]>(
   key: string,
   make: () => T,
 ): { value: T; kept: boolean } {
-  // gradientDepth, not isTapeOn(): inside a customGrad's forward (where the transforms run) the
-  // kernel depth makes isTapeOn() false even while a gradient is recorded.
-  if (scopes === 0 || tf.engine().state.gradientDepth > 0 || budget() <= 0) {
+  if (scopes === 0 || !offTape() || budget() <= 0) {
     // Training, or building a memory bank: the memory is theirs, so the cache is emptied.
     if (entries.size) clearFilterCache();
     return { value: make(), kept: false };

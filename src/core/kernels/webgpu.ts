@@ -37,6 +37,15 @@ export function fusedBackend(): WebGPUBackend | null {
   return tf.backend() as unknown as WebGPUBackend;
 }
 
+/**
+ * Whether no gradient is being recorded: the forward-only programs may then replace composite ops
+ * whose gradient a tape would need. `gradientDepth`, not the tape's own check: inside a customGrad's
+ * forward the kernel depth hides a recording tape.
+ */
+export function offTape(): boolean {
+  return tf.engine().state.gradientDepth === 0;
+}
+
 /** Threads per workgroup of every flat program. */
 const WORKGROUP: [number, number, number] = [64, 1, 1];
 
@@ -73,4 +82,26 @@ export function runProgram<T extends tf.Tensor>(
 ): T {
   const info = backend.runWebGPUProgram(program, inputs, 'float32', uniforms);
   return tf.engine().makeTensorFromTensorInfo(info) as T;
+}
+
+/**
+ * Runs `fn` and counts the GPU programs it dispatched on the WebGPU backend (the host pays per
+ * dispatch, so this is what fusing kernels lowers); null on other backends. Every TF.js WebGPU
+ * kernel and our own programs go through `runWebGPUProgram`; a reshape dispatches nothing.
+ */
+export async function countDispatches(fn: () => Promise<void>): Promise<number | null> {
+  if (tf.getBackend() !== 'webgpu') return null;
+  const backend = tf.backend() as unknown as WebGPUBackend;
+  const run = backend.runWebGPUProgram;
+  let count = 0;
+  backend.runWebGPUProgram = function (this: WebGPUBackend, ...args: Parameters<typeof run>) {
+    count++;
+    return run.apply(this, args);
+  };
+  try {
+    await fn();
+  } finally {
+    backend.runWebGPUProgram = run;
+  }
+  return count;
 }

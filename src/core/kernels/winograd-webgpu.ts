@@ -126,15 +126,28 @@ class FilterTransformProgram extends FlatProgram {
   }
 }
 
-/** M [16, T, Cout] → y [N,H,W,Cout]: Y = Aᵀ M A per tile and channel, cut to the image. */
-class OutputTransformProgram extends FlatProgram {
-  variableNames = ['M'];
+/** What the output transform adds to each output: a bias per channel, then ReLU. */
+export interface WinogradEpilogue {
+  bias?: tf.Tensor1D; // [Cout]
+  relu?: boolean;
+}
 
-  constructor(shape: readonly number[] /* [N,H,W,Cout] of the output */) {
-    super([...shape], 'dmgrd_winograd_output', tileCount(shape) * shape[3]);
+/** M [16, T, Cout] → y [N,H,W,Cout]: Y = Aᵀ M A per tile and channel, cut to the image, + bias, ReLU. */
+class OutputTransformProgram extends FlatProgram {
+  variableNames: string[];
+
+  constructor(
+    shape: readonly number[], // [N,H,W,Cout] of the output
+    private readonly bias: boolean,
+    private readonly relu: boolean,
+  ) {
+    super([...shape], `dmgrd_winograd_output_${bias}_${relu}`, tileCount(shape) * shape[3]);
+    this.variableNames = bias ? ['M', 'B'] : ['M'];
   }
 
   getUserCode(): string {
+    const bias = this.bias ? 'B[c]' : '0.0';
+    const out = (v: string): string => (this.relu ? `max(${v} + bias, 0.0)` : `${v} + bias`);
     return `
       fn main(index : i32) {
         ${tilePrologue('outShape', 'uniforms.mShape[1]')}
@@ -146,13 +159,14 @@ class OutputTransformProgram extends FlatProgram {
           e[b] = m[b] + m[4 + b] + m[8 + b];
           e[4 + b] = m[4 + b] - m[8 + b] - m[12 + b];
         }
+        let bias = ${bias};
         // (Aᵀ m) A: columns, written where the 2×2 block is inside the image.
         for (var a = 0; a < 2; a++) {
           let r = row + a;
           if (r < h) {
             let at = ((n * h + r) * w + col) * channels + c;
-            setOutputAtIndex(at, e[a * 4] + e[a * 4 + 1] + e[a * 4 + 2]);
-            if (col + 1 < w) { setOutputAtIndex(at + channels, e[a * 4 + 1] - e[a * 4 + 2] - e[a * 4 + 3]); }
+            setOutputAtIndex(at, ${out('e[a * 4] + e[a * 4 + 1] + e[a * 4 + 2]')});
+            if (col + 1 < w) { setOutputAtIndex(at + channels, ${out('e[a * 4 + 1] - e[a * 4 + 2] - e[a * 4 + 3]')}); }
           }
         }
       }
@@ -268,7 +282,13 @@ const groupsOf = (x: tf.Tensor4D, cout: number): [number, number][] =>
   imageGroups(x.shape, Math.max(x.shape[3], cout), webgpuWinogradTuning.maxPlaneFloats);
 
 /** The forward pass: the filter's planes once (kept while scoring), then the batch in groups. */
-function convolve(backend: WebGPUBackend, x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
+function convolve(
+  backend: WebGPUBackend,
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  bias: tf.Tensor1D | undefined,
+  relu: boolean,
+): tf.Tensor4D {
   const [, h, wd] = x.shape;
   const cout = w.shape[3];
   const { value: u, kept } = cachedTransform(w, 'winograd webgpu', () =>
@@ -277,8 +297,8 @@ function convolve(backend: WebGPUBackend, x: tf.Tensor4D, w: tf.Tensor4D): tf.Te
   const group = (xs: tf.Tensor4D): tf.Tensor4D =>
     tf.tidy(() => {
       const v = runProgram<tf.Tensor3D>(backend, new InputTransformProgram(xs.shape), [xs]);
-      const out = new OutputTransformProgram([xs.shape[0], h, wd, cout]);
-      return runProgram<tf.Tensor4D>(backend, out, [tf.matMul(v, u)]);
+      const out = new OutputTransformProgram([xs.shape[0], h, wd, cout], bias !== undefined, relu);
+      return runProgram<tf.Tensor4D>(backend, out, [tf.matMul(v, u), ...(bias ? [bias] : [])]);
     });
   const groups = groupsOf(x, cout);
   const parts = groups.length === 1 ? [group(x)] : groups.map((g) => tf.tidy(() => group(imagesOf(x, g))));
@@ -315,27 +335,35 @@ function filterGradient(
   return dw;
 }
 
-/** y = x ⊛ w, 3×3, stride 1, padding 1, by F(2×2, 3×3), with its gradients. */
+/**
+ * y = ReLU?(x ⊛ w + bias?), 3×3, stride 1, padding 1, by F(2×2, 3×3), with its gradients; the bias
+ * and ReLU ride in the output transform, so they cost no pass of their own.
+ */
 export function winogradConv3x3WebGPU(
   backend: WebGPUBackend,
   x: tf.Tensor4D, // [N,H,W,Cin]
   w: tf.Tensor4D, // [3,3,Cin,Cout]
+  { bias, relu = false }: WinogradEpilogue = {},
 ): tf.Tensor4D {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [x4, w4, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
-    save([x4, w4]);
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const [x4, w4, b] = args.slice(0, -1) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D | undefined];
+    const y = convolve(backend, x4, w4, b, relu);
+    save(relu ? [x4, w4, y] : [x4, w4]);
     return {
-      value: convolve(backend, x4, w4),
+      value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
+        const [xs, ws, ys] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D?];
+        const g = (ys ? tf.mul(dy, tf.step(ys)) : dy) as tf.Tensor4D;
         const attrs = { strides: 1, pad: 1, dataFormat: 'NHWC' };
-        const dx = tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: ws }, {
+        const dx = tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: g, filter: ws }, {
           ...attrs,
           inputShape: xs.shape,
         } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
-        return [dx, filterGradient(backend, xs, dy as tf.Tensor4D)];
+        const dw = filterGradient(backend, xs, g);
+        return b ? [dx, dw, tf.sum(g, [0, 1, 2])] : [dx, dw];
       },
     };
   });
-  return op(x, w) as tf.Tensor4D;
+  return (bias ? op(x, w, bias) : op(x, w)) as tf.Tensor4D;
 }

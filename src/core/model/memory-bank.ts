@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { l2NormalizeLast } from '../kernels/l2-normalize';
+import { topkValues } from '../kernels/top-k';
 
 /**
  * The dual memory banks (normal / abnormal) of DM-GRD: per teacher level, the full feature maps of L
@@ -65,11 +67,6 @@ export function disposeMemoryBank(bank: MemoryBank): void {
   }
 }
 
-/** F.normalize(x, dim=-1): x / max(‖x‖₂, 1e-12). */
-function l2NormalizeLast(x: tf.Tensor): tf.Tensor {
-  return tf.div(x, tf.maximum(tf.sqrt(tf.sum(tf.square(x), -1, true)), 1e-12));
-}
-
 /** Top-k width of the reference's diff bank: k = L // 3 per level. */
 export function diffBankK(bank: MemoryBank): number {
   return Math.floor(memorySize(bank) / 3);
@@ -116,7 +113,7 @@ export function diffBank(
       const cos = tf.matMul(l2NormalizeLast(qFlat), l2NormalizeLast(level.means), false, true); // [BP,L]
       const sim = tf.softmax(cos); // over the items, per pixel
       const fr = tf.matMul(sim, level.means); // [BP,C]
-      const top = tf.topk(fr, k, true).values; // [BP,k]
+      const top = topkValues(fr as tf.Tensor2D, k); // [BP,k]
       const topkMean = tf.mean(tf.reshape(top, [b, h * w, k]), 1) as tf.Tensor2D;
       tops.push(topkMean);
       if (opts.details) {

@@ -61,7 +61,8 @@ export function nonLocalForward(
     const phiT = tf.transpose(phiFlat, [0, 2, 1]) as tf.Tensor3D; // [N,I,P']
     const kv = tf.div(batchMatMul(phiT, gFlat as tf.Tensor3D), pooled) as tf.Tensor3D; // [N,I,I]
     const y = batchMatMul(tf.reshape(theta, [n, h * w, inter]) as tf.Tensor3D, kv); // [N,P,I]
-    const wy = batchNorm(s.sub('W').sub('1'), conv1x1(s, 'W.0', tf.reshape(y, [n, h, w, inter])), mode);
-    return tf.add(wy, x);
+    return batchNorm(s.sub('W').sub('1'), conv1x1(s, 'W.0', tf.reshape(y, [n, h, w, inter])), mode, {
+      residual: x,
+    });
   });
 }

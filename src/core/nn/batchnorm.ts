@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormGrad, channelMoments } from '../kernels/batchnorm';
+import { evalBatchNorm } from '../kernels/eval-batchnorm';
 import { scaleShift } from '../kernels/scale-shift';
 import { hasSlowGradKernels } from './matmul';
 import type { Mode, Scope } from './params';
@@ -11,6 +12,8 @@ const AXES = [0, 1, 2];
 export interface BatchNormOptions {
   /** Apply ReLU to the output (fused in training, so the tape keeps one tensor less per layer). */
   relu?: boolean;
+  /** Added before the ReLU: a residual block's shortcut, [N,H,W,C] like x (fused in eval mode). */
+  residual?: tf.Tensor4D;
 }
 
 /** `batchNorm(s, x, mode, RELU)` = ReLU(BatchNorm(x)). */
@@ -22,21 +25,23 @@ export const RELU: BatchNormOptions = { relu: true };
  * one, outside the gradient tape's reach (assign is not differentiated).
  */
 export function batchNorm(s: Scope, x: tf.Tensor4D, mode: Mode, opts: BatchNormOptions = {}): tf.Tensor4D {
-  const weight = s.get('weight');
-  const bias = s.get('bias');
+  const weight = s.get('weight') as tf.Tensor1D;
+  const bias = s.get('bias') as tf.Tensor1D;
   const runningMean = s.get('running_mean');
   const runningVar = s.get('running_var');
+  const { relu = false, residual } = opts;
   if (!mode.training) {
-    return tf.tidy(() => {
-      const scale = tf.mul(weight, tf.rsqrt(tf.add(runningVar, EPS))) as tf.Tensor1D;
-      return scaleShift(x, scale, tf.sub(bias, tf.mul(runningMean, scale)), opts.relu ?? false);
-    });
+    const stats = { weight, bias, mean: runningMean as tf.Tensor1D, variance: runningVar as tf.Tensor1D };
+    return evalBatchNorm(x, stats, EPS, { relu, residual });
   }
-  const { y, mean, variance } = trainBatchNorm(x, weight, bias, opts.relu ?? false);
+  const { y, mean, variance } = trainBatchNorm(x, weight, bias, relu && !residual);
   if (mode.updateStats !== false)
     updateRunningStats(runningMean, runningVar, mean, variance, x.shape[0] * x.shape[1] * x.shape[2]);
   tf.dispose([mean, variance]);
-  return y;
+  if (!residual) return y;
+  // Left to the caller's tidy: the tape may still need y.
+  const sum = tf.add<tf.Tensor4D>(y, residual);
+  return relu ? tf.relu(sum) : sum;
 }
 
 /**

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { hasSlowGradKernels, LARGE_OPERAND, product, sumOfParts } from './matmul';
+import { conv2dWebGPU } from './conv-webgpu';
 import { takesWinograd, winogradConv3x3 } from './winograd';
 import { webgpuWinogradBackend, winogradConv3x3WebGPU } from '../kernels/winograd-webgpu';
 
@@ -10,8 +11,9 @@ import { webgpuWinogradBackend, winogradConv3x3WebGPU } from '../kernels/winogra
  * On WASM (and CPU) the backward pass is written here with forward convolutions and plain matmuls,
  * the two kernels XNNPACK makes fast: TF.js 4.22's WASM backend has no Conv2DBackpropFilter at all,
  * and its Conv2DBackpropInput and transposed matmuls are scalar loops, ~10x slower than a forward
- * conv of the same FLOPs (measured in docs/performance.md). WebGPU and WebGL use their native kernels,
- * but WebGPU takes its 3×3 convolutions by Winograd (kernels/winograd-webgpu.ts).
+ * conv of the same FLOPs (measured in docs/performance.md). WebGL uses its native kernels (fused with the
+ * bias); WebGPU takes its 3×3 convolutions by Winograd (kernels/winograd-webgpu.ts) and computes
+ * the other convolutions' filter gradients by products (conv-webgpu.ts).
  */
 export function conv2d(
   x: tf.Tensor4D, // [N,H,W,Cin]
@@ -21,12 +23,13 @@ export function conv2d(
   bias?: tf.Tensor1D, // [Cout]
 ): tf.Tensor4D {
   const gpu = webgpuWinogradBackend(x.shape, w.shape, stride, pad);
-  const y = gpu
-    ? winogradConv3x3WebGPU(gpu, x, w)
-    : hasSlowGradKernels()
-      ? conv2dFastGrad(x, w, stride, pad)
-      : tf.conv2d(x, w, stride, pad);
-  return bias ? tf.add(y, bias) : y;
+  if (gpu) return winogradConv3x3WebGPU(gpu, x, w, { bias });
+  if (tf.getBackend() === 'webgpu') return conv2dWebGPU(x, w, stride, pad, bias);
+  if (!hasSlowGradKernels()) return tf.fused.conv2d({ x, filter: w, strides: stride, pad, bias });
+  return tf.tidy(() => {
+    const y = conv2dFastGrad(x, w, stride, pad);
+    return bias ? tf.add(y, bias) : y;
+  });
 }
 
 function conv2dFastGrad(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {

@@ -51,16 +51,17 @@ export function frozenConv(
   pad: Padding,
   activation: FrozenActivation,
 ): tf.Tensor4D {
+  const relu = activation !== 'linear';
   const winograd = (conv: () => tf.Tensor4D): tf.Tensor4D =>
     tf.tidy(() => {
-      const y = scaleShift(conv(), tf.onesLike(b), b, activation !== 'linear');
+      const y = conv();
       return activation === 'relu6' ? tf.minimum(y, 6) : y;
     });
   if (typeof pad === 'number') {
     const gpu = webgpuWinogradBackend(x.shape, w.shape, stride, pad);
-    if (gpu) return winograd(() => winogradConv3x3WebGPU(gpu, x, w));
+    if (gpu) return winograd(() => winogradConv3x3WebGPU(gpu, x, w, { bias: b, relu }));
     if (hasSlowGradKernels() && takesWinograd(x.shape, w.shape, stride, pad))
-      return winograd(() => winogradConv3x3(x, w));
+      return winograd(() => scaleShift(winogradConv3x3(x, w), tf.onesLike(b), b, relu));
   }
   return tf.fused.conv2d({ x, filter: w, bias: b, strides: stride, pad, activation });
 }

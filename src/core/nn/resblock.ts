@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { batchNorm, RELU } from './batchnorm';
+import { batchNorm, RELU, type BatchNormOptions } from './batchnorm';
 import { conv2d } from './conv';
 import { convTranspose2x2, convTransposeDefault } from './conv-transpose';
 import { batchNormParams, convKaimingNormal } from './init';
@@ -111,22 +111,21 @@ export function blockForward(
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const up = p.decoder && p.stride === 2;
-    let y: tf.Tensor4D;
-    if (p.kind === 'basic') {
-      y = batchNorm(s.sub('bn1'), convAt(s, 'conv1.weight', x, 3, p.stride, up), mode, RELU);
-      y = batchNorm(s.sub('bn2'), conv2d(y, w4(s, 'conv2.weight'), 1, 1), mode);
-    } else {
-      y = batchNorm(s.sub('bn1'), conv2d(x, w4(s, 'conv1.weight'), 1, 0), mode, RELU);
-      y = batchNorm(s.sub('bn2'), convAt(s, 'conv2.weight', y, 3, p.stride, up), mode, RELU);
-      y = batchNorm(s.sub('bn3'), conv2d(y, w4(s, 'conv3.weight'), 1, 0), mode);
-    }
-    let identity = x;
+    let residual = x;
     if (p.projection) {
-      identity = up
+      residual = up
         ? batchNorm(s.sub('upsample.1'), convTranspose2x2(x, w4(s, 'upsample.0.weight')), mode)
         : batchNorm(s.sub('downsample.1'), conv2d(x, w4(s, 'downsample.0.weight'), p.stride, 0), mode);
     }
-    return tf.relu(tf.add<tf.Tensor4D>(y, identity));
+    // The last BatchNorm takes the shortcut and the ReLU (one pass in eval mode).
+    const last: BatchNormOptions = { relu: true, residual };
+    if (p.kind === 'basic') {
+      const y = batchNorm(s.sub('bn1'), convAt(s, 'conv1.weight', x, 3, p.stride, up), mode, RELU);
+      return batchNorm(s.sub('bn2'), conv2d(y, w4(s, 'conv2.weight'), 1, 1), mode, last);
+    }
+    let y = batchNorm(s.sub('bn1'), conv2d(x, w4(s, 'conv1.weight'), 1, 0), mode, RELU);
+    y = batchNorm(s.sub('bn2'), convAt(s, 'conv2.weight', y, 3, p.stride, up), mode, RELU);
+    return batchNorm(s.sub('bn3'), conv2d(y, w4(s, 'conv3.weight'), 1, 0), mode, last);
   });
 }
 

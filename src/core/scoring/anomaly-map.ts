@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { cosineDistanceMap } from '../kernels/cosine-distance';
 import { separableBlurWebGPU } from '../kernels/gaussian-blur';
 import { resizeMapsWebGPU } from '../kernels/resize-maps';
+import { topkMean } from '../kernels/top-k';
 import { batchMatMul } from '../nn/matmul';
 import { resizeBilinearAlignCorners } from '../nn/resize';
 
@@ -114,7 +115,7 @@ export function imageScore(
 ): tf.Tensor1D {
   return tf.tidy(() => {
     const [n, h, w] = maps.shape;
-    return tf.mean(tf.topk(tf.reshape(maps, [n, h * w]), Math.min(k, h * w)).values, 1) as tf.Tensor1D;
+    return topkMean(tf.reshape(maps, [n, h * w]), Math.min(k, h * w));
   });
 }
 
