@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { fusedKernelsOn } from '../kernels/webgpu';
+import { padRowsCols } from './pad';
 
 /**
  * Convolutions on WebGPU that Winograd does not take (1×1, strided, small): TF.js's fused
@@ -58,15 +59,7 @@ export function filterGradByProducts(
   return tf.tidy(() => {
     const [n, ho, wo] = dy.shape;
     const rows = n * ho * wo;
-    const xp =
-      pad > 0
-        ? tf.pad(x, [
-            [0, 0],
-            [pad, pad],
-            [pad, pad],
-            [0, 0],
-          ])
-        : x;
+    const xp = padRowsCols(x, pad);
     const d = tf.reshape(dy, [rows, cout]) as tf.Tensor2D;
     const taps: tf.Tensor2D[] = [];
     for (let t = 0; t < k * k; t++) {

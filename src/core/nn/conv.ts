@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { hasSlowGradKernels, LARGE_OPERAND, product, sumOfParts } from './matmul';
 import { conv2dWebGPU } from './conv-webgpu';
+import { padRowsCols } from './pad';
 import { takesWinograd, winogradConv3x3 } from './winograd';
 import { webgpuWinogradBackend, winogradConv3x3WebGPU } from '../kernels/winograd-webgpu';
 
@@ -128,12 +129,7 @@ function convWithTransientFilter(x: tf.Tensor4D, w: tf.Tensor4D, stride: number,
   if (k > 1 && n * out(h) * out(wd) * Math.min(stride, 2) <= convTuning.tapRows)
     return tf.tidy(() =>
       convByTaps(
-        tf.pad(x, [
-          [0, 0],
-          [pad, pad],
-          [pad, pad],
-          [0, 0],
-        ]),
+        padRowsCols(x, pad),
         k,
         stride,
         // Slices are copies, so each tap's packed copy goes with it.
@@ -326,15 +322,7 @@ export function filterGrad(
   return tf.tidy(() => {
     const [k, , cin, cout] = wShape;
     const [n, ho, wo] = dy.shape;
-    const xp =
-      pad > 0
-        ? tf.pad(x, [
-            [0, 0],
-            [pad, pad],
-            [pad, pad],
-            [0, 0],
-          ])
-        : x;
+    const xp = padRowsCols(x, pad);
     const view = stride === 1 ? unitStrideViews(xp, k, ho, wo) : stridedViews(xp, k, stride, ho, wo);
     const d = tf.reshape(dy, [n * ho * wo, cout]) as tf.Tensor2D;
     const taps: tf.Tensor[] = [];
