@@ -79,7 +79,7 @@ for (const backend of NODE_BACKENDS) {
     it('the worker kernel checks report and pass', async () => {
       const before = tf.memory().numTensors;
       const reports = await runKernelChecks();
-      expect(reports.length).toBe(38);
+      expect(reports.length).toBe(40);
       expect(reports[0].check).toBe('custom kernels active: false');
       expect(reports.every((r) => r.pass && r.backend === backend)).toBe(true);
       expect(tf.memory().numTensors).toBe(before);

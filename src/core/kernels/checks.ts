@@ -5,6 +5,7 @@ import { conv2d } from '../nn/conv';
 import { frozenConv } from '../nn/frozen-conv';
 import { resizeBilinearAlignCorners } from '../nn/resize';
 import { addRelu } from './add-relu';
+import { channelMaxMean } from './channel-pool';
 import { cosineDistanceMap } from './cosine-distance';
 import { evalBatchNorm } from './eval-batchnorm';
 import { l2NormalizeLast } from './l2-normalize';
@@ -219,6 +220,15 @@ export async function runKernelChecks(): Promise<ParityReport[]> {
       ),
     );
     await compare('L2-normalised rows', () => l2NormalizeLast(x));
+    x.dispose();
+  }
+  // Channel max and mean: one channel, and channels all negative (the max's start).
+  for (const shape of [
+    [2, 3, 5, 1],
+    [1, 4, 4, 37],
+  ]) {
+    const x = tf.tidy(() => tf.sub(tf.randomUniform(shape, 0, 1, 'float32', 29), 2)) as tf.Tensor4D;
+    await compare('channel max and mean', () => channelMaxMean(x));
     x.dispose();
   }
   // Mean of the top k: three passes with a partial last chunk, one pass, and k the whole row.

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { batchNorm } from '../nn/batchnorm';
 import { conv2d } from '../nn/conv';
 import { batchNormParams, convDefault } from '../nn/init';
-import { batchMatMul } from '../nn/matmul';
+import { batchMatMul, hasSlowGradKernels } from '../nn/matmul';
 import type { Mode, Scope } from '../nn/params';
 import { maxPool2x2 } from '../nn/pool';
 
@@ -56,10 +56,14 @@ export function nonLocalForward(
     const phi = maxPool2x2(conv1x1(s, 'phi.0', x)); // [N,H/2,W/2,I]
     const g = maxPool2x2(conv1x1(s, 'g.0', x));
     const pooled = phi.shape[1] * phi.shape[2];
-    const phiFlat = tf.reshape(phi, [n, pooled, inter]);
-    const gFlat = tf.reshape(g, [n, pooled, inter]);
-    const phiT = tf.transpose(phiFlat, [0, 2, 1]) as tf.Tensor3D; // [N,I,P']
-    const kv = tf.div(batchMatMul(phiT, gFlat as tf.Tensor3D), pooled) as tf.Tensor3D; // [N,I,I]
+    const phiFlat = tf.reshape(phi, [n, pooled, inter]) as tf.Tensor3D;
+    const gFlat = tf.reshape(g, [n, pooled, inter]) as tf.Tensor3D;
+    // φᵀg [N,I,I]: WASM's transposed matmul is a scalar loop, so it gets φᵀ made; elsewhere the
+    // matmul reads φ transposed in place.
+    const phiTg = hasSlowGradKernels()
+      ? batchMatMul(tf.transpose(phiFlat, [0, 2, 1]), gFlat)
+      : tf.matMul(phiFlat, gFlat, true, false);
+    const kv = tf.div(phiTg, pooled) as tf.Tensor3D;
     const y = batchMatMul(tf.reshape(theta, [n, h * w, inter]) as tf.Tensor3D, kv); // [N,P,I]
     return batchNorm(s.sub('W').sub('1'), conv1x1(s, 'W.0', tf.reshape(y, [n, h, w, inter])), mode, {
       residual: x,

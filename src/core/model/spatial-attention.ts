@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
+import { channelMaxMean } from '../kernels/channel-pool';
+import { offTape } from '../kernels/webgpu';
 import { conv2d } from '../nn/conv';
 import { convDefault } from '../nn/init';
+import { hasSlowGradKernels } from '../nn/matmul';
 import type { Scope } from '../nn/params';
 
 /**
@@ -21,8 +24,13 @@ export function createSpatialAttention(s: Scope, seed: number): void {
 /** Attention map in (0, 1), [N,H,W,1]. */
 export function spatialAttention(s: Scope, x: tf.Tensor4D /* [N,H,W,C] */): tf.Tensor4D {
   return tf.tidy(() => {
-    const pooled = tf.concat([tf.max(x, 3, true), tf.mean(x, 3, true)], 3) as tf.Tensor4D; // [N,H,W,2]
+    const pooled = channelMaxMean(x); // [N,H,W,2]
     const w = s.get('conv.weight') as tf.Tensor4D;
-    return tf.sigmoid(conv2d(pooled, w, 1, (KERNEL - 1) / 2, s.get('conv.bias') as tf.Tensor1D));
+    const b = s.get('conv.bias') as tf.Tensor1D;
+    const pad = (KERNEL - 1) / 2;
+    // TF.js's fused convolution takes the sigmoid too, but has no gradient for it.
+    if (offTape() && !hasSlowGradKernels())
+      return tf.fused.conv2d({ x: pooled, filter: w, bias: b, strides: 1, pad, activation: 'sigmoid' });
+    return tf.sigmoid(conv2d(pooled, w, 1, pad, b));
   });
 }
