@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { FlatProgram, fusedBackend, offTape, runProgram } from './webgpu';
+import { FlatProgram, forwardOnlyBackend, runProgram } from './webgpu';
 
 /** ReLU(a + b) per element. */
 class AddReluProgram extends FlatProgram {
@@ -24,7 +24,7 @@ class AddReluProgram extends FlatProgram {
  */
 export function addRelu<T extends tf.Tensor>(a: T, b: T): T {
   if (a.shape.join() !== b.shape.join()) throw new Error(`addRelu: [${a.shape}] + [${b.shape}]`);
-  const backend = fusedBackend();
-  if (backend && offTape()) return runProgram<T>(backend, new AddReluProgram(a.shape), [a, b]);
+  const backend = forwardOnlyBackend();
+  if (backend) return runProgram<T>(backend, new AddReluProgram(a.shape), [a, b]);
   return tf.tidy(() => tf.relu(tf.add(a, b)) as T);
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { FlatProgram, fusedBackend, offTape, runProgram } from './webgpu';
+import { FlatProgram, forwardOnlyBackend, runProgram } from './webgpu';
 
 /** x [N,H,W,C] → [N,H,W,2]: the max and the mean over channels, one invocation per pixel. */
 class ChannelMaxMeanProgram extends FlatProgram {
@@ -34,7 +34,7 @@ class ChannelMaxMeanProgram extends FlatProgram {
  * WebGPU dispatch when no gradient is recorded, where the composite form is three.
  */
 export function channelMaxMean(x: tf.Tensor4D /* [N,H,W,C] */): tf.Tensor4D {
-  const backend = fusedBackend();
-  if (backend && offTape()) return runProgram<tf.Tensor4D>(backend, new ChannelMaxMeanProgram(x.shape), [x]);
+  const backend = forwardOnlyBackend();
+  if (backend) return runProgram<tf.Tensor4D>(backend, new ChannelMaxMeanProgram(x.shape), [x]);
   return tf.tidy(() => tf.concat([tf.max(x, 3, true), tf.mean(x, 3, true)], 3) as tf.Tensor4D);
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { scaleShift } from './scale-shift';
-import { FlatProgram, fusedBackend, offTape, runProgram } from './webgpu';
+import { FlatProgram, forwardOnlyBackend, runProgram } from './webgpu';
 
 /** A BatchNorm's parameters and running statistics, one value per channel. */
 export interface BatchNormTensors {
@@ -64,8 +64,8 @@ export function evalBatchNorm(
 ): tf.Tensor4D {
   if (residual && residual.shape.join() !== x.shape.join())
     throw new Error(`evalBatchNorm: shortcut [${residual.shape}] for x [${x.shape}]`);
-  const backend = fusedBackend();
-  if (backend && offTape()) {
+  const backend = forwardOnlyBackend();
+  if (backend) {
     const program = new EvalBatchNormProgram(x.shape, eps, relu, residual !== undefined);
     const inputs = [x, p.weight, p.bias, p.mean, p.variance, ...(residual ? [residual] : [])];
     return runProgram<tf.Tensor4D>(backend, program, inputs);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { FlatProgram, fusedBackend, offTape, runProgram } from './webgpu';
+import { FlatProgram, forwardOnlyBackend, runProgram } from './webgpu';
 
 /** x [R,C] → x / max(‖row‖₂, 1e-12) per row: one invocation per row reads it twice. */
 class L2NormalizeRowsProgram extends FlatProgram {
@@ -32,8 +32,8 @@ class L2NormalizeRowsProgram extends FlatProgram {
  * gradient is recorded, where the composite form is five (square, sum, sqrt, max, divide).
  */
 export function l2NormalizeLast<T extends tf.Tensor>(x: T): T {
-  const backend = fusedBackend();
-  if (backend && offTape() && x.rank >= 1) {
+  const backend = forwardOnlyBackend();
+  if (backend && x.rank >= 1) {
     const c = x.shape[x.rank - 1];
     return tf.tidy(() => {
       const rows = tf.reshape(x, [-1, c]) as tf.Tensor2D;

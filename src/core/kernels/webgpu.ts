@@ -46,6 +46,14 @@ export function offTape(): boolean {
   return tf.engine().state.gradientDepth === 0;
 }
 
+/**
+ * The WebGPU backend when the custom kernels are on and no gradient is recorded, else null: where a
+ * forward-only program may replace composite ops whose gradient a tape would need.
+ */
+export function forwardOnlyBackend(): WebGPUBackend | null {
+  return offTape() ? fusedBackend() : null;
+}
+
 /** Threads per workgroup of every flat program. */
 const WORKGROUP: [number, number, number] = [64, 1, 1];
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { convWithGradients, type ConvParts } from './conv-gradients';
 import { cachedTransform } from './filter-cache';
 import { FlatProgram, fusedBackend, runProgram } from './webgpu';
 import { sumOfParts } from '../nn/matmul';
@@ -345,25 +346,12 @@ export function winogradConv3x3WebGPU(
   w: tf.Tensor4D, // [3,3,Cin,Cout]
   { bias, relu = false }: WinogradEpilogue = {},
 ): tf.Tensor4D {
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const save = args[args.length - 1] as tf.GradSaveFunc;
-    const [x4, w4, b] = args.slice(0, -1) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D | undefined];
-    const y = convolve(backend, x4, w4, b, relu);
-    save(relu ? [x4, w4, y] : [x4, w4]);
-    return {
-      value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, ws, ys] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D?];
-        const g = (ys ? tf.mul(dy, tf.step(ys)) : dy) as tf.Tensor4D;
-        const attrs = { strides: 1, pad: 1, dataFormat: 'NHWC' };
-        const dx = tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: g, filter: ws }, {
-          ...attrs,
-          inputShape: xs.shape,
-        } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
-        const dw = filterGradient(backend, xs, g);
-        return b ? [dx, dw, tf.sum(g, [0, 1, 2])] : [dx, dw];
-      },
-    };
-  });
-  return (bias ? op(x, w, bias) : op(x, w)) as tf.Tensor4D;
+  const parts: ConvParts = {
+    forward: (x4, w4, b) => convolve(backend, x4, w4, b, relu),
+    filterGradient: (x4, dy) => filterGradient(backend, x4, dy),
+    stride: 1,
+    pad: 1,
+    relu,
+  };
+  return convWithGradients(parts, x, w, bias);
 }

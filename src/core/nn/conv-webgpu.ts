@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { convWithGradients, type ConvParts } from '../kernels/conv-gradients';
 import { fusedKernelsOn } from '../kernels/webgpu';
 import { padRowsCols } from './pad';
 
@@ -25,27 +26,14 @@ export function conv2dWebGPU(
 ): tf.Tensor4D {
   if (!fusedKernelsOn() || !tf.env().getBool(PRODUCT_FILTER_GRAD_FLAG))
     return tf.fused.conv2d({ x, filter: w, strides: stride, pad, bias });
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const save = args[args.length - 1] as tf.GradSaveFunc;
-    const [x4, w4, b] = args.slice(0, -1) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D | undefined];
-    save([x4, w4]);
-    return {
-      value: tf.fused.conv2d({ x: x4, filter: w4, strides: stride, pad, bias: b }),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const dy4 = dy as tf.Tensor4D;
-        const dx = tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: dy4, filter: ws }, {
-          strides: stride,
-          pad,
-          dataFormat: 'NHWC',
-          inputShape: xs.shape,
-        } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
-        const dw = filterGradByProducts(xs, dy4, ws.shape, stride, pad);
-        return b ? [dx, dw, tf.sum(dy4, [0, 1, 2])] : [dx, dw];
-      },
-    };
-  });
-  return (bias ? op(x, w, bias) : op(x, w)) as tf.Tensor4D;
+  const parts: ConvParts = {
+    forward: (x4, w4, b) => tf.fused.conv2d({ x: x4, filter: w4, strides: stride, pad, bias: b }),
+    filterGradient: (x4, dy) => filterGradByProducts(x4, dy, w.shape, stride, pad),
+    stride,
+    pad,
+    relu: false,
+  };
+  return convWithGradients(parts, x, w, bias);
 }
 
 /** dW[kh,kw] = Σ_{n,i,j} xpad[n, i·s+kh, j·s+kw, :]ᵀ · dy[n,i,j,:], a [Cin,Cout] product per tap. */
