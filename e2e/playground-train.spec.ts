@@ -47,13 +47,24 @@ async function distinctColours(canvas: Locator): Promise<number> {
 const stepOf = async (page: Page): Promise<number> =>
   Number(await page.getByTestId('train-step').getAttribute('data-step'));
 
+/** The last step the engine reported, whichever tab is open (a hidden tab's DOM may lag). */
+const reportedStep = (page: Page): Promise<number> =>
+  page.evaluate(() => {
+    const ev = window.__engineEvents!;
+    for (let i = ev.length - 1; i >= 0; i--) {
+      const e = ev[i];
+      if (e.type === 'step') return e.report.step;
+    }
+    return 0;
+  });
+
 test('dataset with a corrupt file → synthetic preview → training → reload → resume', async ({ page }) => {
   test.setTimeout(900_000);
   const { root, folder } = makeDataset();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   try {
-    await page.goto('/?backend=wasm&demo=0');
+    await page.goto('/?automation=1&backend=wasm&demo=0');
     await expect(page.getByTestId('engine-status')).toHaveAttribute('data-status', 'ready');
 
     // Dataset: 5 good training images decode, the corrupt one is listed as a problem, not fatal.
@@ -110,6 +121,18 @@ test('dataset with a corrupt file → synthetic preview → training → reload 
     await expect(page.getByTestId('grad-chart')).not.toHaveAttribute('data-points', '0');
     await expect(page.getByTestId('train-backend')).toHaveText('wasm');
     await page.screenshot({ path: `${SHOTS}/panel-train.png`, fullPage: true });
+    // A tab keeps its state while another is open, and its charts follow the steps trained meanwhile.
+    await page.getByTestId('chart-log').check();
+    const pointsBefore = Number(await page.getByTestId('loss-chart').getAttribute('data-points'));
+    await openTab(page, 'results');
+    await expect(page.getByTestId('panel-train')).toBeHidden();
+    await expect.poll(() => reportedStep(page), { timeout: 300_000 }).toBeGreaterThan(pointsBefore);
+    await openTab(page, 'train');
+    await expect(page.getByTestId('chart-log')).toBeChecked();
+    await expect
+      .poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points')))
+      .toBeGreaterThan(pointsBefore);
+    await page.getByTestId('chart-log').uncheck();
     const before = await stepOf(page);
     expect(before).toBeLessThan(STEPS);
 
@@ -134,9 +157,9 @@ test('dataset with a corrupt file → synthetic preview → training → reload 
     const resumedAt = await stepOf(page);
     expect(resumedAt).toBeGreaterThanOrEqual(2);
     await expect.poll(() => stepOf(page), { timeout: 300_000 }).toBeGreaterThan(resumedAt);
-    expect(Number(await page.getByTestId('loss-chart').getAttribute('data-points'))).toBeGreaterThanOrEqual(
-      resumedAt,
-    );
+    await expect
+      .poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points')))
+      .toBeGreaterThanOrEqual(resumedAt);
     await page.getByTestId('train-pause').click();
     await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'paused', {
       timeout: 300_000,

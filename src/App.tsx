@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { Activity, memo, useDeferredValue, useEffect, useState, type ReactNode } from 'react';
 import { BackendPanel } from './ui/BackendPanel';
 import { DemoBar } from './ui/demo/DemoBar';
 import { DatasetPanel } from './ui/panels/DatasetPanel';
@@ -19,7 +19,7 @@ interface Tab extends TabSpec {
   render(): ReactNode;
 }
 
-/** Panels register here; each renders only while its tab is active. */
+/** Panels register here; `TabPanels` says how they are shown. */
 const TABS: readonly Tab[] = [
   { id: 'dataset', label: 'Dataset', render: () => <DatasetPanel /> },
   { id: 'synthetic', label: 'Synthetic', render: () => <SyntheticPanel /> },
@@ -29,6 +29,32 @@ const TABS: readonly Tab[] = [
   { id: 'export', label: 'Export', render: () => <ExportPanel /> },
   { id: 'runs', label: 'Runs', render: () => <RunsPanel /> },
 ];
+
+/**
+ * A panel mounts on its tab's first visit and then stays mounted, hidden while another tab is
+ * active: switching back costs no remount of its charts and images, and its own state (toggles,
+ * scroll, selections) is as the user left it. React defers a hidden panel's re-renders (a loss
+ * chart's new steps) to idle time or its next showing, and stops its effects meanwhile.
+ */
+const TabPanels = memo(function TabPanels({ shown }: { shown: string }) {
+  const [visited, setVisited] = useState<ReadonlySet<string>>(() => new Set([shown]));
+  if (!visited.has(shown)) setVisited(new Set(visited).add(shown));
+  return TABS.filter((t) => t.id === shown || visited.has(t.id)).map((t) => (
+    <Activity key={t.id} mode={t.id === shown ? 'visible' : 'hidden'}>
+      <main
+        role="tabpanel"
+        id={panelDomId(t.id)}
+        aria-labelledby={tabDomId(t.id)}
+        tabIndex={0}
+        className="tab-panel"
+        data-testid={`panel-${t.id}`}
+      >
+        <h2>{t.label}</h2>
+        {t.render()}
+      </main>
+    </Activity>
+  ));
+});
 
 function tabFromHash(): string {
   const id = window.location.hash.slice(1);
@@ -57,6 +83,9 @@ export function App() {
   };
 
   const tab = TABS.find((t) => t.id === active) ?? TABS[0];
+  // The tab bar follows a click at once; the panel switch renders after it, in slices that leave
+  // the page responsive while a first visit mounts a panel.
+  const shown = useDeferredValue(tab.id);
 
   return (
     <div className="app">
@@ -79,17 +108,7 @@ export function App() {
       <DemoBar />
       <TabBar tabs={TABS} active={tab.id} onSelect={select} />
       <div className="app-body">
-        <main
-          role="tabpanel"
-          id={panelDomId(tab.id)}
-          aria-labelledby={tabDomId(tab.id)}
-          tabIndex={0}
-          className="tab-panel"
-          data-testid={`panel-${tab.id}`}
-        >
-          <h2>{tab.label}</h2>
-          {tab.render()}
-        </main>
+        <TabPanels shown={shown} />
         {showBackend && (
           <aside id="backend-aside" className="app-aside">
             <BackendPanel />

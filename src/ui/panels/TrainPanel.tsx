@@ -6,7 +6,7 @@ import { ProgressBar } from '../common/ProgressBar';
 import { StepChart } from '../train/charts';
 import { ConfigForm } from '../train/ConfigForm';
 import { formatBytes, formatDuration } from '../train/format';
-import { GRAD_SERIES, LOSS_SERIES, LR_SERIES, gradRows, lossRows, lrRows } from '../train/series';
+import { GRAD_SERIES, LOSS_SERIES, LR_SERIES, MAX_POINTS, gradRows, lossRows, lrRows } from '../train/series';
 
 const MEMORY_POLL_MS = 2000;
 
@@ -216,7 +216,7 @@ export function TrainPanel() {
           </label>
           <span className="muted">
             {t.history.length > 0 &&
-              `${t.history.length} steps, ≤ ${Math.min(t.history.length, 500)} points drawn`}
+              `${t.history.length} steps, ≤ ${Math.min(t.history.length, MAX_POINTS)} points drawn`}
           </span>
         </div>
         <div className="chart-grid">

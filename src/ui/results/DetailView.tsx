@@ -43,6 +43,12 @@ export function DetailView({ summary, tests, order }: DetailViewProps) {
     }
     if (index === null && dialog.open) dialog.close();
   }, [index]);
+  // A modal left open in a hidden tab would keep the whole page inert; the effect above reopens it
+  // when the tab is shown again.
+  useEffect(() => {
+    const dialog = dialogRef.current;
+    return () => dialog?.close();
+  }, []);
 
   useEffect(() => {
     if (index === null) return;
