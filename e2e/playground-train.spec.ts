@@ -2,6 +2,7 @@ import { expect, test, type Locator, type Page } from '@playwright/test';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reportedStep } from './helpers/engine-events';
 import { SHARED } from './helpers/serve-folder';
 
 const SHOTS = 'test-results/screenshots';
@@ -46,17 +47,6 @@ async function distinctColours(canvas: Locator): Promise<number> {
 
 const stepOf = async (page: Page): Promise<number> =>
   Number(await page.getByTestId('train-step').getAttribute('data-step'));
-
-/** The last step the engine reported, whichever tab is open (a hidden tab's DOM may lag). */
-const reportedStep = (page: Page): Promise<number> =>
-  page.evaluate(() => {
-    const ev = window.__engineEvents!;
-    for (let i = ev.length - 1; i >= 0; i--) {
-      const e = ev[i];
-      if (e.type === 'step') return e.report.step;
-    }
-    return 0;
-  });
 
 test('dataset with a corrupt file → synthetic preview → training → reload → resume', async ({ page }) => {
   test.setTimeout(900_000);

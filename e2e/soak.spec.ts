@@ -1,4 +1,5 @@
 import { expect, test, type CDPSession, type Page } from '@playwright/test';
+import { reportedStep } from './helpers/engine-events';
 
 /** 1000 by default; SOAK_STEPS shortens it for a quick local look. */
 const STEPS = Number(process.env.SOAK_STEPS ?? 1000);
@@ -146,15 +147,6 @@ test('1000 training steps keep tensors and heap flat and the UI responsive', asy
 
   // While it trains: GC + heap sample, then a few clicks and key presses on the tab bar.
   const heap: { step: number; bytes: number }[] = [];
-  const stepNow = (): Promise<number> =>
-    page.evaluate(() => {
-      const ev = window.__engineEvents!;
-      for (let i = ev.length - 1; i >= 0; i--) {
-        const e = ev[i];
-        if (e.type === 'step') return e.report.step;
-      }
-      return 0;
-    });
   const tabs = ['dataset', 'synthetic', 'results', 'train'];
   let round = 0;
   /** Page time once warm-up steps are done (the charts have mounted: a one-off render). */
@@ -168,7 +160,7 @@ test('1000 training steps keep tensors and heap flat and the UI responsive', asy
         ),
     );
   while (await training()) {
-    const step = await stepNow();
+    const step = await reportedStep(page);
     if (step >= WARMUP) heap.push({ step, bytes: await heapAfterGc(send) });
     if (step >= WARMUP && warmAt === null) warmAt = await page.evaluate(() => performance.now());
     await page.getByTestId(`tab-${tabs[round % tabs.length]}`).click();
