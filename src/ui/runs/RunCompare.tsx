@@ -30,11 +30,11 @@ const runLabel = (r: RunRecord): string =>
 export function RunCompare({ runs }: { runs: [RunRecord, RunRecord] }) {
   const [term, setTerm] = useState<keyof StepReport['loss']>('total');
   const rows = useMemo(() => overlayRows([runs[0].history, runs[1].history], term), [runs, term]);
-  const series: SeriesSpec[] = runs.map((r, i) => ({
-    key: `run${i}`,
-    label: `run ${i + 1}: ${r.id}`,
-    color: COLORS[i],
-  }));
+  // Kept between renders, as StepChart redraws only when its props change.
+  const series = useMemo<SeriesSpec[]>(
+    () => runs.map((r, i) => ({ key: `run${i}`, label: `run ${i + 1}: ${r.id}`, color: COLORS[i] })),
+    [runs],
+  );
   const differing = (Object.keys(CONFIG_SCHEMA) as ConfigKey[]).filter(
     (k) => runs[0].config[k] !== runs[1].config[k],
   );
