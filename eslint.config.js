@@ -5,7 +5,17 @@ import reactRefresh from 'eslint-plugin-react-refresh';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist', 'dist-node', 'node_modules', 'public/teachers', 'test-results', 'playwright-report'] },
+  {
+    ignores: [
+      'dist',
+      'dist-node',
+      'gpu-kit',
+      'node_modules',
+      'public/teachers',
+      'test-results',
+      'playwright-report',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

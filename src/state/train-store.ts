@@ -49,9 +49,10 @@ interface TrainState {
 }
 
 /**
- * How often buffered step events reach the store (and so the charts). Each flush re-renders the
- * charts, a 50–100 ms main-thread task on a 2-core machine busy training; twice a second keeps the
- * UI responsive (e2e/soak.spec.ts) and the curves live.
+ * How often buffered step events reach the store (and so the charts). Each flush redraws the
+ * charts, 10–30 ms of main-thread work each on a 2-core machine busy training (spread over separate
+ * tasks: StepChart's `lagMs`); twice a second keeps the UI responsive (e2e/soak.spec.ts) and the
+ * curves live.
  */
 const FLUSH_MS = 500;
 const TIMING_WINDOW = 30;

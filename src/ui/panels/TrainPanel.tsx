@@ -232,10 +232,18 @@ export function TrainPanel() {
             rows={grads}
             series={GRAD_SERIES}
             log={log}
-            dots={grads.length <= 120}
+            dots={grads.length <= 60}
             testId="grad-chart"
+            lagMs={150}
           />
-          <StepChart title="Learning rate" rows={lrs} series={LR_SERIES} log={log} testId="lr-chart" />
+          <StepChart
+            title="Learning rate"
+            rows={lrs}
+            series={LR_SERIES}
+            log={log}
+            testId="lr-chart"
+            lagMs={300}
+          />
         </div>
       </section>
     </div>

@@ -1,5 +1,14 @@
-import { memo } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { memo, useDeferredValue, useEffect, useMemo, useState } from 'react';
+import {
+  CartesianGrid,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+  type AxisDomain,
+} from 'recharts';
 
 export interface SeriesSpec {
   key: string;
@@ -23,6 +32,8 @@ interface StepChartProps {
   x?: string;
   /** Bridge missing values (runs logged at different steps) instead of leaving gaps. */
   connectNulls?: boolean;
+  /** Redraw this long after `rows` change (see useLagged); 0: at once. */
+  lagMs?: number;
 }
 
 const formatTick = (v: number): string =>
@@ -32,11 +43,52 @@ const formatTick = (v: number): string =>
       ? v.toExponential(0)
       : String(Number(v.toPrecision(3)));
 
+// Recharts copies each child's props into its store in effects, and any new object or function
+// there (a literal domain, an inline formatter) dispatches and recomputes every selector on each
+// redraw: the props below are module constants so that a redraw only carries new data.
+const MARGIN = { top: 5, right: 16, bottom: 5, left: 0 };
+const X_DOMAIN: AxisDomain = ['dataMin', 'dataMax'];
+const Y_DOMAIN_LINEAR: AxisDomain = [0, 'auto'];
+const Y_DOMAIN_LOG: AxisDomain = ['auto', 'auto'];
+const DOT = { r: 2 };
+const formatValue = (v: unknown): string => (typeof v === 'number' ? v.toPrecision(4) : String(v));
+
+/**
+ * `value`, `lagMs` after it last changed (at once when `lagMs` is 0). Recharts redraws a chart
+ * synchronously, 10–20 ms each on a 2-core machine busy training: charts of one panel given
+ * different lags redraw in separate tasks, not in one long one (e2e/soak.spec.ts). A lag must stay
+ * below the interval between updates, or the chart waits for them to stop.
+ */
+function useLagged<T>(value: T, lagMs: number): T {
+  const [lagged, setLagged] = useState(value);
+  useEffect(() => {
+    if (lagMs === 0) return;
+    const timer = setTimeout(() => setLagged(value), lagMs);
+    return () => clearTimeout(timer);
+  }, [value, lagMs]);
+  return lagMs === 0 ? value : lagged;
+}
+
 /**
  * A line chart over training steps, without animation (it redraws as steps arrive). Memoised: the
- * panel around it re-renders on every step, the chart only when its rows change.
+ * panel around it re-renders on every step, the chart only when its rows change. The redraw is a
+ * deferred render, so it runs in slices after the update that brought the rows.
  */
 export const StepChart = memo(function StepChart({
+  rows,
+  log = false,
+  lagMs = 0,
+  ...figure
+}: StepChartProps) {
+  // The scale lags with the rows: log-scale rows (no zeros) and a log axis go together.
+  const current = useMemo(() => ({ rows, log }), [rows, log]);
+  const drawn = useDeferredValue(useLagged(current, lagMs));
+  return <ChartFigure {...figure} rows={drawn.rows} log={drawn.log} />;
+});
+
+type ChartFigureProps = Omit<StepChartProps, 'lagMs'>;
+
+const ChartFigure = memo(function ChartFigure({
   title,
   rows,
   series,
@@ -46,7 +98,7 @@ export const StepChart = memo(function StepChart({
   testId,
   x = 'step',
   connectNulls = false,
-}: StepChartProps) {
+}: ChartFigureProps) {
   return (
     <figure className="chart" data-testid={testId} data-points={rows.length}>
       <figcaption>{title}</figcaption>
@@ -56,28 +108,26 @@ export const StepChart = memo(function StepChart({
         </p>
       ) : (
         <ResponsiveContainer width="100%" height={height}>
-          <LineChart data={rows} margin={{ top: 5, right: 16, bottom: 5, left: 0 }}>
-            <CartesianGrid strokeDasharray="3 3" stroke="#e3e6ea" />
+          <LineChart data={rows} margin={MARGIN}>
+            <CartesianGrid strokeDasharray="3 3" stroke="#e3e6ea" vertical={false} />
             <XAxis
               dataKey={x}
               type="number"
-              domain={['dataMin', 'dataMax']}
+              domain={X_DOMAIN}
               allowDecimals={false}
+              // Number ticks at a chart's width do not collide: skip Recharts' text measuring.
+              interval={0}
               fontSize={12}
             />
             <YAxis
               scale={log ? 'log' : 'auto'}
-              domain={log ? ['auto', 'auto'] : [0, 'auto']}
+              domain={log ? Y_DOMAIN_LOG : Y_DOMAIN_LINEAR}
               allowDataOverflow={log}
               tickFormatter={formatTick}
               width={56}
               fontSize={12}
             />
-            <Tooltip
-              isAnimationActive={false}
-              formatter={(v) => (typeof v === 'number' ? v.toPrecision(4) : String(v))}
-            />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
+            <Tooltip isAnimationActive={false} formatter={formatValue} />
             {series.map((s) => (
               <Line
                 key={s.key}
@@ -85,7 +135,7 @@ export const StepChart = memo(function StepChart({
                 name={s.label}
                 stroke={s.color}
                 strokeDasharray={s.dashed ? '5 3' : undefined}
-                dot={dots ? { r: 2 } : false}
+                dot={dots ? DOT : false}
                 isAnimationActive={false}
                 connectNulls={connectNulls}
                 strokeWidth={1.5}
@@ -95,6 +145,24 @@ export const StepChart = memo(function StepChart({
           </LineChart>
         </ResponsiveContainer>
       )}
+      <ul className="chart-legend">
+        {series.map((s) => (
+          <li key={s.key}>
+            <svg width="16" height="8" aria-hidden="true">
+              <line
+                x1="0"
+                y1="4"
+                x2="16"
+                y2="4"
+                stroke={s.color}
+                strokeWidth="2"
+                strokeDasharray={s.dashed ? '5 3' : undefined}
+              />
+            </svg>
+            {s.label}
+          </li>
+        ))}
+      </ul>
     </figure>
   );
 });
