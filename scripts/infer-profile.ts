@@ -6,14 +6,14 @@
  * quotes as "a Node probe of reconstruct + scoreBatch (`scoreImages`)":
  *   npx vite-node scripts/infer-profile.ts -- --teacher wide_resnet50_2 --model dmgrd --imageSize 256 --memoryItems 30 --batch 1
  * Every option of src/core/config.ts is a flag; --batch is the images per call (1), --top the
- * number of kernel groups printed (20), --peak the GFLOP/s they are compared with (44, one thread
- * of this machine).
+ * number of kernel groups printed (20), --peak the GFLOP/s they are compared with (by default the
+ * large-matmul peak, measured first).
  */
 import * as tf from '@tensorflow/tfjs';
 import { validateConfig } from '../src/core/config';
 import { disposeScores, scoreImages } from '../src/core/pipeline/score';
 import { parseConfigFlags } from './lib/config-flags';
-import { printKernelGroups } from './lib/kernel-groups';
+import { measuredPeak, printKernelGroups } from './lib/kernel-groups';
 import { randomModel, startWasm, wasmHeapBytes as heap } from './lib/random-model';
 const MB = (bytes: number): string => `${(bytes / 1e6).toFixed(0)} MB`;
 
@@ -22,9 +22,9 @@ async function main(): Promise<void> {
   const config = validateConfig({ teacher: 'wide_resnet50_2', model: 'dmgrd', ...flags });
   const batch = Number(extra.batch ?? 1);
   const top = Number(extra.top ?? 20);
-  const peak = Number(extra.peak ?? 44);
 
   await startWasm();
+  const peak = extra.peak !== undefined ? Number(extra.peak) : await measuredPeak();
   const { teacher, net, banks } = await randomModel(config);
   const size = config.imageSize;
   const images = tf.randomUniform([batch, size, size, 3], 0, 1, 'float32', 5) as tf.Tensor4D;

@@ -5,23 +5,23 @@
  * probe of one Trainer step with tf.profile":
  *   npx vite-node scripts/train-profile.ts -- --teacher wide_resnet50_2 --model rd --imageSize 256 --batchSize 8
  * Every option of src/core/config.ts is a flag; --top is the number of kernel groups printed (30),
- * --peak the GFLOP/s they are compared with (44, one thread of this machine).
+ * --peak the GFLOP/s they are compared with (by default the large-matmul peak, measured first).
  */
 import * as tf from '@tensorflow/tfjs';
 import { validateConfig } from '../src/core/config';
 import { Rng } from '../src/core/synth/rng';
 import { Trainer } from '../src/core/train/trainer';
 import { parseConfigFlags } from './lib/config-flags';
-import { printKernelGroups } from './lib/kernel-groups';
+import { measuredPeak, printKernelGroups } from './lib/kernel-groups';
 import { randomModel, startWasm } from './lib/random-model';
 
 async function main(): Promise<void> {
   const { config: flags, extra } = parseConfigFlags(process.argv.slice(2));
   const config = validateConfig({ teacher: 'wide_resnet50_2', gradNormEvery: 0, ...flags });
   const top = Number(extra.top ?? 30);
-  const peak = Number(extra.peak ?? 44);
 
   await startWasm();
+  const peak = extra.peak !== undefined ? Number(extra.peak) : await measuredPeak();
   const { teacher, net, banks } = await randomModel(config);
   const size = config.imageSize;
   const trainer = new Trainer(net, teacher, banks, config, new Rng(1));

@@ -7,10 +7,11 @@ import {
   withFilterCache,
 } from '../../src/core/kernels/filter-cache';
 import { conv2d } from '../../src/core/nn/conv';
+import { convTranspose2x2 } from '../../src/core/nn/conv-transpose';
 import { takesWinograd } from '../../src/core/nn/winograd';
 import { NODE_BACKENDS, useBackend } from '../helpers/backends';
 
-// Winograd's filter planes kept between inference calls: the same values as made afresh, never
+// Winograd's filter planes (and the transposed upsampling filters) kept between inference calls: the same values as made afresh, never
 // kept under a tape, never served for a weight that has changed, and within the budget.
 const X: [number, number, number, number] = [1, 16, 16, 64];
 const W: [number, number, number, number] = [3, 3, 64, 64];
@@ -68,6 +69,42 @@ for (const backend of NODE_BACKENDS) {
       const y = withFilterCache(() => conv2d(x, w, 1, 1));
       expect(filterCacheSize().entries).toBe(0);
       tf.dispose([x, w, kept, g, y]);
+    });
+
+    it('upsamples few rows by the kept transposed filter, with the values of the definition', async () => {
+      // Rows 2·3·5 = 30; a filter wider than the input rows: the transposed path on WASM and CPU.
+      const [n, h, wd, cin, cout] = [2, 3, 5, 8, 12];
+      const x = tf.randomNormal([n, h, wd, cin], 0, 1, 'float32', 5) as tf.Tensor4D;
+      const w = tf.randomNormal([cin, 2, 2, cout], 0, 0.5, 'float32', 6) as tf.Tensor4D;
+      const [xv, wv] = [x.dataSync(), w.dataSync()];
+      // out[n, 2i+a, 2j+b, o] = Σ_c x[n,i,j,c]·W[c,a,b,o]
+      const want = new Float32Array(n * 2 * h * 2 * wd * cout);
+      for (let b = 0; b < n; b++)
+        for (let i = 0; i < 2 * h; i++)
+          for (let j = 0; j < 2 * wd; j++)
+            for (let o = 0; o < cout; o++) {
+              let sum = 0;
+              for (let c = 0; c < cin; c++)
+                sum +=
+                  xv[((b * h + (i >> 1)) * wd + (j >> 1)) * cin + c] *
+                  wv[((c * 2 + (i & 1)) * 2 + (j & 1)) * cout + o];
+              want[((b * 2 * h + i) * 2 * wd + j) * cout + o] = sum;
+            }
+      const outside = convTranspose2x2(x, w);
+      expect(filterCacheSize().entries).toBe(0);
+      const first = withFilterCache(() => convTranspose2x2(x, w));
+      expect(filterCacheSize()).toEqual({ entries: 1, floats: w.size, tensors: 1 });
+      const second = withFilterCache(() => convTranspose2x2(x, w));
+      expect(filterCacheSize().entries).toBe(1);
+      for (const y of [outside, first, second]) {
+        expect(y.shape).toEqual([n, 2 * h, 2 * wd, cout]);
+        const got = await y.data();
+        expect(Math.max(...got.map((v, k) => Math.abs(v - want[k])))).toBeLessThan(1e-5);
+      }
+      // A training step's upsampling empties the cache.
+      const g = tf.grad((a: tf.Tensor) => tf.sum(convTranspose2x2(a as tf.Tensor4D, w)))(x);
+      expect(filterCacheSize()).toEqual({ entries: 0, floats: 0, tensors: 0 });
+      tf.dispose([x, w, outside, first, second, g]);
     });
   });
 }

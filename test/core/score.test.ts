@@ -6,6 +6,7 @@ import { buildBank } from '../../src/core/model/build-banks';
 import { createNetwork, reconstruct, type Levels } from '../../src/core/model/dmgrd';
 import { disposeMemoryBank } from '../../src/core/model/memory-bank';
 import { EVAL } from '../../src/core/nn/params';
+import { clearFilterCache, filterCacheSize, withFilterCache } from '../../src/core/kernels/filter-cache';
 import { disposeScores, scoreImages } from '../../src/core/pipeline/score';
 import { scoreBatch } from '../../src/core/scoring/anomaly-map';
 import { useBackend } from '../helpers/backends';
@@ -35,12 +36,15 @@ describe('scoreImages', () => {
 
       const before = tf.memory().numTensors;
       const r = scoreImages({ teacher, net, banks }, x, config);
-      expect(tf.memory().numTensors - before).toBe(model === 'dmgrd' ? 3 : 2);
+      // The outputs, and the transformed filters scoring keeps for its next call.
+      expect(tf.memory().numTensors - before).toBe((model === 'dmgrd' ? 3 : 2) + filterCacheSize().tensors);
       expect(r.maps.shape).toEqual([2, 32, 32]);
       expect(r.scores.shape).toEqual([2]);
 
       const feats = teacher.features(x) as Levels;
-      const { student, selected } = reconstruct(net, banks, feats, { paperSelect: false, mode: EVAL });
+      const { student, selected } = withFilterCache(() =>
+        reconstruct(net, banks, feats, { paperSelect: false, mode: EVAL }),
+      );
       const want = scoreBatch(feats, student, { outH: 32, outW: 32, topK: 10 });
       expect(Array.from(await r.maps.data())).toEqual(Array.from(await want.blurred.data()));
       expect(Array.from(await r.scores.data())).toEqual(Array.from(await want.score.data()));
@@ -59,6 +63,7 @@ describe('scoreImages', () => {
         ...(selected ? [selected] : []),
       ]);
       disposeScores(r);
+      clearFilterCache();
       expect(tf.memory().numTensors).toBe(before);
       x.dispose();
       if (banks) [banks.normal, banks.abnormal].forEach(disposeMemoryBank);

@@ -102,6 +102,21 @@ export function cachedTransform<T extends tf.Tensor | tf.Tensor[]>(
   return { value, kept: true };
 }
 
+/**
+ * Whether `cachedTransform(w, key, ...)` of `floats` floats would be kept (or is already): for
+ * callers whose transformed path only pays when the transform is not redone on every call.
+ */
+export function wouldKeep(w: tf.Tensor, key: string, floats: number): boolean {
+  if (scopes === 0 || !offTape() || budget() <= 0) {
+    // As in `cachedTransform`: the memory belongs to training or bank building now.
+    if (entries.size) clearFilterCache();
+    return false;
+  }
+  if (entries.has(`${tf.getBackend()}|${idOf(w.dataId)}|${key}`)) return true;
+  purge();
+  return used + floats <= budget();
+}
+
 /** What the cache holds now (for tests and reports). */
 export function filterCacheSize(): { entries: number; floats: number; tensors: number } {
   let tensors = 0;
