@@ -56,6 +56,18 @@ const idOf = (dataId: object): number => {
   return id;
 };
 
+const entryName = (w: tf.Tensor, key: string): string => `${tf.getBackend()}|${idOf(w.dataId)}|${key}`;
+
+/**
+ * Whether transforms may be kept now. If not (training, or building a memory bank: the memory is
+ * theirs), the cache is emptied.
+ */
+function active(): boolean {
+  if (scopes > 0 && offTape() && budget() > 0) return true;
+  if (entries.size) clearFilterCache();
+  return false;
+}
+
 /** Frees the entries of another backend or of weights that no longer exist. */
 function purge(): void {
   const backend = tf.getBackend();
@@ -83,13 +95,9 @@ export function cachedTransform<T extends tf.Tensor | tf.Tensor[]>(
   key: string,
   make: () => T,
 ): { value: T; kept: boolean } {
-  if (scopes === 0 || !offTape() || budget() <= 0) {
-    // Training, or building a memory bank: the memory is theirs, so the cache is emptied.
-    if (entries.size) clearFilterCache();
-    return { value: make(), kept: false };
-  }
+  if (!active()) return { value: make(), kept: false };
   const backend = tf.getBackend();
-  const name = `${backend}|${idOf(w.dataId)}|${key}`;
+  const name = entryName(w, key);
   const hit = entries.get(name);
   if (hit) return { value: hit.value as T, kept: true };
   purge();
@@ -107,12 +115,8 @@ export function cachedTransform<T extends tf.Tensor | tf.Tensor[]>(
  * callers whose transformed path only pays when the transform is not redone on every call.
  */
 export function wouldKeep(w: tf.Tensor, key: string, floats: number): boolean {
-  if (scopes === 0 || !offTape() || budget() <= 0) {
-    // As in `cachedTransform`: the memory belongs to training or bank building now.
-    if (entries.size) clearFilterCache();
-    return false;
-  }
-  if (entries.has(`${tf.getBackend()}|${idOf(w.dataId)}|${key}`)) return true;
+  if (!active()) return false;
+  if (entries.has(entryName(w, key))) return true;
   purge();
   return used + floats <= budget();
 }
