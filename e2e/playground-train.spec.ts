@@ -111,17 +111,24 @@ test('dataset with a corrupt file → synthetic preview → training → reload 
     await expect(page.getByTestId('grad-chart')).not.toHaveAttribute('data-points', '0');
     await expect(page.getByTestId('train-backend')).toHaveText('wasm');
     await page.screenshot({ path: `${SHOTS}/panel-train.png`, fullPage: true });
-    // A tab keeps its state while another is open, and its charts follow the steps trained meanwhile.
+    // A tab keeps its state while another is open. The Train panel's charts hold still while it is
+    // hidden, stay mounted (the same SVG), and catch up with the steps trained meanwhile.
     await page.getByTestId('chart-log').check();
-    const pointsBefore = Number(await page.getByTestId('loss-chart').getAttribute('data-points'));
+    const lossSvg = page.getByTestId('loss-chart').locator('svg.recharts-surface');
+    await lossSvg.evaluate((el) => el.setAttribute('data-probe', 'kept'));
     await openTab(page, 'results');
     await expect(page.getByTestId('panel-train')).toBeHidden();
-    await expect.poll(() => reportedStep(page), { timeout: 300_000 }).toBeGreaterThan(pointsBefore);
+    await page.waitForTimeout(500); // a redraw already under way when the tab changed
+    const pointsHidden = Number(await page.getByTestId('loss-chart').getAttribute('data-points'));
+    await expect.poll(() => reportedStep(page), { timeout: 300_000 }).toBeGreaterThan(pointsHidden);
+    await page.waitForTimeout(1000); // the train store's next flush (every 500 ms)
+    await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', String(pointsHidden));
     await openTab(page, 'train');
     await expect(page.getByTestId('chart-log')).toBeChecked();
     await expect
       .poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points')))
-      .toBeGreaterThan(pointsBefore);
+      .toBeGreaterThan(pointsHidden);
+    await expect(lossSvg).toHaveAttribute('data-probe', 'kept');
     await page.getByTestId('chart-log').uncheck();
     const before = await stepOf(page);
     expect(before).toBeLessThan(STEPS);

@@ -1,4 +1,4 @@
-import { Activity, memo, useDeferredValue, useEffect, useState, type ReactNode } from 'react';
+import { Activity, Fragment, memo, useDeferredValue, useEffect, useState, type ReactNode } from 'react';
 import { BackendPanel } from './ui/BackendPanel';
 import { DemoBar } from './ui/demo/DemoBar';
 import { DatasetPanel } from './ui/panels/DatasetPanel';
@@ -10,6 +10,7 @@ import { SyntheticPanel } from './ui/panels/SyntheticPanel';
 import { TrainPanel } from './ui/panels/TrainPanel';
 import { RecoveryBanner } from './ui/RecoveryBanner';
 import { ResumeBanner } from './ui/ResumeBanner';
+import { PanelShown } from './ui/panel-shown';
 import { TabBar, type TabSpec } from './ui/TabBar';
 import { panelDomId, tabDomId } from './ui/tab-ids';
 import { useEngineStore } from './state/engine-store';
@@ -17,13 +18,15 @@ import './ui/panels.css';
 
 interface Tab extends TabSpec {
   render(): ReactNode;
+  /** Hidden by CSS with its effects kept, instead of by `<Activity>` (see `TabPanels`). */
+  staysLive?: true;
 }
 
 /** Panels register here; `TabPanels` says how they are shown. */
 const TABS: readonly Tab[] = [
   { id: 'dataset', label: 'Dataset', render: () => <DatasetPanel /> },
   { id: 'synthetic', label: 'Synthetic', render: () => <SyntheticPanel /> },
-  { id: 'train', label: 'Train', render: () => <TrainPanel /> },
+  { id: 'train', label: 'Train', render: () => <TrainPanel />, staysLive: true },
   { id: 'results', label: 'Results', render: () => <ResultsPanel /> },
   { id: 'memory', label: 'Memory', render: () => <MemoryPanel /> },
   { id: 'export', label: 'Export', render: () => <ExportPanel /> },
@@ -33,27 +36,44 @@ const TABS: readonly Tab[] = [
 /**
  * A panel mounts on its tab's first visit and then stays mounted, hidden while another tab is
  * active: switching back costs no remount of its charts and images, and its own state (toggles,
- * scroll, selections) is as the user left it. React defers a hidden panel's re-renders (a loss
- * chart's new steps) to idle time or its next showing, and stops its effects meanwhile.
+ * scroll, selections) is as the user left it. React defers a hidden panel's re-renders to idle
+ * time or its next showing, and stops its effects meanwhile.
+ *
+ * Except for a panel that `staysLive`: the Train panel's charts register their axes and lines
+ * with Recharts in effects, so `<Activity>` re-ran all of them on every showing, one main-thread
+ * task of 100–380 ms on a 2-core machine busy training (e2e/soak.spec.ts). That panel is hidden
+ * with the `hidden` attribute instead, and its charts hold their rows while hidden
+ * (`useHeldWhileHidden`), so a showing costs one redraw with the rows that arrived meanwhile.
  */
 const TabPanels = memo(function TabPanels({ shown }: { shown: string }) {
   const [visited, setVisited] = useState<ReadonlySet<string>>(() => new Set([shown]));
   if (!visited.has(shown)) setVisited(new Set(visited).add(shown));
-  return TABS.filter((t) => t.id === shown || visited.has(t.id)).map((t) => (
-    <Activity key={t.id} mode={t.id === shown ? 'visible' : 'hidden'}>
-      <main
-        role="tabpanel"
-        id={panelDomId(t.id)}
-        aria-labelledby={tabDomId(t.id)}
-        tabIndex={0}
-        className="tab-panel"
-        data-testid={`panel-${t.id}`}
-      >
-        <h2>{t.label}</h2>
-        {t.render()}
-      </main>
-    </Activity>
-  ));
+  return TABS.filter((t) => t.id === shown || visited.has(t.id)).map((t) => {
+    const isShown = t.id === shown;
+    const panel = (
+      <PanelShown value={isShown}>
+        <main
+          role="tabpanel"
+          id={panelDomId(t.id)}
+          aria-labelledby={tabDomId(t.id)}
+          tabIndex={0}
+          className="tab-panel"
+          hidden={t.staysLive && !isShown}
+          data-testid={`panel-${t.id}`}
+        >
+          <h2>{t.label}</h2>
+          {t.render()}
+        </main>
+      </PanelShown>
+    );
+    return t.staysLive ? (
+      <Fragment key={t.id}>{panel}</Fragment>
+    ) : (
+      <Activity key={t.id} mode={isShown ? 'visible' : 'hidden'}>
+        {panel}
+      </Activity>
+    );
+  });
 });
 
 function tabFromHash(): string {

@@ -1,8 +1,9 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useContext, useEffect, useMemo, useState } from 'react';
 import { useDatasetStore } from '../../state/dataset-store';
 import { useEngineStore } from '../../state/engine-store';
 import { useTrainStore, type TrainStatus } from '../../state/train-store';
 import { ProgressBar } from '../common/ProgressBar';
+import { PanelShown, useHeldWhileHidden } from '../panel-shown';
 import { StepChart } from '../train/charts';
 import { ConfigForm } from '../train/ConfigForm';
 import { formatBytes, formatDuration } from '../train/format';
@@ -43,11 +44,14 @@ export function TrainPanel() {
   const runId = t.session?.runId ?? null;
   const [toggled, setToggled] = useState<{ runId: string | null; open: boolean } | null>(null);
   const formOpen = toggled && toggled.runId === runId ? toggled.open : runId === null;
-  useMemoryPolling(engineStatus === 'ready');
+  const shown = useContext(PanelShown);
+  useMemoryPolling(engineStatus === 'ready' && shown);
 
-  const losses = useMemo(() => lossRows(t.history, log), [t.history, log]);
-  const grads = useMemo(() => gradRows(t.history, log), [t.history, log]);
-  const lrs = useMemo(() => lrRows(t.history), [t.history]);
+  // Off screen the curves hold still (the panel stays live, see TabPanels); a showing draws them once.
+  const history = useHeldWhileHidden(t.history);
+  const losses = useMemo(() => lossRows(history, log), [history, log]);
+  const grads = useMemo(() => gradRows(history, log), [history, log]);
+  const lrs = useMemo(() => lrRows(history), [history]);
 
   const busy = t.status === 'creating' || t.status === 'training' || t.status === 'pausing';
   const last = t.history[t.history.length - 1];

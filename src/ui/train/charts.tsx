@@ -1,14 +1,14 @@
-import { memo, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import {
-  CartesianGrid,
-  Line,
-  LineChart,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-  type AxisDomain,
-} from 'recharts';
+  memo,
+  useDeferredValue,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type RefObject,
+} from 'react';
+import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis, type AxisDomain } from 'recharts';
 
 export interface SeriesSpec {
   key: string;
@@ -70,6 +70,28 @@ function useLagged<T>(value: T, lagMs: number): T {
 }
 
 /**
+ * The element's width, kept while it is hidden. Recharts' ResponsiveContainer unmounts its chart
+ * when it measures 0 (a panel hidden by CSS) and mounts it anew, effects and all, on the next
+ * showing; a chart given this width is not touched by hiding.
+ */
+function useShownWidth(): [RefObject<HTMLDivElement | null>, number] {
+  const ref = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(0);
+  useLayoutEffect(() => {
+    const element = ref.current;
+    if (!element) return;
+    const keep = (w: number): void => {
+      if (w > 0) setWidth(Math.round(w));
+    };
+    keep(element.getBoundingClientRect().width);
+    const observer = new ResizeObserver(([entry]) => keep(entry.contentRect.width));
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+  return [ref, width];
+}
+
+/**
  * A line chart over training steps, without animation (it redraws as steps arrive). Memoised: the
  * panel around it re-renders on every step, the chart only when its rows change. The redraw is a
  * deferred render, so it runs in slices after the update that brought the rows.
@@ -99,52 +121,53 @@ const ChartFigure = memo(function ChartFigure({
   x = 'step',
   connectNulls = false,
 }: ChartFigureProps) {
+  const [body, width] = useShownWidth();
   return (
     <figure className="chart" data-testid={testId} data-points={rows.length}>
       <figcaption>{title}</figcaption>
-      {rows.length === 0 ? (
-        <p className="muted chart-empty" style={{ height }}>
-          No data yet.
-        </p>
-      ) : (
-        <ResponsiveContainer width="100%" height={height}>
-          <LineChart data={rows} margin={MARGIN}>
-            <CartesianGrid strokeDasharray="3 3" stroke="#e3e6ea" vertical={false} />
-            <XAxis
-              dataKey={x}
-              type="number"
-              domain={X_DOMAIN}
-              allowDecimals={false}
-              // Number ticks at a chart's width do not collide: skip Recharts' text measuring.
-              interval={0}
-              fontSize={12}
-            />
-            <YAxis
-              scale={log ? 'log' : 'auto'}
-              domain={log ? Y_DOMAIN_LOG : Y_DOMAIN_LINEAR}
-              allowDataOverflow={log}
-              tickFormatter={formatTick}
-              width={56}
-              fontSize={12}
-            />
-            <Tooltip isAnimationActive={false} formatter={formatValue} />
-            {series.map((s) => (
-              <Line
-                key={s.key}
-                dataKey={s.key}
-                name={s.label}
-                stroke={s.color}
-                strokeDasharray={s.dashed ? '5 3' : undefined}
-                dot={dots ? DOT : false}
-                isAnimationActive={false}
-                connectNulls={connectNulls}
-                strokeWidth={1.5}
-                type="linear"
+      <div ref={body} style={{ height }}>
+        {rows.length === 0 ? (
+          <p className="muted chart-empty">No data yet.</p>
+        ) : (
+          width > 0 && (
+            <LineChart data={rows} margin={MARGIN} width={width} height={height}>
+              <CartesianGrid strokeDasharray="3 3" stroke="#e3e6ea" vertical={false} />
+              <XAxis
+                dataKey={x}
+                type="number"
+                domain={X_DOMAIN}
+                allowDecimals={false}
+                // Number ticks at a chart's width do not collide: skip Recharts' text measuring.
+                interval={0}
+                fontSize={12}
               />
-            ))}
-          </LineChart>
-        </ResponsiveContainer>
-      )}
+              <YAxis
+                scale={log ? 'log' : 'auto'}
+                domain={log ? Y_DOMAIN_LOG : Y_DOMAIN_LINEAR}
+                allowDataOverflow={log}
+                tickFormatter={formatTick}
+                width={56}
+                fontSize={12}
+              />
+              <Tooltip isAnimationActive={false} formatter={formatValue} />
+              {series.map((s) => (
+                <Line
+                  key={s.key}
+                  dataKey={s.key}
+                  name={s.label}
+                  stroke={s.color}
+                  strokeDasharray={s.dashed ? '5 3' : undefined}
+                  dot={dots ? DOT : false}
+                  isAnimationActive={false}
+                  connectNulls={connectNulls}
+                  strokeWidth={1.5}
+                  type="linear"
+                />
+              ))}
+            </LineChart>
+          )
+        )}
+      </div>
       <ul className="chart-legend">
         {series.map((s) => (
           <li key={s.key}>
