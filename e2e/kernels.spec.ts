@@ -25,7 +25,7 @@ test('custom WebGPU kernels match the composite TF.js path', async ({ page }) =>
   console.log(text);
   await test.info().attach('kernels-webgpu.txt', { body: text, contentType: 'text/plain' });
   expect(reports[0].check).toBe('custom kernels active: true');
-  expect(reports.length).toBe(40);
+  expect(reports.length).toBe(41);
   expect(reports.every((r) => r.backend === 'webgpu')).toBe(true);
   expect(reports.filter((r) => !r.pass)).toEqual([]);
   expect(consoleErrors).toEqual([]);

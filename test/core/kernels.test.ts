@@ -71,6 +71,12 @@ for (const backend of NODE_BACKENDS) {
         /shortcut/,
       );
       expect(Array.from(await addRelu(v, shortcut).data())).toEqual([0, 0, 3, 0.5]);
+      // Channels in fours: WASM's SIMD loop.
+      const [a4, b4] = [tf.range(-8, 8).reshape([1, 2, 2, 4]), tf.range(4, -4, -0.5).reshape([1, 2, 2, 4])];
+      const sum4 = addRelu(a4, b4);
+      const want4 = tf.tidy(() => tf.relu(tf.add(a4, b4)));
+      expect(Array.from(await sum4.data())).toEqual(Array.from(await want4.data()));
+      tf.dispose([a4, b4, sum4, want4]);
       const n = l2NormalizeLast(tf.tensor2d([3, 4, 0, 0], [2, 2]));
       expect(Array.from(await n.data())).toEqual(Array.from(Float32Array.of(0.6, 0.8, 0, 0)));
       tf.dispose([x, v, shortcut, y, n, ...Object.values(stats)]);
@@ -79,7 +85,7 @@ for (const backend of NODE_BACKENDS) {
     it('the worker kernel checks report and pass', async () => {
       const before = tf.memory().numTensors;
       const reports = await runKernelChecks();
-      expect(reports.length).toBe(40);
+      expect(reports.length).toBe(41);
       expect(reports[0].check).toBe('custom kernels active: false');
       expect(reports.every((r) => r.pass && r.backend === backend)).toBe(true);
       expect(tf.memory().numTensors).toBe(before);

@@ -164,7 +164,7 @@ describe('WASM Transpose as a tiled block swap (src/core/kernels/wasm.ts)', () =
 });
 
 describe('ScaleShift (src/core/kernels/scale-shift.ts)', () => {
-  it('equals TF.js ops on CPU and WASM, with and without ReLU, channels in fours or not, gradients too', async () => {
+  it('equals TF.js ops on CPU and WASM, with and without ReLU and residual, channels in fours or not, gradients too', async () => {
     const shapes = [
       [2, 5, 3, 8],
       [3, 7, 6],
@@ -174,32 +174,45 @@ describe('ScaleShift (src/core/kernels/scale-shift.ts)', () => {
       await selectBackend(backend);
       if (backend === 'wasm') expect(simdReady(tf.backend())).toBe(true);
       for (const [i, shape] of shapes.entries()) {
-        for (const relu of [false, true]) {
+        for (const [relu, withResidual] of [
+          [false, false],
+          [true, false],
+          [false, true],
+          [true, true],
+        ]) {
           const c = shape[shape.length - 1];
           const x = tf.randomNormal(shape, 0, 1, 'float32', i);
           const scale = tf.randomNormal([c], 0, 1, 'float32', 10 + i) as tf.Tensor1D;
           const shift = tf.randomNormal([c], 0, 1, 'float32', 20 + i) as tf.Tensor1D;
+          const residual = tf.randomNormal(shape, 0, 1, 'float32', 40 + i);
           const weights = tf.randomNormal(shape, 0, 1, 'float32', 30 + i);
-          const composite = (a: tf.Tensor, s: tf.Tensor, b: tf.Tensor): tf.Tensor => {
-            const y = tf.add(tf.mul(a, s), b);
+          type Op = (a: tf.Tensor, s: tf.Tensor, b: tf.Tensor, r?: tf.Tensor) => tf.Tensor;
+          const composite: Op = (a, s, b, r) => {
+            const affine = tf.add(tf.mul(a, s), b);
+            const y = r ? tf.add(affine, r) : affine;
             return relu ? tf.relu(y) : y;
           };
-          const fused = (a: tf.Tensor, s: tf.Tensor, b: tf.Tensor): tf.Tensor =>
-            scaleShift(a, s as tf.Tensor1D, b as tf.Tensor1D, relu);
-          const loss = (f: typeof fused) => (a: tf.Tensor, s: tf.Tensor, b: tf.Tensor) =>
-            tf.sum(tf.mul(f(a, s, b), weights));
+          const fused: Op = (a, s, b, r) => scaleShift(a, s as tf.Tensor1D, b as tf.Tensor1D, relu, r);
+          const loss =
+            (f: Op) =>
+            (...t: tf.Tensor[]) =>
+              tf.sum(tf.mul(f(t[0], t[1], t[2], t[3]), weights));
+          const inputs = withResidual ? [x, scale, shift, residual] : [x, scale, shift];
+          const names = ['value', 'dx', 'dscale', 'dshift', 'dresidual'].slice(0, inputs.length + 1);
+          const [x0, s0, b0, r0] = inputs;
           const before = tf.memory().numTensors;
-          const ours = [fused(x, scale, shift), ...tf.grads(loss(fused))([x, scale, shift])];
-          expect(tf.memory().numTensors - before, `${backend}: value and 3 gradients, no more`).toBe(4);
-          const refs = [composite(x, scale, shift), ...tf.grads(loss(composite))([x, scale, shift])];
-          for (const [k, name] of ['value', 'dx', 'dscale', 'dshift'].entries()) {
-            const label = `${backend} [${shape}] relu ${relu} ${name}`;
+          const ours = [fused(x0, s0, b0, r0), ...tf.grads(loss(fused))(inputs)];
+          const kept = tf.memory().numTensors - before;
+          expect(kept, `${backend}: a value and ${inputs.length} gradients, no more`).toBe(inputs.length + 1);
+          const refs = [composite(x0, s0, b0, r0), ...tf.grads(loss(composite))(inputs)];
+          for (const [k, name] of names.entries()) {
+            const label = `${backend} [${shape}] relu ${relu} residual ${withResidual} ${name}`;
             expect(ours[k].shape, label).toEqual(refs[k].shape);
-            const [a, b] = [await ours[k].data(), await refs[k].data()];
-            expect(Math.max(...a.map((v, j) => Math.abs(v - b[j]))), label).toBeLessThan(1e-5);
+            const [got, want] = [await ours[k].data(), await refs[k].data()];
+            expect(Math.max(...got.map((v, j) => Math.abs(v - want[j]))), label).toBeLessThan(1e-5);
           }
           tf.dispose([...ours, ...refs]);
-          tf.dispose([x, scale, shift, weights]);
+          tf.dispose([x, scale, shift, residual, weights]);
         }
       }
     }

@@ -46,7 +46,7 @@ describe('bench:speed --dawn', () => {
       expect(report.backend?.adapter?.description).toMatch(/SwiftShader/);
       const checks = report.kernels!.checks;
       expect(checks[0].check).toBe('custom kernels active: true');
-      expect(checks.length).toBe(40);
+      expect(checks.length).toBe(41);
       expect(checks.filter((c) => !c.pass)).toEqual([]);
       expect(report.cases[0].errors).toEqual([]);
       expect(report.rows[0].inferMsPerImage.b1).toBeGreaterThan(0);
@@ -56,7 +56,7 @@ describe('bench:speed --dawn', () => {
       expect(b1.dispatches).toBeGreaterThan(0);
       expect(run.stdout).toMatch(/host time to issue an inference batch/);
       expect(run.stdout).toMatch(new RegExp(`b1 [0-9.]+ / [0-9.]+, ${b1.dispatches} dispatches`));
-      expect(run.stdout).toMatch(/Custom kernels: 40\/40 checks pass/);
+      expect(run.stdout).toMatch(/Custom kernels: 41\/41 checks pass/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

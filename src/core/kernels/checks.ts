@@ -93,17 +93,21 @@ export async function runKernelChecks(): Promise<ParityReport[]> {
     );
     m.dispose();
   }
-  // BatchNorm's affine step: channels in fours (WASM's SIMD loop) and not, with and without ReLU.
-  for (const [shape, relu] of [
-    [[2, 5, 7, 8], true],
-    [[1, 3, 3, 13], false],
-  ] as [number[], boolean][]) {
+  // BatchNorm's affine step: channels in fours (WASM's SIMD loop) and not, with and without ReLU
+  // and a residual block's shortcut.
+  for (const [shape, relu, withResidual] of [
+    [[2, 5, 7, 8], true, false],
+    [[1, 3, 3, 13], false, false],
+    [[2, 5, 7, 8], true, true],
+  ] as [number[], boolean, boolean][]) {
     const c = shape[shape.length - 1];
-    const [x, scale, shift] = [shape, [c], [c]].map((s, i) => tf.randomNormal(s, 0, 1, 'float32', 5 + i));
-    await compare(`scale and shift${relu ? ', ReLU' : ''}`, () =>
-      scaleShift(x, scale as tf.Tensor1D, shift as tf.Tensor1D, relu),
+    const [x, scale, shift, residual] = [shape, [c], [c], shape].map((s, i) =>
+      tf.randomNormal(s, 0, 1, 'float32', 5 + i),
     );
-    tf.dispose([x, scale, shift]);
+    await compare(`scale and shift${withResidual ? ', residual' : ''}${relu ? ', ReLU' : ''}`, () =>
+      scaleShift(x, scale as tf.Tensor1D, shift as tf.Tensor1D, relu, withResidual ? residual : undefined),
+    );
+    tf.dispose([x, scale, shift, residual]);
   }
   // A 3×3 convolution by Winograd on WebGPU (odd sides: partial tiles), and its gradients.
   {

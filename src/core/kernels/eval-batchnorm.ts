@@ -73,8 +73,6 @@ export function evalBatchNorm(
   return tf.tidy(() => {
     const scale = tf.mul(p.weight, tf.rsqrt(tf.add(p.variance, eps))) as tf.Tensor1D;
     const shift = tf.sub(p.bias, tf.mul(p.mean, scale)) as tf.Tensor1D;
-    if (!residual) return scaleShift(x, scale, shift, relu);
-    const y = tf.add<tf.Tensor4D>(scaleShift(x, scale, shift, false), residual);
-    return relu ? tf.relu(y) : y;
+    return scaleShift(x, scale, shift, relu, residual);
   });
 }

@@ -7,37 +7,45 @@ import { FlatProgram, fusedBackend, fusedKernelsOn } from './webgpu';
 const SCALE_SHIFT = 'ScaleShift';
 
 /**
- * ReLU?(x·scale + shift) with one scale and shift per channel (x's last axis): BatchNorm's affine
- * step, and a convolution's bias and ReLU. One pass on WASM (SIMD where channels come in fours),
- * CPU and WebGPU, where TF.js runs two or three, each a broadcasting elementwise kernel over the
- * whole tensor. WebGL, and every backend with the custom kernels off (`setFusedKernels`), compose
- * TF.js ops. It is a registered kernel with a gradient, so it is safe under a tape.
+ * ReLU?(x·scale + shift + residual?) with one scale and shift per channel (x's last axis):
+ * BatchNorm's affine step, with a residual block's shortcut, and a convolution's bias and ReLU. One
+ * pass on WASM (SIMD where channels come in fours), CPU and WebGPU, where TF.js runs two to four,
+ * each an elementwise kernel over the whole tensor. WebGL, and every backend with the custom
+ * kernels off (`setFusedKernels`), compose TF.js ops. It is a registered kernel with a gradient, so
+ * it is safe under a tape.
  */
 export function scaleShift<T extends tf.Tensor>(
   x: T, // [..., C]
   scale: tf.Tensor1D, // [C]
   shift: tf.Tensor1D, // [C]
   relu: boolean,
+  residual?: T, // like x
 ): T {
+  if (residual && residual.shape.join() !== x.shape.join())
+    throw new Error(`${SCALE_SHIFT}: residual [${residual.shape}] for x [${x.shape}]`);
   if (!fusedKernelsOn() || (!(tf.getBackend() in storages) && !fusedBackend())) {
     return tf.tidy(() => {
-      const y = tf.add(tf.mul(x, scale), shift) as T;
+      const affine = tf.add(tf.mul(x, scale), shift) as T;
+      const y = residual ? (tf.add(affine, residual) as T) : affine;
       return relu ? tf.relu(y) : y;
     });
   }
   register();
-  return tf.engine().runKernel(SCALE_SHIFT, { x, scale, shift }, { relu } as unknown as tf.NamedAttrMap) as T;
+  const inputs: tf.NamedTensorMap = residual ? { x, scale, shift, residual } : { x, scale, shift };
+  return tf.engine().runKernel(SCALE_SHIFT, inputs, { relu } as unknown as tf.NamedAttrMap) as T;
 }
 
 /** The WebGPU kernel: one invocation per element. */
 class ScaleShiftProgram extends FlatProgram {
-  variableNames = ['X', 'S', 'B'];
+  variableNames: string[];
 
   constructor(
     shape: number[],
     private readonly relu: boolean,
+    private readonly residual: boolean,
   ) {
-    super(shape, `dmgrd_scale_shift_${relu}`);
+    super(shape, `dmgrd_scale_shift_${relu}_${residual}`);
+    this.variableNames = ['X', 'S', 'B', ...(residual ? ['R'] : [])];
   }
 
   getUserCode(): string {
@@ -45,7 +53,7 @@ class ScaleShiftProgram extends FlatProgram {
       fn main(index : i32) {
         if (index < uniforms.size) {
           let c = index % uniforms.sShape;
-          let y = X[index] * S[c] + B[c];
+          let y = X[index] * S[c] + B[c]${this.residual ? ' + R[index]' : ''};
           setOutputAtIndex(index, ${this.relu ? 'max(y, 0.0)' : 'y'});
         }
       }
@@ -53,15 +61,24 @@ class ScaleShiftProgram extends FlatProgram {
   }
 }
 
-/** The kernel's inputs, checked: float32, scale and shift one per channel. */
-function inputsOf(inputs: tf.NamedTensorInfoMap): Record<'x' | 'scale' | 'shift', tf.TensorInfo> {
-  const { x, scale, shift } = inputs as Record<'x' | 'scale' | 'shift', tf.TensorInfo>;
+interface ScaleShiftInputs {
+  x: tf.TensorInfo;
+  scale: tf.TensorInfo;
+  shift: tf.TensorInfo;
+  residual?: tf.TensorInfo;
+}
+
+/** The kernel's inputs, checked: float32, scale and shift one per channel, residual like x. */
+function inputsOf(inputs: tf.NamedTensorInfoMap): ScaleShiftInputs {
+  const { x, scale, shift, residual } = inputs as unknown as ScaleShiftInputs;
   const c = x.shape[x.shape.length - 1];
-  for (const t of [x, scale, shift])
+  for (const t of [x, scale, shift, residual ?? x])
     if (t.dtype !== 'float32') throw new Error(`${SCALE_SHIFT}: float32 only, got ${t.dtype}`);
   if (scale.shape.join() !== `${c}` || shift.shape.join() !== `${c}`)
     throw new Error(`${SCALE_SHIFT}: scale and shift must be [${c}] for x [${x.shape.join(',')}]`);
-  return { x, scale, shift };
+  if (residual && residual.shape.join() !== x.shape.join())
+    throw new Error(`${SCALE_SHIFT}: residual [${residual.shape}] for x [${x.shape}]`);
+  return { x, scale, shift, residual };
 }
 
 /** JS loop of the kernel, for CPU and for channels not in fours. */
@@ -69,13 +86,15 @@ function scaleShiftLoop(
   x: Float32Array,
   scale: Float32Array,
   shift: Float32Array,
+  residual: Float32Array | null,
   y: Float32Array,
   relu: boolean,
 ): void {
   const c = scale.length;
   const floor = relu ? 0 : -Infinity;
   for (let i = 0; i < x.length; i += c)
-    for (let j = 0; j < c; j++) y[i + j] = Math.max(x[i + j] * scale[j] + shift[j], floor);
+    for (let j = 0; j < c; j++)
+      y[i + j] = Math.max(x[i + j] * scale[j] + shift[j] + (residual ? residual[i + j] : 0), floor);
 }
 
 let registered = false;
@@ -87,10 +106,11 @@ function register(): void {
     kernelName: SCALE_SHIFT,
     backendName: 'webgpu',
     kernelFunc: ({ inputs, attrs, backend }) => {
-      const { x, scale, shift } = inputsOf(inputs);
+      const { x, scale, shift, residual } = inputsOf(inputs);
       const { relu } = attrs as unknown as { relu: boolean };
-      const program = new ScaleShiftProgram(x.shape, relu);
-      return (backend as WebGPUBackend).runWebGPUProgram(program, [x, scale, shift], 'float32');
+      const program = new ScaleShiftProgram(x.shape, relu, residual !== undefined);
+      const operands = [x, scale, shift, ...(residual ? [residual] : [])];
+      return (backend as WebGPUBackend).runWebGPUProgram(program, operands, 'float32');
     },
   });
   for (const [backendName, storage] of Object.entries(storages)) {
@@ -98,19 +118,30 @@ function register(): void {
       kernelName: SCALE_SHIFT,
       backendName,
       kernelFunc: ({ inputs, attrs, backend }) => {
-        const { x, scale, shift } = inputsOf(inputs);
+        const { x, scale, shift, residual } = inputsOf(inputs);
         const { relu } = attrs as unknown as { relu: boolean };
         const c = x.shape[x.shape.length - 1];
         const s = storage(backend);
         return s.write(
           [x.shape],
-          ([y]) => scaleShiftLoop(s.read(x), s.read(scale), s.read(shift), y, relu),
+          ([y]) =>
+            scaleShiftLoop(
+              s.read(x),
+              s.read(scale),
+              s.read(shift),
+              residual ? s.read(residual) : null,
+              y,
+              relu,
+            ),
           (heap, [y]) => {
             const simd = simdFor(heap, c);
             if (!simd) return false;
             const at = (t: tf.TensorInfo): number => address(heap, t);
             const rows = x.shape.reduce((a, b) => a * b, 1) / c;
-            simd.scaleShift(at(x), at(scale), at(shift), at(y), rows, 4 * c, relu ? 1 : 0);
+            const floor = relu ? 1 : 0;
+            if (residual)
+              simd.scaleShiftResidual(at(x), at(scale), at(shift), at(residual), at(y), rows, 4 * c, floor);
+            else simd.scaleShift(at(x), at(scale), at(shift), at(y), rows, 4 * c, floor);
             return true;
           },
         )[0];
@@ -130,6 +161,7 @@ function register(): void {
         x: () => tf.mul(g, scale),
         scale: () => tf.sum(tf.mul(g, x), axes),
         shift: () => tf.sum(g, axes),
+        residual: () => g,
       };
     },
   });

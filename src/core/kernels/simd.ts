@@ -18,6 +18,16 @@ export interface SimdKernels {
     bytes: number,
     relu: number,
   ): void;
+  scaleShiftResidual(
+    x: number,
+    scale: number,
+    shift: number,
+    residual: number,
+    y: number,
+    rows: number,
+    bytes: number,
+    relu: number,
+  ): void;
   moments(x: number, mean: number, sums: number, rows: number, bytes: number): void;
   bnGradSums(...args: number[]): void;
   bnGradInput(...args: number[]): void;

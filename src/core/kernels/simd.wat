@@ -563,6 +563,35 @@
         (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
         (br $row))))
 
+;; scaleShift with a residual added before the ReLU: y = max(x·scale + shift + r, floor), r read
+;; like x (a residual block's shortcut, evalBatchNorm).
+  (func (export "scaleShiftResidual") (param $x i32) (param $scale i32) (param $shift i32) (param $r i32) (param $y i32) (param $rows i32) (param $bytes i32) (param $relu i32)
+    (local $i i32) (local $floor v128)
+    (local.set $floor (v128.const f32x4 -inf -inf -inf -inf))
+    (if (local.get $relu) (then (local.set $floor (v128.const f32x4 0 0 0 0))))
+    (block $done
+      (loop $row
+        (br_if $done (i32.eqz (local.get $rows)))
+        (local.set $i (i32.const 0))
+        (block $rowDone
+          (loop $next
+            (br_if $rowDone (i32.ge_u (local.get $i) (local.get $bytes)))
+            (v128.store (i32.add (local.get $y) (local.get $i))
+              (f32x4.max
+                (f32x4.add
+                  (f32x4.add
+                    (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $i))) (v128.load (i32.add (local.get $scale) (local.get $i))))
+                    (v128.load (i32.add (local.get $shift) (local.get $i))))
+                  (v128.load (i32.add (local.get $r) (local.get $i))))
+                (local.get $floor)))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $next)))
+        (local.set $x (i32.add (local.get $x) (local.get $bytes)))
+        (local.set $r (i32.add (local.get $r) (local.get $bytes)))
+        (local.set $y (i32.add (local.get $y) (local.get $bytes)))
+        (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+        (br $row))))
+
 ;; Σ (x − mean) and Σ (x − mean)² per channel over `rows` rows of `bytes` bytes of channels, into
 ;; sums and sums + bytes: BatchNorm's batch statistics (batchnorm.ts), run once with a zero
 ;; mean for Σ x, then with the mean.
