@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { batchNorm, RELU } from '../../src/core/nn/batchnorm';
+import { batchNorm } from '../../src/core/nn/batchnorm';
 import { setFusedKernels } from '../../src/core/kernels/webgpu';
 import { conv2d, convTuning, filterGrad, inputGrad, withTransientFilters } from '../../src/core/nn/conv';
 import { takesWinograd, winogradTuning } from '../../src/core/nn/winograd';
@@ -292,12 +292,17 @@ describe('training BatchNorm (one op with its own gradient)', () => {
     'matches the composite TF.js form in value, gradients and running stats (%s)',
     async (backend) => {
       await useBackend(backend);
-      // Channels in fours (the SIMD backward on WASM) and not (its JS loop), and the composite ops.
-      for (const [c, fused, opts] of [6, 8].flatMap((c) =>
-        [true, false].flatMap((fused) => [{}, RELU].map((o) => [c, fused, o] as const)),
+      // Channels in fours (the SIMD backward on WASM) and not (its JS loop), and the composite ops;
+      // with and without ReLU and a residual block's shortcut.
+      for (const [c, fused, relu, shortcut] of [6, 8].flatMap((c) =>
+        [true, false].flatMap((fused) =>
+          [false, true].flatMap((relu) => [false, true].map((sc) => [c, fused, relu, sc] as const)),
+        ),
       )) {
         const x = tf.randomNormal([3, 5, 4, c], 0.5, 2, 'float32', 11) as tf.Tensor4D;
         const up = tf.randomNormal(x.shape, 0, 1, 'float32', 12);
+        const residual = tf.randomNormal(x.shape, 0, 1, 'float32', 15) as tf.Tensor4D;
+        const label = `c ${c}, fused ${fused}, relu ${relu}, shortcut ${shortcut}`;
         const wasFused = setFusedKernels(fused);
         const store = new ParamStore();
         store.addParam('bn.weight', tf.randomNormal([c], 1, 0.3, 'float32', 13));
@@ -305,41 +310,52 @@ describe('training BatchNorm (one op with its own gradient)', () => {
         store.addParam('bn.running_mean', tf.zeros([c]), false);
         store.addParam('bn.running_var', tf.ones([c]), false);
         const s = new Scope(store).sub('bn');
-        const composite = (xi: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+        const composite = (xi: tf.Tensor, w: tf.Tensor, b: tf.Tensor, r: tf.Tensor): tf.Tensor => {
           const { mean, variance } = tf.moments(xi, [0, 1, 2]);
-          const y = tf.add(tf.mul(tf.div(tf.sub(xi, mean), tf.sqrt(tf.add(variance, 1e-5))), w), b);
-          return opts.relu ? tf.relu(y) : y;
+          const bn = tf.add(tf.mul(tf.div(tf.sub(xi, mean), tf.sqrt(tf.add(variance, 1e-5))), w), b);
+          const y = shortcut ? tf.add(bn, r) : bn;
+          return relu ? tf.relu(y) : y;
         };
+        const ours = (xi: tf.Tensor, r: tf.Tensor): tf.Tensor =>
+          batchNorm(
+            s,
+            xi as tf.Tensor4D,
+            { training: true, updateStats: false },
+            {
+              relu,
+              residual: shortcut ? (r as tf.Tensor4D) : undefined,
+            },
+          );
         const w = s.get('weight');
         const b = s.get('bias');
-        const loss = (f: (xi: tf.Tensor) => tf.Tensor) => (xi: tf.Tensor) => tf.sum(tf.mul(f(xi), up));
-        const [rx, rw, rb] = tf.grads((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor) =>
-          loss((v) => composite(v, wi, bi))(xi),
-        )([x, w, b]);
-        const value = batchNorm(s, x, TRAIN, opts);
-        expect(tf.max(tf.abs(tf.sub(value, composite(x, w, b)))).dataSync()[0]).toBeLessThan(1e-5);
+        // Without a shortcut nothing reads `residual`: its gradient is not asked for.
+        const used = shortcut ? [x, w, b, residual] : [x, w, b];
+        const [rx, rw, rb, rr] = tf.grads((...t: tf.Tensor[]) =>
+          tf.sum(tf.mul(composite(t[0], t[1], t[2], t[3]), up)),
+        )(used);
+        const value = batchNorm(s, x, TRAIN, { relu, residual: shortcut ? residual : undefined });
+        const reference = composite(x, w, b, residual);
+        expect(tf.max(tf.abs(tf.sub(value, reference))).dataSync()[0], label).toBeLessThan(1e-5);
         const { value: l, grads } = tf.variableGrads(
-          () =>
-            loss((v) => batchNorm(s, v as tf.Tensor4D, { training: true, updateStats: false }, opts))(
-              x,
-            ) as tf.Scalar,
+          () => tf.sum(tf.mul(ours(x, residual), up)) as tf.Scalar,
         );
-        const ox = tf.grad(
-          loss((v) => batchNorm(s, v as tf.Tensor4D, { training: true, updateStats: false }, opts)),
-        )(x);
+        const [ox, or] = tf.grads((...t: tf.Tensor[]) => tf.sum(tf.mul(ours(t[0], t[1]), up)))(
+          shortcut ? [x, residual] : [x],
+        );
         l.dispose();
-        const close = (a: tf.Tensor, e: tf.Tensor) =>
-          expect(tf.max(tf.abs(tf.sub(a, e))).dataSync()[0]).toBeLessThan(
+        const close = (a: tf.Tensor, e: tf.Tensor, what: string) =>
+          expect(tf.max(tf.abs(tf.sub(a, e))).dataSync()[0], `${label}: ${what}`).toBeLessThan(
             1e-4 * Math.max(1, tf.max(tf.abs(e)).dataSync()[0]),
           );
-        close(ox, rx);
-        close(grads[w.name], rw);
-        close(grads[b.name], rb);
+        close(ox, rx, 'dx');
+        close(grads[w.name], rw, 'dweight');
+        close(grads[b.name], rb, 'dbias');
+        if (shortcut) close(or, rr, 'dshortcut');
         // One update: running = 0.9·running + 0.1·batch statistic (unbiased variance).
         const { mean, variance } = tf.moments(x, [0, 1, 2]);
         const n = 3 * 5 * 4;
-        close(s.get('running_mean'), tf.mul(mean, 0.1));
-        close(s.get('running_var'), tf.add(0.9, tf.mul(variance, (0.1 * n) / (n - 1))));
+        close(s.get('running_mean'), tf.mul(mean, 0.1), 'running mean');
+        close(s.get('running_var'), tf.add(0.9, tf.mul(variance, (0.1 * n) / (n - 1))), 'running variance');
         store.dispose();
         setFusedKernels(wasFused);
       }

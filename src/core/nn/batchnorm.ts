@@ -10,9 +10,9 @@ const MOMENTUM = 0.1;
 const AXES = [0, 1, 2];
 
 export interface BatchNormOptions {
-  /** Apply ReLU to the output (fused in training, so the tape keeps one tensor less per layer). */
+  /** Apply ReLU to the output (fused, so the tape keeps one tensor less per layer). */
   relu?: boolean;
-  /** Added before the ReLU: a residual block's shortcut, [N,H,W,C] like x (fused in eval mode). */
+  /** Added before the ReLU: a residual block's shortcut, [N,H,W,C] like x (fused too). */
   residual?: tf.Tensor4D;
 }
 
@@ -34,38 +34,39 @@ export function batchNorm(s: Scope, x: tf.Tensor4D, mode: Mode, opts: BatchNormO
     const stats = { weight, bias, mean: runningMean as tf.Tensor1D, variance: runningVar as tf.Tensor1D };
     return evalBatchNorm(x, stats, EPS, { relu, residual });
   }
-  const { y, mean, variance } = trainBatchNorm(x, weight, bias, relu && !residual);
+  const { y, mean, variance } = trainBatchNorm(x, weight, bias, relu, residual);
   if (mode.updateStats !== false)
     updateRunningStats(runningMean, runningVar, mean, variance, x.shape[0] * x.shape[1] * x.shape[2]);
   tf.dispose([mean, variance]);
-  if (!residual) return y;
-  // Left to the caller's tidy: the tape may still need y.
-  const sum = tf.add<tf.Tensor4D>(y, residual);
-  return relu ? tf.relu(sum) : sum;
+  return y;
 }
 
 /**
- * Training-mode normalisation (+ ReLU) as one op with its own gradient. TF.js differentiates the
- * composite form op by op, and its tape keeps every intermediate (x − μ, its square, x̂, x̂·γ, the
- * pre-ReLU sum): five activation-sized tensors per layer. This keeps x and, with ReLU, the output
- * (which the next convolution keeps anyway), and rebuilds x̂ from two per-channel vectors:
- *   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ/σ · (dy − dβ/N − x̂·dγ/N),  σ = √(var + eps), sums over N,H,W.
- * The batch statistics leave through `stats` because a custom op returns one tensor.
+ * Training-mode normalisation (+ shortcut, + ReLU) as one op with its own gradient. TF.js
+ * differentiates the composite form op by op, and its tape keeps every intermediate (x − μ, its
+ * square, x̂, x̂·γ, the pre-ReLU sum): five activation-sized tensors per layer. This keeps x and,
+ * with ReLU, the output (which the next convolution keeps anyway), and rebuilds x̂ from two
+ * per-channel vectors: with g = dy where the output is positive (all of dy without ReLU),
+ *   dβ = Σ g,  dγ = Σ g·x̂,  dx = γ/σ · (g − dβ/N − x̂·dγ/N),  d(shortcut) = g,
+ * σ = √(var + eps), sums over N,H,W. The batch statistics leave through `stats` because a custom
+ * op returns one tensor.
  */
 function trainBatchNorm(
   x: tf.Tensor4D, // [N,H,W,C]
   weight: tf.Tensor, // [C]
   bias: tf.Tensor, // [C]
   relu: boolean,
+  residual: tf.Tensor4D | undefined, // [N,H,W,C]
 ): { y: tf.Tensor4D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
   let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | null = null;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [xi, w, b, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+    const save = args.pop() as tf.GradSaveFunc;
+    const [xi, w, b, r] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor4D | undefined];
     const n = xi.size / xi.shape[3];
     const { mean, variance } = channelMoments(xi) ?? compositeMoments(xi);
     const invStd = tf.rsqrt(tf.add(variance, EPS));
     const scale = tf.mul(invStd, w) as tf.Tensor1D;
-    const y = scaleShift(xi, scale, tf.sub(b, tf.mul(mean, scale)), relu);
+    const y = scaleShift(xi, scale, tf.sub(b, tf.mul(mean, scale)), relu, r);
     stats = { mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D };
     save(relu ? [xi, w, mean, invStd, y] : [xi, w, mean, invStd]);
     return {
@@ -80,17 +81,20 @@ function trainBatchNorm(
           is as tf.Tensor1D,
           ws as tf.Tensor1D,
         );
-        if (fused) return fused;
+        if (fused && !r) return fused;
         const g = relu ? tf.mul(dy, tf.step(ys)) : dy;
-        const xhat = scaleShift(xs, is as tf.Tensor1D, tf.neg(tf.mul(mu, is)) as tf.Tensor1D, false);
-        const dBias = channelSums(g as tf.Tensor4D);
-        const dWeight = channelSums(tf.mul(g, xhat) as tf.Tensor4D);
-        const centred = tf.sub(g, tf.add(tf.div(dBias, n), tf.mul(xhat, tf.div(dWeight, n))));
-        return [tf.mul(centred, tf.mul(ws, is)), dWeight, dBias];
+        const own = (): tf.Tensor[] => {
+          const xhat = scaleShift(xs, is as tf.Tensor1D, tf.neg(tf.mul(mu, is)) as tf.Tensor1D, false);
+          const dBias = channelSums(g as tf.Tensor4D);
+          const dWeight = channelSums(tf.mul(g, xhat) as tf.Tensor4D);
+          const centred = tf.sub(g, tf.add(tf.div(dBias, n), tf.mul(xhat, tf.div(dWeight, n))));
+          return [tf.mul(centred, tf.mul(ws, is)), dWeight, dBias];
+        };
+        return [...(fused ?? own()), ...(r ? [g] : [])];
       },
     };
   });
-  const y = op(x, weight, bias) as tf.Tensor4D;
+  const y = (residual ? op(x, weight, bias, residual) : op(x, weight, bias)) as tf.Tensor4D;
   const { mean, variance } = stats!;
   return { y, mean, variance };
 }
