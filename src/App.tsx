@@ -42,8 +42,9 @@ const TABS: readonly Tab[] = [
  * Except for a panel that `staysLive`: the Train panel's charts register their axes and lines
  * with Recharts in effects, so `<Activity>` re-ran all of them on every showing, one main-thread
  * task of 100–380 ms on a 2-core machine busy training (e2e/soak.spec.ts). That panel is hidden
- * with the `hidden` attribute instead, and its charts hold their rows while hidden
- * (`useHeldWhileHidden`), so a showing costs one redraw with the rows that arrived meanwhile.
+ * with the `hidden` attribute instead, and it holds its loss history while hidden
+ * (`useHeldWhileHidden`), so a showing costs one redraw per chart with the steps that arrived
+ * meanwhile.
  */
 const TabPanels = memo(function TabPanels({ shown }: { shown: string }) {
   const [visited, setVisited] = useState<ReadonlySet<string>>(() => new Set([shown]));
