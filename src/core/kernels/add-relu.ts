@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { scaleShift } from './scale-shift';
-import { storages } from './storage';
-import { FlatProgram, forwardOnlyBackend, fusedKernelsOn, runProgram } from './webgpu';
+import { storageKernelsOn } from './storage';
+import { FlatProgram, forwardOnlyBackend, runProgram } from './webgpu';
 
 /** ReLU(a + b) per element. */
 class AddReluProgram extends FlatProgram {
@@ -29,7 +29,7 @@ export function addRelu<T extends tf.Tensor>(a: T, b: T): T {
   if (a.shape.join() !== b.shape.join()) throw new Error(`addRelu: [${a.shape}] + [${b.shape}]`);
   const backend = forwardOnlyBackend();
   if (backend) return runProgram<T>(backend, new AddReluProgram(a.shape), [a, b]);
-  if (fusedKernelsOn() && tf.getBackend() in storages) {
+  if (storageKernelsOn()) {
     const c = a.shape[a.shape.length - 1];
     return tf.tidy(() => scaleShift(a, tf.ones([c]), tf.zeros([c]), true, b));
   }

@@ -1,13 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { address, simdFor } from './simd';
-import { storages } from './storage';
-import { fusedKernelsOn } from './webgpu';
+import { storageKernelsOn, storages } from './storage';
 
 const BATCH_NORM_GRAD = 'BatchNormGrad';
 const CHANNEL_MOMENTS = 'ChannelMoments';
-
-/** Whether the kernels here run on the active backend: WASM and CPU, custom kernels on. */
-const available = (): boolean => fusedKernelsOn() && tf.getBackend() in storages;
 
 /**
  * Training BatchNorm's batch statistics: the mean and biased variance per channel of x [N,H,W,C]
@@ -15,7 +11,7 @@ const available = (): boolean => fusedKernelsOn() && tf.getBackend() in storages
  * where the composite ops take four. WASM (SIMD where channels come in fours) and CPU, else null.
  */
 export function channelMoments(x: tf.Tensor4D): { mean: tf.Tensor1D; variance: tf.Tensor1D } | null {
-  if (!available()) return null;
+  if (!storageKernelsOn()) return null;
   register();
   const [mean, variance] = tf.engine().runKernel(CHANNEL_MOMENTS, { x }) as [tf.Tensor1D, tf.Tensor1D];
   return { mean, variance };
@@ -37,7 +33,7 @@ export function batchNormGrad(
   invStd: tf.Tensor1D, // [C]
   weight: tf.Tensor1D, // [C]
 ): [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D] | null {
-  if (!available()) return null;
+  if (!storageKernelsOn()) return null;
   register();
   const inputs = { dy, x, y: y ?? dy, mean, invStd, weight };
   return tf

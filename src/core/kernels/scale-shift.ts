@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { address, simdFor } from './simd';
-import { storages } from './storage';
-import { FlatProgram, fusedBackend, fusedKernelsOn } from './webgpu';
+import { storageKernelsOn, storages } from './storage';
+import { FlatProgram, fusedBackend } from './webgpu';
 
 const SCALE_SHIFT = 'ScaleShift';
 
@@ -23,7 +23,7 @@ export function scaleShift<T extends tf.Tensor>(
 ): T {
   if (residual && residual.shape.join() !== x.shape.join())
     throw new Error(`${SCALE_SHIFT}: residual [${residual.shape}] for x [${x.shape}]`);
-  if (!fusedKernelsOn() || (!(tf.getBackend() in storages) && !fusedBackend())) {
+  if (!storageKernelsOn() && !fusedBackend()) {
     return tf.tidy(() => {
       const affine = tf.add(tf.mul(x, scale), shift) as T;
       const y = residual ? (tf.add(affine, residual) as T) : affine;
@@ -68,7 +68,7 @@ interface ScaleShiftInputs {
   residual?: tf.TensorInfo;
 }
 
-/** The kernel's inputs, checked: float32, scale and shift one per channel, residual like x. */
+/** The kernel's inputs, checked: float32, scale and shift one per channel (`scaleShift` checks the residual). */
 function inputsOf(inputs: tf.NamedTensorInfoMap): ScaleShiftInputs {
   const { x, scale, shift, residual } = inputs as unknown as ScaleShiftInputs;
   const c = x.shape[x.shape.length - 1];
@@ -76,8 +76,6 @@ function inputsOf(inputs: tf.NamedTensorInfoMap): ScaleShiftInputs {
     if (t.dtype !== 'float32') throw new Error(`${SCALE_SHIFT}: float32 only, got ${t.dtype}`);
   if (scale.shape.join() !== `${c}` || shift.shape.join() !== `${c}`)
     throw new Error(`${SCALE_SHIFT}: scale and shift must be [${c}] for x [${x.shape.join(',')}]`);
-  if (residual && residual.shape.join() !== x.shape.join())
-    throw new Error(`${SCALE_SHIFT}: residual [${residual.shape}] for x [${x.shape}]`);
   return { x, scale, shift, residual };
 }
 
@@ -138,10 +136,8 @@ function register(): void {
             if (!simd) return false;
             const at = (t: tf.TensorInfo): number => address(heap, t);
             const rows = x.shape.reduce((a, b) => a * b, 1) / c;
-            const floor = relu ? 1 : 0;
-            if (residual)
-              simd.scaleShiftResidual(at(x), at(scale), at(shift), at(residual), at(y), rows, 4 * c, floor);
-            else simd.scaleShift(at(x), at(scale), at(shift), at(y), rows, 4 * c, floor);
+            const r = residual ? at(residual) : 0;
+            simd.scaleShift(at(x), at(scale), at(shift), r, at(y), rows, 4 * c, relu ? 1 : 0);
             return true;
           },
         )[0];

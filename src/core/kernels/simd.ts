@@ -9,16 +9,8 @@ import { shared, unshared } from './simd.wat';
 /** The module's exports: every argument a byte address in TF.js's memory, or a byte count. */
 export interface SimdKernels {
   transpose(src: number, dst: number, rows: number, cols: number): void;
+  /** `residual` 0: none. */
   scaleShift(
-    x: number,
-    scale: number,
-    shift: number,
-    y: number,
-    rows: number,
-    bytes: number,
-    relu: number,
-  ): void;
-  scaleShiftResidual(
     x: number,
     scale: number,
     shift: number,

@@ -536,10 +536,11 @@
       (local.set $ob (i32.add (local.get $ob) (i32.const 16)))
       (br $blockLoop))))
 
-;; y = x·scale + shift per channel, then max(y, 0) if $relu: `rows` rows of `bytes` bytes of
-;; channels from x to y (which may be x), scale and shift one such row each.
-  (func (export "scaleShift") (param $x i32) (param $scale i32) (param $shift i32) (param $y i32) (param $rows i32) (param $bytes i32) (param $relu i32)
-    (local $i i32) (local $floor v128)
+;; y = x·scale + shift (+ r) per channel, then max(y, 0) if $relu: `rows` rows of `bytes` bytes of
+;; channels from x to y (which may be x), scale and shift one such row each, r (a residual block's
+;; shortcut, read like x) added where its address is not 0.
+  (func (export "scaleShift") (param $x i32) (param $scale i32) (param $shift i32) (param $r i32) (param $y i32) (param $rows i32) (param $bytes i32) (param $relu i32)
+    (local $i i32) (local $floor v128) (local $v v128)
     ;; max(y, −∞) leaves y as it is.
     (local.set $floor (v128.const f32x4 -inf -inf -inf -inf))
     (if (local.get $relu) (then (local.set $floor (v128.const f32x4 0 0 0 0))))
@@ -550,44 +551,17 @@
         (block $rowDone
           (loop $next
             (br_if $rowDone (i32.ge_u (local.get $i) (local.get $bytes)))
-            (v128.store (i32.add (local.get $y) (local.get $i))
-              (f32x4.max
-                (f32x4.add
-                  (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $i))) (v128.load (i32.add (local.get $scale) (local.get $i))))
-                  (v128.load (i32.add (local.get $shift) (local.get $i))))
-                (local.get $floor)))
+            (local.set $v
+              (f32x4.add
+                (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $i))) (v128.load (i32.add (local.get $scale) (local.get $i))))
+                (v128.load (i32.add (local.get $shift) (local.get $i)))))
+            (if (local.get $r)
+              (then (local.set $v (f32x4.add (local.get $v) (v128.load (i32.add (local.get $r) (local.get $i)))))))
+            (v128.store (i32.add (local.get $y) (local.get $i)) (f32x4.max (local.get $v) (local.get $floor)))
             (local.set $i (i32.add (local.get $i) (i32.const 16)))
             (br $next)))
         (local.set $x (i32.add (local.get $x) (local.get $bytes)))
-        (local.set $y (i32.add (local.get $y) (local.get $bytes)))
-        (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
-        (br $row))))
-
-;; scaleShift with a residual added before the ReLU: y = max(x·scale + shift + r, floor), r read
-;; like x (a residual block's shortcut, evalBatchNorm).
-  (func (export "scaleShiftResidual") (param $x i32) (param $scale i32) (param $shift i32) (param $r i32) (param $y i32) (param $rows i32) (param $bytes i32) (param $relu i32)
-    (local $i i32) (local $floor v128)
-    (local.set $floor (v128.const f32x4 -inf -inf -inf -inf))
-    (if (local.get $relu) (then (local.set $floor (v128.const f32x4 0 0 0 0))))
-    (block $done
-      (loop $row
-        (br_if $done (i32.eqz (local.get $rows)))
-        (local.set $i (i32.const 0))
-        (block $rowDone
-          (loop $next
-            (br_if $rowDone (i32.ge_u (local.get $i) (local.get $bytes)))
-            (v128.store (i32.add (local.get $y) (local.get $i))
-              (f32x4.max
-                (f32x4.add
-                  (f32x4.add
-                    (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $i))) (v128.load (i32.add (local.get $scale) (local.get $i))))
-                    (v128.load (i32.add (local.get $shift) (local.get $i))))
-                  (v128.load (i32.add (local.get $r) (local.get $i))))
-                (local.get $floor)))
-            (local.set $i (i32.add (local.get $i) (i32.const 16)))
-            (br $next)))
-        (local.set $x (i32.add (local.get $x) (local.get $bytes)))
-        (local.set $r (i32.add (local.get $r) (local.get $bytes)))
+        (if (local.get $r) (then (local.set $r (i32.add (local.get $r) (local.get $bytes)))))
         (local.set $y (i32.add (local.get $y) (local.get $bytes)))
         (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
         (br $row))))

@@ -1,5 +1,6 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { WasmHeap } from './simd';
+import { fusedKernelsOn } from './webgpu';
 
 /** What the kernels use of a backend: one implementation over the WASM heap, one over CPU arrays. */
 export interface Storage {
@@ -45,3 +46,6 @@ export const storages: Record<string, (backend: unknown) => Storage> = {
     };
   },
 };
+
+/** Whether the kernels written over a `Storage` run on the active backend: WASM or CPU, custom kernels on. */
+export const storageKernelsOn = (): boolean => fusedKernelsOn() && tf.getBackend() in storages;
