@@ -3,7 +3,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/chromium.mjs';
 
 // .ci/run sets E2E_PORT to a free port when 4173 is taken (e.g. by another preview on a shared machine).
 const PORT = Number(process.env.E2E_PORT ?? 4173);
-// Several people (or agents) testing in one tree each build into and serve their own bundle folder.
+// Testers sharing one machine each build into and serve their own bundle folder.
 const DIST = process.env.E2E_DIST ?? 'dist';
 
 // The system Chromium is used (never `npx playwright install`); SwiftShader gives it a WebGPU adapter.

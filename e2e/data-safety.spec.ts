@@ -141,7 +141,7 @@ test('a run killed mid-save at several moments stays consistent and resumes', as
       `kill ${i + 1} (${m.how}, ${Math.round(m.at * save)} ms after step ${seen}): stored step ${record.step}`,
     );
     reached = record.step;
-    // The resumed session trains further (and is killed again in the next round).
+    // The resumed session trains further (and is killed again in the next iteration).
     await startTraining(page, 1000);
   }
   await waitForStep(page, reached + 1);

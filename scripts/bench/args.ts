@@ -23,7 +23,7 @@ export interface RunnerOptions {
   build: 'auto' | 'always' | 'never';
   /**
    * Bundle folder to build into and serve (default dist/). A private one keeps long runs immune to
-   * other work rebuilding dist/ meanwhile.
+   * a concurrent rebuild of dist/.
    */
   dist?: string;
   /** Keep only the first N training images (sorted paths); all when absent. */

@@ -61,7 +61,7 @@ export interface BenchReport {
     cpus: number;
     cpuModel: string;
     totalMemBytes: number;
-    /** 1-minute load average before and after: other work sharing the machine shows here. */
+    /** 1-minute load average before and after: other processes on the machine show here. */
     loadAvgStart: number;
     loadAvgEnd: number;
     node: string;

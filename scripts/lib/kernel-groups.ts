@@ -50,7 +50,7 @@ export function printKernelGroups(
 /**
  * The backend's large-matmul peak now, as `bench:speed` measures it (best of 512²–2048²): what
  * the kernels are ranked against unless `--peak` says otherwise. Measured, not assumed: this
- * shared machine's one-thread peak moved between 28 and 44 GFLOP/s across sessions.
+ * shared machine's one-thread peak moved between 28 and 44 GFLOP/s from day to day.
  */
 export async function measuredPeak(): Promise<number> {
   const task = {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The WebGPU speed check on a lent GPU machine, prepared so that one device call does all of it.
+# The WebGPU speed check on a GPU machine without a browser, prepared so that one call does all of it.
 #
 #   bash scripts/speed/gpu-kit.sh pack [kit]   here: bench:speed as one Node program, a Node binary,
 #                                              dawn.node and the Vulkan loader, into kit/ (git-ignored)
@@ -52,8 +52,7 @@ run() {
   exec > >(tee -a "$out/gpu-kit.log") 2>&1
   local icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
   if [[ -f $icd && -z ${VK_ICD_FILENAMES:-} ]]; then
-    # The lent machine is bare and thrown away after: the loaders go where its driver expects them,
-    # as the device notes say to.
+    # The GPU machine is bare and disposable: the loaders go where its driver expects them.
     for f in "$kit"/debs/*.deb; do dpkg -x "$f" /; done
     ldconfig
     export VK_ICD_FILENAMES=$icd VK_DRIVER_FILES=$icd

@@ -25,8 +25,8 @@ export interface PytorchCase {
  * The authors' PyTorch code on the development machine (2-core x86-64 with AVX-512), measured by
  * `scripts/pytorch-reference/time_ref.py`: torch 1.13 (Debian), CPU, 2 threads, random weights,
  * 256 px, median of 3 runs after a warm-up, the machine otherwise idle (load ≤ 1.5 at each start).
- * Issue #7 quoted 1.6 s per image and 16 s per step (batch 2) for WRN50 DM-GRD, measured under
- * other load; the same code measures 0.80 s and 9.8 s on an idle machine, and those are used.
+ * Under other load the same code took 1.6 s per image and 16 s per step (batch 2) for WRN50 DM-GRD;
+ * on an idle machine it measures 0.80 s and 9.8 s, and those are used.
  */
 export const PYTORCH_REFERENCE: {
   source: string;
@@ -112,7 +112,7 @@ export interface SpeedReport {
     node: string;
     /** What ran the engine: 'Chromium <version>', or 'Node <version> + Dawn (…)' with --dawn. */
     browser: string;
-    /** Other work on the machine slows every figure: load at the start and end of the run. */
+    /** Other processes on the machine slow every figure: load at the start and end of the run. */
     loadStart: LoadSample;
     loadEnd: LoadSample;
   };
