@@ -51,7 +51,7 @@ WAIT_BUDGET_S = float(os.environ.get('WAIT_BUDGET_S', 12 * 60))  # total load-wa
 
 
 def wait_for_quiet(log):
-    """Brief: if the 1-min load average is above 1.5, sleep 60 s and retry, up to 10 times.
+    """If the 1-min load average is above 1.5, sleep 60 s and retry, up to 10 times.
     Extra caps so the whole run fits its time budget: total waiting over the run <= WAIT_BUDGET_S
     (tracked in the file named by WAITED_FILE) and never past the deadline. Returns True when it
     gave up waiting with the load still high (recorded as load_wait_exhausted)."""
@@ -321,7 +321,7 @@ def worker(case, emit, log):
                   threads=torch.get_num_threads()))
 
 
-# (phase, batch, teacher_frozen) per case. Pass 1: the cases the brief asks for; pass 2: the
+# (phase, batch, teacher_frozen) per case. Pass 1: the cases docs/performance.md compares; pass 2: the
 # "teacher frozen" variants (only if time is left).
 PASSES = [
     [('wrn50_rd', [('infer', 1, False), ('infer', 8, False), ('train', 2, False), ('train', 8, False)]),
