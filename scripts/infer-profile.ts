@@ -2,8 +2,8 @@
  * One inference (teacher, memory select, MSFF, decoder, anomaly map) on the Node WASM backend (one
  * thread, a random ResNet-family teacher, so no weights are needed): wall time, the WASM heap (a
  * high-water mark: the module never gives memory back) and the kernels that took the time, grouped
- * by input shapes and ranked by the time they lost against a peak. What `docs/performance.md`
- * quotes as "a Node probe of reconstruct + scoreBatch (`scoreImages`)":
+ * by input shapes and ranked by the time they lost against a peak. One of the Node probes
+ * in `docs/performance.md`:
  *   npx vite-node scripts/infer-profile.ts -- --teacher wide_resnet50_2 --model dmgrd --imageSize 256 --memoryItems 30 --batch 1
  * Every option of src/core/config.ts is a flag; --batch is the images per call (1), --top the
  * number of kernel groups printed (20), --peak the GFLOP/s they are compared with (by default the

@@ -2,7 +2,7 @@
  * Memory of training steps on the Node WASM backend (one thread, a random ResNet-family teacher, so
  * no weights are needed): the WASM heap, whose size is a high-water mark (the module never gives
  * memory back), and the peak of distinct tensor buffers a step allocates, at the end of each
- * forward and backward pass. What `docs/performance.md` quotes as "a Node WASM probe":
+ * forward and backward pass. One of the Node probes in `docs/performance.md`:
  *   npx vite-node scripts/train-memory.ts -- --teacher wide_resnet50_2 --model dmgrd --imageSize 256 --batchSize 2 --memoryItems 30
  * Every option of src/core/config.ts is a flag (e.g. --recompute off); --steps is the number of steps (2).
  */

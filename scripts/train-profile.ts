@@ -1,8 +1,8 @@
 /**
  * Training steps on the Node WASM backend (one thread, a random ResNet-family teacher, so no weights
  * are needed): the time of a warm step, then the kernels of a profiled one, grouped by input shapes
- * and ranked by the time they lost against a peak. What `docs/performance.md` quotes as "a Node WASM
- * probe of one Trainer step with tf.profile":
+ * and ranked by the time they lost against a peak. One of the Node probes in
+ * `docs/performance.md`:
  *   npx vite-node scripts/train-profile.ts -- --teacher wide_resnet50_2 --model rd --imageSize 256 --batchSize 8
  * Every option of src/core/config.ts is a flag; --top is the number of kernel groups printed (30),
  * --peak the GFLOP/s they are compared with (by default the large-matmul peak, measured first).

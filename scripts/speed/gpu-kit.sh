@@ -12,8 +12,8 @@
 # to every phase, after its own (a rehearsal here on SwiftShader: GPU_KIT_TEACHER=resnet50
 # GPU_KIT_ARGS='--size 32 --infer-batches 1 --train-batches 2 --repeats 1 --memory-items 3').
 #
-# The GPU machine has no npm registry, browser or display (docs/performance.md, "Measured on a
-# GPU"). Each phase has its own time limit and the phases go from cheapest to dearest, so a call cut
+# The GPU machine has no npm registry, browser or display (docs/performance.md, "On a GPU
+# machine without a browser"). Each phase has its own time limit and the phases go from cheapest to dearest, so a call cut
 # short still brings back what it finished. GPU_KIT_PHASES picks phases (default: all, in order).
 set -euo pipefail
 

@@ -1,6 +1,6 @@
 // `npm run bench:speed:bundle`: bench:speed as one Node program in dist-node/, dependencies inside, to
 // copy to a GPU machine that has Node but no npm registry, browser or display, and run there with
-// --dawn (see docs/performance.md, "WebGPU on a GPU machine"). Playwright and Vite stay out: only the
+// --dawn (see docs/performance.md, "On a GPU machine without a browser"). Playwright and Vite stay out: only the
 // Chromium host needs them, and it is imported on demand.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
