@@ -4,7 +4,7 @@ import type { SessionInfo, StepReport } from '../../workers/engine-api';
 import { getEngine, newTaskId, stopEngine } from '../client/engine';
 import { EngineStalledError, StallWatch, guardAgainstStall, stallLimitsFrom } from '../client/stall-watch';
 import { onEngineEvent } from '../client/event-bus';
-import { configOf, draftOf, type ConfigDraft } from './config-draft';
+import { configOf, draftOf, loadForm, pageStorage, saveForm, type ConfigDraft } from './config-draft';
 import { engineReady, errorText, isCancelled, type TaskProgress } from './engine-ready';
 
 export type TrainStatus = 'idle' | 'creating' | 'training' | 'pausing' | 'paused' | 'finished' | 'error';
@@ -156,12 +156,15 @@ export const useTrainStore = create<TrainState>()((set, get) => {
     if (info && s && info.runId === s.runId) set({ session: info });
   };
 
-  const initial = defaultConfig();
-  return {
-    draft: draftOf(initial),
+  // The form as the user left it on the last page (defaults on a first visit).
+  const form = loadForm(pageStorage(), {
+    draft: draftOf(defaultConfig()),
     checkpointEvery: String(DEFAULT_CHECKPOINT_EVERY),
-    config: initial,
-    configError: null,
+  });
+  return {
+    draft: form.draft,
+    checkpointEvery: form.checkpointEvery,
+    ...configOf(form.draft),
     status: 'idle',
     session: null,
     taskId: null,
@@ -276,4 +279,10 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       });
     },
   };
+});
+
+// Every change of the form (typed, or a run's config taken over) is kept for the next page.
+useTrainStore.subscribe((s, prev) => {
+  if (s.draft !== prev.draft || s.checkpointEvery !== prev.checkpointEvery)
+    saveForm(pageStorage(), { draft: s.draft, checkpointEvery: s.checkpointEvery });
 });
