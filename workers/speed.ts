@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { loadTeacherFromUrl, type Teacher } from '../src/core/backbones';
 import { ResNetTeacher, type ResNetArch } from '../src/core/backbones/resnet';
-import { validateConfig, type TrainConfig } from '../src/core/config';
+import { needsImportedWeights, validateConfig, type TrainConfig } from '../src/core/config';
 import { buildBank } from '../src/core/model/build-banks';
 import { createNetwork, parameterCount, type Banks } from '../src/core/model/dmgrd';
 import { disposeMemoryBank } from '../src/core/model/memory-bank';
@@ -30,8 +30,6 @@ export const HEAVY_FLOPS = 1e8;
 const TOP_OPS = 10;
 
 const RANDOM_ARCHS: readonly string[] = ['resnet18', 'resnet34', 'resnet50', 'wide_resnet50_2'];
-/** No weights are served for these, so they always run with random weights. */
-const UNSERVED: readonly string[] = ['resnet18', 'resnet34', 'wide_resnet50_2'];
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -111,7 +109,7 @@ async function profileOf(run: () => Promise<void>, wallMs: number): Promise<Prof
 }
 
 async function loadSpeedTeacher(spec: SpeedCaseSpec): Promise<{ teacher: Teacher; weights: string }> {
-  const random = spec.weights === 'random' || UNSERVED.includes(spec.teacher);
+  const random = spec.weights === 'random' || needsImportedWeights(spec.teacher);
   if (random) {
     if (!RANDOM_ARCHS.includes(spec.teacher))
       throw new Error(`teacher ${spec.teacher}: random weights exist only for the torchvision ResNets`);

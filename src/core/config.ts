@@ -15,6 +15,19 @@ export const TEACHERS = [
 ] as const;
 export type TeacherName = (typeof TEACHERS)[number];
 
+/**
+ * Teachers whose TF.js weights the app serves under /teachers/ (`npm run weights`). The others are
+ * torchvision ResNets whose weights cannot be fetched here: they need an imported checkpoint.
+ */
+export const SERVED_TEACHERS = [
+  'resnet50',
+  'efficientnet_b0',
+  'mobilenet_v2',
+] as const satisfies readonly TeacherName[];
+
+export const needsImportedWeights = (teacher: TeacherName): boolean =>
+  !(SERVED_TEACHERS as readonly TeacherName[]).includes(teacher);
+
 export const MODELS = ['dmgrd', 'rd'] as const;
 export type ModelKind = (typeof MODELS)[number];
 

@@ -1,8 +1,17 @@
+import { getNiceTickValues } from 'recharts';
 import { describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/core/config';
+import { defaultConfig, needsImportedWeights, SERVED_TEACHERS, TEACHERS } from '../../src/core/config';
 import { draftOf, parseDraft } from '../../src/state/config-draft';
 import { downsample, forLog } from '../../src/ui/train/downsample';
-import { MAX_POINTS, gradRows, lossRows, overlayRows } from '../../src/ui/train/series';
+import { formatAxisTick } from '../../src/ui/train/format';
+import {
+  MAX_POINTS,
+  gradChartEmptyText,
+  gradRows,
+  lossRows,
+  lrRows,
+  overlayRows,
+} from '../../src/ui/train/series';
 import type { StepReport } from '../../workers/engine-api';
 
 const report = (step: number, measured: boolean): StepReport => ({
@@ -57,6 +66,25 @@ describe('chart rows', () => {
     expect(rows.every((r) => ((r.step as number) - 1) % 10 === 0)).toBe(true);
   });
 
+  it('draws rounding noise below zero at 0, so the loss axis starts at 0', () => {
+    const noisy = report(1, true);
+    noisy.loss.ot = -3e-9;
+    noisy.gradNorm!.ot = -1e-10;
+    const [loss] = lossRows([noisy], false);
+    const [grad] = gradRows([noisy], false);
+    expect(loss.ot).toBe(0);
+    expect(grad.ot).toBe(0);
+    // A value clearly below zero is a fault, not rounding: it stays visible.
+    noisy.loss.con = -0.5;
+    expect(lossRows([noisy], false)[0].con).toBe(-0.5);
+  });
+
+  it('says why the gradient chart is empty', () => {
+    expect(gradChartEmptyText(0)).toBe('Gradient norms are off (Per-term gradient norms every = 0).');
+    expect(gradChartEmptyText(25)).toBe('No data yet: the norms are measured every 25 steps, from step 1.');
+    expect(gradChartEmptyText(1)).toBe('No data yet: the norms are measured every step.');
+  });
+
   it('overlays two runs on one step axis', () => {
     const rows = overlayRows([history.slice(0, 3), history.slice(0, 2)], 'kd');
     expect(rows).toEqual([
@@ -83,5 +111,53 @@ describe('config form draft', () => {
       imageSize: 64,
       paperBeta: true,
     });
+  });
+});
+
+describe('axis ticks', () => {
+  // Learning-rate axes as Recharts draws them: its own "nice" ticks over the data's range.
+  const domains: [number, number][] = [
+    [0, 0.005],
+    [0, 0.00015],
+    [1e-4, 1.6e-4],
+    [0, 5e-4],
+    [1e-4, 3e-4],
+    [1e-6, 1e-5],
+    [0, 25_000],
+    [0.2, 3.7],
+  ];
+
+  it('labels every tick of an axis differently (two "1e-4" ticks before)', () => {
+    for (const domain of domains) {
+      const ticks = getNiceTickValues(domain, 5, true) as number[];
+      const labels = ticks.map(formatAxisTick);
+      expect(new Set(labels).size, `${domain}: ${labels.join(' ')}`).toBe(ticks.length);
+    }
+  });
+
+  it('labels a tick with its value', () => {
+    expect(formatAxisTick(0)).toBe('0');
+    expect(formatAxisTick(0.00012)).toBe('1.2e-4');
+    expect(formatAxisTick(0.0001)).toBe('1e-4');
+    expect(formatAxisTick(0.0045)).toBe('0.0045');
+    expect(formatAxisTick(3.5)).toBe('3.5');
+    expect(formatAxisTick(25_000)).toBe('2.5e+4');
+    for (const domain of domains)
+      for (const v of getNiceTickValues(domain, 5, true) as number[])
+        expect(Number(formatAxisTick(v))).toBeCloseTo(v, 12);
+  });
+
+  it('puts the learning rate of each step on the chart', () => {
+    expect(lrRows([report(1, false), report(2, false)])).toEqual([
+      { step: 1, lr: 0.001 },
+      { step: 2, lr: 0.002 },
+    ]);
+  });
+});
+
+describe('teacher picker', () => {
+  it('knows which teachers need an imported checkpoint', () => {
+    expect(TEACHERS.filter(needsImportedWeights)).toEqual(['resnet18', 'resnet34', 'wide_resnet50_2']);
+    expect(SERVED_TEACHERS.every((t) => !needsImportedWeights(t))).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 import { useContext, useEffect, useMemo, useState } from 'react';
+import { CONFIG_SCHEMA } from '../../core/config';
 import { useDatasetStore } from '../../state/dataset-store';
 import { useEngineStore } from '../../state/engine-store';
 import { useTrainStore, type TrainStatus } from '../../state/train-store';
@@ -6,8 +7,18 @@ import { ProgressBar } from '../common/ProgressBar';
 import { PanelShown, useHeldWhileHidden } from '../panel-shown';
 import { StepChart } from '../train/charts';
 import { ConfigForm } from '../train/ConfigForm';
+import { useLoadedTeacher } from '../train/loaded-teacher';
 import { formatBytes, formatDuration } from '../train/format';
-import { GRAD_SERIES, LOSS_SERIES, LR_SERIES, MAX_POINTS, gradRows, lossRows, lrRows } from '../train/series';
+import {
+  GRAD_SERIES,
+  LOSS_SERIES,
+  LR_SERIES,
+  MAX_POINTS,
+  gradChartEmptyText,
+  gradRows,
+  lossRows,
+  lrRows,
+} from '../train/series';
 
 const MEMORY_POLL_MS = 2000;
 
@@ -45,6 +56,7 @@ export function TrainPanel() {
   const [toggled, setToggled] = useState<{ runId: string | null; open: boolean } | null>(null);
   const formOpen = toggled && toggled.runId === runId ? toggled.open : runId === null;
   const shown = useContext(PanelShown);
+  const loadedTeacher = useLoadedTeacher();
   useMemoryPolling(engineStatus === 'ready' && shown);
 
   // Off screen the curves hold still (the panel stays live, see TabPanels); a showing draws them once.
@@ -93,6 +105,7 @@ export function TrainPanel() {
           disabled={busy}
           error={t.configError}
           checkpointEvery={t.checkpointEvery}
+          loadedTeacher={loadedTeacher}
           onChange={t.setField}
           onCheckpointEvery={t.setCheckpointEvery}
         />
@@ -238,6 +251,9 @@ export function TrainPanel() {
             log={log}
             dots={grads.length <= 60}
             testId="grad-chart"
+            emptyText={gradChartEmptyText(
+              (t.session?.config ?? t.config)?.gradNormEvery ?? CONFIG_SCHEMA.gradNormEvery.default,
+            )}
             lagMs={150}
           />
           <StepChart

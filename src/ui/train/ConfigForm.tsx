@@ -1,4 +1,11 @@
-import { CONFIG_SCHEMA, type ConfigKey, type OptionSpec } from '../../core/config';
+import type { ReactNode } from 'react';
+import {
+  CONFIG_SCHEMA,
+  needsImportedWeights,
+  type ConfigKey,
+  type OptionSpec,
+  type TeacherName,
+} from '../../core/config';
 import type { ConfigDraft } from '../../state/config-draft';
 
 interface ConfigFormProps {
@@ -6,6 +13,8 @@ interface ConfigFormProps {
   disabled: boolean;
   error: string | null;
   checkpointEvery: string;
+  /** The teacher the engine holds now (an imported torchvision teacher stays usable), if known. */
+  loadedTeacher: TeacherName | null;
   onChange(key: ConfigKey, value: string | boolean): void;
   onCheckpointEvery(value: string): void;
 }
@@ -25,11 +34,14 @@ function Field({
   draft,
   disabled,
   onChange,
+  children,
 }: {
   k: ConfigKey;
   draft: ConfigDraft;
   disabled: boolean;
   onChange: ConfigFormProps['onChange'];
+  /** Shown under the field's help. */
+  children?: ReactNode;
 }) {
   const s = spec(k);
   const id = `cfg-${k}`;
@@ -71,7 +83,7 @@ function Field({
         >
           {s.choices.map((c) => (
             <option key={c} value={c}>
-              {c}
+              {choiceLabel(k, c)}
             </option>
           ))}
         </select>
@@ -94,7 +106,33 @@ function Field({
         {s.help}
         {s.kind === 'number' && ` (${s.min}–${s.max}, default ${s.default})`}
       </small>
+      {children}
     </div>
+  );
+}
+
+function choiceLabel(key: ConfigKey, choice: string): string {
+  return key === 'teacher' && needsImportedWeights(choice as TeacherName)
+    ? `${choice} (needs an imported checkpoint)`
+    : choice;
+}
+
+/** Why a teacher without served weights cannot train yet, and where its weights are imported. */
+function TeacherImportNote({ teacher, loaded }: { teacher: TeacherName; loaded: TeacherName | null }) {
+  if (!needsImportedWeights(teacher)) return null;
+  return loaded === teacher ? (
+    <p className="muted small" data-testid="teacher-import-note" data-loaded="true">
+      No weights are served for {teacher}; the imported {teacher} teacher is loaded, and training uses it.
+    </p>
+  ) : (
+    <p className="warn small" data-testid="teacher-import-note" data-loaded="false">
+      No weights are served for {teacher}: it needs an imported torchvision checkpoint, and Start fails
+      without one.{' '}
+      <a href="#export" data-testid="teacher-import-link">
+        Import a reference checkpoint (Export tab)
+      </a>
+      .
+    </p>
   );
 }
 
@@ -104,6 +142,7 @@ export function ConfigForm({
   disabled,
   error,
   checkpointEvery,
+  loadedTeacher,
   onChange,
   onCheckpointEvery,
 }: ConfigFormProps) {
@@ -121,7 +160,11 @@ export function ConfigForm({
         <legend>Model and schedule</legend>
         <div className="field-grid">
           {main.map((k) => (
-            <Field key={k} k={k} draft={draft} disabled={disabled} onChange={onChange} />
+            <Field key={k} k={k} draft={draft} disabled={disabled} onChange={onChange}>
+              {k === 'teacher' && (
+                <TeacherImportNote teacher={draft.teacher as TeacherName} loaded={loadedTeacher} />
+              )}
+            </Field>
           ))}
           <div className="field">
             <label

@@ -9,6 +9,7 @@ import {
   type RefObject,
 } from 'react';
 import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis, type AxisDomain } from 'recharts';
+import { formatAxisTick } from './format';
 
 export interface SeriesSpec {
   key: string;
@@ -34,14 +35,9 @@ interface StepChartProps {
   connectNulls?: boolean;
   /** Redraw this long after `rows` change (see useLagged); 0: at once. */
   lagMs?: number;
+  /** What the chart says while it has no rows. */
+  emptyText?: string;
 }
-
-const formatTick = (v: number): string =>
-  v === 0
-    ? '0'
-    : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3
-      ? v.toExponential(0)
-      : String(Number(v.toPrecision(3)));
 
 // Recharts copies each child's props into its store in effects, and any new object or function
 // there (a literal domain, an inline formatter) dispatches and recomputes every selector on each
@@ -120,6 +116,7 @@ const ChartFigure = memo(function ChartFigure({
   testId,
   x = 'step',
   connectNulls = false,
+  emptyText = 'No data yet.',
 }: ChartFigureProps) {
   const [body, width] = useShownWidth();
   return (
@@ -127,7 +124,7 @@ const ChartFigure = memo(function ChartFigure({
       <figcaption>{title}</figcaption>
       <div ref={body} style={{ height }}>
         {rows.length === 0 ? (
-          <p className="muted chart-empty">No data yet.</p>
+          <p className="muted chart-empty">{emptyText}</p>
         ) : (
           width > 0 && (
             <LineChart data={rows} margin={MARGIN} width={width} height={height}>
@@ -145,7 +142,7 @@ const ChartFigure = memo(function ChartFigure({
                 scale={log ? 'log' : 'auto'}
                 domain={log ? Y_DOMAIN_LOG : Y_DOMAIN_LINEAR}
                 allowDataOverflow={log}
-                tickFormatter={formatTick}
+                tickFormatter={formatAxisTick}
                 width={56}
                 fontSize={12}
               />

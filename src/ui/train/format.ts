@@ -16,3 +16,13 @@ export function formatDuration(seconds: number): string {
 
 export const formatMetric = (v: number | undefined | null): string =>
   typeof v === 'number' && Number.isFinite(v) ? v.toFixed(3) : '—';
+
+/**
+ * An axis tick: three significant digits, so that the "nice" ticks of an axis (multiples of 1, 2,
+ * 2.5 and 5) keep distinct labels; exponent notation outside [1e-3, 1e4) (learning rates).
+ */
+export function formatAxisTick(v: number): string {
+  if (v === 0) return '0';
+  const rounded = Number(v.toPrecision(3));
+  return Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? rounded.toExponential() : String(rounded);
+}

@@ -1,3 +1,4 @@
+import { CONFIG_SCHEMA } from '../../core/config';
 import type { StepReport } from '../../../workers/engine-api';
 import type { ChartRow, SeriesSpec } from './charts';
 import { downsample, forLog } from './downsample';
@@ -15,14 +16,24 @@ export const LOSS_SERIES: SeriesSpec[] = [
 export const GRAD_SERIES: SeriesSpec[] = LOSS_SERIES.filter((s) => s.key !== 'total');
 export const LR_SERIES: SeriesSpec[] = [{ key: 'lr', label: 'learning rate', color: '#0b7285' }];
 
+/**
+ * Every loss term and gradient norm is ≥ 0 by construction, but a term that is about 0 (the
+ * reference L_OT compares the batch with its own permutation) comes out as -1e-9 or so after
+ * rounding, and a single such value pulled the whole axis below zero. Those are drawn at 0; a
+ * clearly negative value is kept, so a real fault still shows.
+ */
+export const ROUNDING_BELOW_ZERO = 1e-6;
+const atLeastZero = (v: number): number => (v < 0 && v > -ROUNDING_BELOW_ZERO ? 0 : v);
+const plotted = (v: number, log: boolean): number | null => forLog(atLeastZero(v), log);
+
 export function lossRows(history: readonly StepReport[], log: boolean): ChartRow[] {
   return downsample(history, MAX_POINTS).map((r) => ({
     step: r.step,
-    kd: forLog(r.loss.kd, log),
-    ot: forLog(r.loss.ot, log),
-    con: forLog(r.loss.con, log),
-    se: forLog(r.loss.se, log),
-    total: forLog(r.loss.total, log),
+    kd: plotted(r.loss.kd, log),
+    ot: plotted(r.loss.ot, log),
+    con: plotted(r.loss.con, log),
+    se: plotted(r.loss.se, log),
+    total: plotted(r.loss.total, log),
   }));
 }
 
@@ -33,12 +44,19 @@ export function gradRows(history: readonly StepReport[], log: boolean): ChartRow
     const g = r.gradNorm ?? { kd: 0, ot: 0, con: 0, se: 0 };
     return {
       step: r.step,
-      kd: forLog(g.kd, log),
-      ot: forLog(g.ot, log),
-      con: forLog(g.con, log),
-      se: forLog(g.se, log),
+      kd: plotted(g.kd, log),
+      ot: plotted(g.ot, log),
+      con: plotted(g.con, log),
+      se: plotted(g.se, log),
     };
   });
+}
+
+/** What the gradient chart says before its first point: with norms off, there never is one. */
+export function gradChartEmptyText(gradNormEvery: number): string {
+  return gradNormEvery === 0
+    ? `Gradient norms are off (${CONFIG_SCHEMA.gradNormEvery.label} = 0).`
+    : `No data yet: the norms are measured ${gradNormEvery === 1 ? 'every step' : `every ${gradNormEvery} steps, from step 1`}.`;
 }
 
 export function lrRows(history: readonly StepReport[]): ChartRow[] {
