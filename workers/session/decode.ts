@@ -113,8 +113,8 @@ export async function decodeMask(blob: Blob, size: number): Promise<{ mask: Uint
   return { mask, width, height, reduced: w !== width || h !== height };
 }
 
-/** RGB [0,1] (values outside are clipped) → ImageBitmap, for display on the UI thread. */
-export async function rgbToBitmap(img: RgbImage): Promise<ImageBitmap> {
+/** RGB [0,1] (values outside are clipped) → opaque RGBA bytes [height*width*4]. */
+export function rgbToRgba(img: RgbImage): Uint8ClampedArray<ArrayBuffer> {
   const n = img.width * img.height;
   const rgba = new Uint8ClampedArray(n * 4);
   for (let i = 0; i < n; i++) {
@@ -123,7 +123,12 @@ export async function rgbToBitmap(img: RgbImage): Promise<ImageBitmap> {
     rgba[i * 4 + 2] = img.data[i * 3 + 2] * 255;
     rgba[i * 4 + 3] = 255;
   }
-  return createImageBitmap(new ImageData(rgba, img.width, img.height));
+  return rgba;
+}
+
+/** RGB [0,1] (values outside are clipped) → ImageBitmap, for display on the UI thread. */
+export async function rgbToBitmap(img: RgbImage): Promise<ImageBitmap> {
+  return createImageBitmap(new ImageData(rgbToRgba(img), img.width, img.height));
 }
 
 /** A 0/1 (or [0,1]) single-channel map → grey ImageBitmap. */

@@ -1,0 +1,88 @@
+// The evaluation commands: metrics and curves over the test images, and one test image's heatmap.
+import * as Comlink from 'comlink';
+import { resizeMask, resizeRgb } from '../../src/core/data/resize';
+import { toRgb } from '../../src/core/pipeline/dataset';
+import type { Evaluation, Session } from '../../src/core/pipeline/session';
+import type { EvaluationSummary, MetricsSummary, SessionCommands } from '../session-api';
+import { rgbToRgba } from './decode';
+import { EVALUATION } from './recovery-guard';
+import { guardFor, settledSession } from './recovery';
+import { persist, type SessionContext } from './state';
+
+export function evaluationCommands(ctx: SessionContext): Pick<SessionCommands, 'evaluate' | 'heatmap'> {
+  const { state, tasks, emit } = ctx;
+  return {
+    async evaluate(opts) {
+      return tasks.run(opts.taskId, async (task) => {
+        let s = await settledSession(ctx);
+        const evaluateOn = (session: Session): Promise<Evaluation> =>
+          session.evaluate({ onProgress: (d, t, m) => task.progress(d, t, m), signal: task.signal });
+        const guard = guardFor(ctx, EVALUATION);
+        let ev: Evaluation;
+        // After a lost device: the model restored from the last checkpoint, evaluated once more.
+        if (guard) ({ value: ev, session: s } = await guard.complete(s, evaluateOn, () => task.checkpoint()));
+        else ev = await evaluateOn(s);
+        state.evaluation = ev;
+        const summary = summarizeEvaluation(ev, s.trainer.step);
+        if (state.run) {
+          state.run.metrics = summary.metrics;
+          await persist(ctx, state.run.status, false);
+          emit({ type: 'evaluation', runId: state.run.id, summary });
+        }
+        return summary;
+      });
+    },
+
+    async heatmap(testIndex) {
+      const ev = state.evaluation;
+      const data = state.data;
+      if (!ev || !data) throw new Error('Evaluate the model first.');
+      const t = data.test[testIndex];
+      if (!t) throw new Error(`No test image ${testIndex}.`);
+      const n = ev.size * ev.size;
+      const img = toRgb(t, data.size);
+      const rgb = img.height === ev.size ? img : resizeRgb(img, ev.size, ev.size);
+      const rgba = rgbToRgba(rgb);
+      let mapMin = Infinity;
+      let mapMax = -Infinity;
+      for (const v of ev.maps) {
+        if (v < mapMin) mapMin = v;
+        if (v > mapMax) mapMax = v;
+      }
+      const map = ev.maps.slice(testIndex * n, (testIndex + 1) * n);
+      let mask: Uint8Array | null = null;
+      if (t.mask) {
+        mask =
+          t.mask.length === n
+            ? t.mask.slice()
+            : resizeMask(t.mask, data.size, data.size, ev.size, ev.size, { method: 'nearest' });
+      }
+      const out = { size: ev.size, image: rgba, map, mask, score: ev.scores[testIndex], mapMin, mapMax };
+      return Comlink.transfer(out, [rgba.buffer, map.buffer, ...(mask ? [mask.buffer] : [])]);
+    },
+  };
+}
+
+function summarizeEvaluation(ev: Evaluation, step: number): EvaluationSummary {
+  const m = ev.metrics;
+  const metrics: MetricsSummary = {
+    imageAuroc: m.imageAuroc,
+    pixelAuroc: m.pixelAuroc,
+    proFullRange: m.aupro.fullRange,
+    proMvtec03: m.aupro.mvtec03,
+    f1Image: { f1: m.f1Image.f1, threshold: m.f1Image.threshold },
+    f1Pixel: { f1: m.f1Pixel.f1, threshold: m.f1Pixel.threshold },
+  };
+  const pts = (x: ArrayLike<number>, y: ArrayLike<number>) => ({ x: Array.from(x), y: Array.from(y) });
+  return {
+    step,
+    metrics,
+    roc: pts(m.curves.roc.fpr, m.curves.roc.tpr),
+    rocPixel: pts(m.curves.rocPixel.fpr, m.curves.rocPixel.tpr),
+    pro: pts(m.curves.pro.fpr, m.curves.pro.pro),
+    scores: Array.from(ev.scores),
+    labels: Array.from(ev.labels),
+    selected: Array.from(ev.selected),
+    msPerImage: ev.msPerImage,
+  };
+}

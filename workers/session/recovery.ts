@@ -1,0 +1,94 @@
+// How commands that run device work survive a lost GPU or an out-of-memory step: the model is
+// dropped, the run rebuilt from its last checkpoint on a fresh backend, the work run again.
+import { Session } from '../../src/core/pipeline/session';
+import * as runsDb from './runs-db';
+import { RecoveryGuard, type GuardOptions } from './recovery-guard';
+import {
+  replaceSession,
+  requireData,
+  requireSession,
+  restore,
+  teacherFor,
+  type SessionContext,
+  type SessionState,
+} from './state';
+
+/** Forgets the session and teacher after a device loss or OOM (their tensors may be dead). */
+function dropModel(state: SessionState): void {
+  for (const owner of [state.session, state.teacher]) {
+    try {
+      owner?.dispose();
+    } catch {
+      // The backend died with its memory; nothing to free.
+    }
+  }
+  state.session = null;
+  state.teacher = null;
+  state.evaluation = null;
+}
+
+/**
+ * The current run again, from its last checkpoint (or from scratch when `fromScratch`: training
+ * redoes the steps anyway), on the active backend.
+ */
+async function rebuildRun(state: SessionState, batchSize: number, fromScratch = true): Promise<Session> {
+  const run = state.run;
+  if (!run) throw new Error('No run to restore.');
+  const bytes = run.hasCheckpoint ? await runsDb.getCheckpoint(run.id) : undefined;
+  let session: Session;
+  if (bytes) {
+    session = await restore(state, bytes, () => {});
+  } else if (!fromScratch) {
+    throw new Error(
+      'this run has no saved checkpoint, so the trained model is gone with the GPU. ' +
+        'Train it again (or resume a run with a checkpoint from the Runs tab), then try again.',
+    );
+  } else {
+    const teacher = await teacherFor(state, run.config.teacher);
+    session = await Session.create(teacher, requireData(state), { ...run.config });
+  }
+  session.config.batchSize = batchSize;
+  replaceSession(state, session);
+  run.config = session.config;
+  run.history = run.history.filter((r) => r.step <= session.trainer.step);
+  run.step = session.trainer.step;
+  return session;
+}
+
+/** A guard for one call of `options.activity`; none without backend control (Node tests). */
+export function guardFor(ctx: SessionContext, options: GuardOptions): RecoveryGuard | null {
+  const { state, backend, emit, gate } = ctx;
+  if (!backend) return null;
+  const host = {
+    runId: () => state.run?.id ?? '',
+    backend,
+    emit,
+    drop: () => dropModel(state),
+    // Evaluating or scoring a freshly initialised model would be meaningless: only the training
+    // loop may start over from the config.
+    rebuild: (batchSize: number) => rebuildRun(state, batchSize, options.activity === 'training'),
+    savedStep: () => (state.run?.hasCheckpoint ? (state.run.checkpointStep ?? 0) : 0),
+    gate,
+  };
+  return new RecoveryGuard(host, options);
+}
+
+/** The session, once any recovery in flight (started by another command) has finished. */
+export async function settledSession(ctx: SessionContext): Promise<Session> {
+  await ctx.gate.settled();
+  return requireSession(ctx.state);
+}
+
+/**
+ * `work` on the settled session under a guard for `options` (a lost device restores the run's
+ * last checkpoint and runs it again); plain without backend control (Node tests).
+ */
+export async function guarded<T>(
+  ctx: SessionContext,
+  options: GuardOptions,
+  work: (s: Session) => Promise<T>,
+): Promise<T> {
+  const s = await settledSession(ctx);
+  const guard = guardFor(ctx, options);
+  return guard ? (await guard.complete(s, work)).value : work(s);
+}

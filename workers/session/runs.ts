@@ -1,0 +1,32 @@
+// The saved runs: listed, deleted, or resumed from their last checkpoint.
+import type { SessionCommands } from '../session-api';
+import * as runsDb from './runs-db';
+import { info, replaceSession, restore, type SessionContext } from './state';
+
+export function runsCommands({
+  state,
+  tasks,
+}: SessionContext): Pick<SessionCommands, 'listRuns' | 'deleteRun' | 'resumeRun'> {
+  return {
+    async listRuns() {
+      return runsDb.listRuns();
+    },
+
+    async deleteRun(id) {
+      await runsDb.deleteRun(id);
+    },
+
+    async resumeRun(id, opts) {
+      return tasks.run(opts.taskId, async (task) => {
+        const { record, checkpoint: bytes } = await runsDb.getRunWithCheckpoint(id);
+        if (!record) throw new Error('That run no longer exists.');
+        if (!bytes) throw new Error('That run has no saved checkpoint to resume from.');
+        const session = await restore(state, bytes, (d, t) => task.progress(d, t, 'Loading the teacher'));
+        replaceSession(state, session);
+        record.history = record.history.filter((r) => r.step <= session.trainer.step);
+        state.run = record;
+        return info(state);
+      });
+    },
+  };
+}
