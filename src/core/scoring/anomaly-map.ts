@@ -35,15 +35,21 @@ export function levelAnomalyMaps(
 ): tf.Tensor3D[] {
   if (teacher.length !== student.length)
     throw new Error(`anomaly map: ${teacher.length} vs ${student.length} levels`);
-  return teacher.map((t, l) =>
-    tf.tidy(() => {
-      const d = cosineDistanceMap(t, student[l]); // [N,h,w]
-      const fused = resizeMapsWebGPU(d, outH, outW);
-      if (fused) return fused;
-      const a = tf.expandDims(d, 3) as tf.Tensor4D; // [N,h,w,1]
-      return tf.squeeze(resizeBilinearAlignCorners(a, outH, outW), [3]) as tf.Tensor3D;
-    }),
-  );
+  return teacher.map((t, l) => tf.tidy(() => resizeMaps(cosineDistanceMap(t, student[l]), outH, outW)));
+}
+
+/** Bilinear resize of [N,h,w] maps to (outH, outW) with align_corners, as every map is upsampled. */
+export function resizeMaps(
+  maps: tf.Tensor3D, // [N,h,w]
+  outH: number,
+  outW: number,
+): tf.Tensor3D {
+  const fused = resizeMapsWebGPU(maps, outH, outW);
+  if (fused) return fused;
+  return tf.tidy(() => {
+    const a = tf.expandDims(maps, 3) as tf.Tensor4D; // [N,h,w,1]
+    return tf.squeeze(resizeBilinearAlignCorners(a, outH, outW), [3]) as tf.Tensor3D;
+  });
 }
 
 /** Σ_levels of the level maps → [N,outH,outW]. */
