@@ -63,6 +63,16 @@ test('bench runner: trains, evaluates and writes a well-formed report', async ()
       expect(back.metrics[k]).toBeLessThanOrEqual(1);
     }
     expect(back.metrics.imageAuroc).toBeGreaterThan(0.7);
+    // Each defect type on its own, against the 5 good images; bottle is in the paper's tables.
+    expect(Object.keys(back.perType).sort()).toEqual(['broken_large', 'broken_small', 'contamination']);
+    for (const t of Object.values(back.perType)) {
+      expect(t.images).toBe(5);
+      for (const v of [t.imageAuroc, t.pixelAuroc, t.proFullRange, t.proMvtec03]) {
+        expect(v).toBeGreaterThanOrEqual(0);
+        expect(v).toBeLessThanOrEqual(1);
+      }
+    }
+    expect(back.paper?.category).toBe('bottle');
     expect(lines.some((l) => /^step +30\/30 .*steps\/s/.test(l))).toBe(true);
   } finally {
     rmSync(dir, { recursive: true, force: true });

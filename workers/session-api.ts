@@ -2,10 +2,11 @@
 // it). Types only: plain data, typed arrays and ImageBitmaps cross the boundary, never tensors.
 import type { TrainConfig } from '../src/core/config';
 import type { DatasetCounts, DatasetLayout, Problem } from '../src/core/data/layout';
+import type { TypeMetrics } from '../src/core/metrics/per-type';
 import type { LossTerm, StepReport } from '../src/core/train/trainer';
 import type { DemoCategory } from '../src/core/demo/surfaces';
 
-export type { LossTerm, StepReport, TrainConfig, Problem, DemoCategory };
+export type { LossTerm, StepReport, TrainConfig, Problem, DemoCategory, TypeMetrics };
 
 /** A file picked or dropped by the user; `path` is relative to the dropped folder's parent. */
 export interface InputFile {
@@ -151,6 +152,8 @@ export interface EvaluationSummary {
   labels: number[];
   /** Normal-bank slot selected per test image (-1 for RD). */
   selected: number[];
+  /** Image AUROC, pixel AUROC and PRO of each defect type against the normal test images. */
+  perType: Record<string, TypeMetrics>;
   msPerImage: number;
 }
 

@@ -8,17 +8,12 @@ import type {
   Problem,
   SessionInfo,
   StepReport,
+  TypeMetrics,
 } from '../../workers/engine-api';
+import type { PaperRow } from './paper';
 
-export const REPORT_FORMAT = 'dmgrd-bench/1';
-
-/** DM-GRD's published row for MVTec bottle (WideResNet50 teacher; PRO integrated over FPR 0..1 as the reference code does). */
-export const PAPER_BOTTLE = {
-  source: 'DM-GRD (ACCV 2024), Table: MVTec AD bottle, WideResNet50 teacher',
-  imageAuroc: 1.0,
-  pixelAuroc: 0.9884,
-  proFullRange: 0.9897,
-} as const;
+/** 2: `perType` added, `paper` is the dataset's own category row or null. */
+export const REPORT_FORMAT = 'dmgrd-bench/2';
 
 export interface ImageResult {
   path: string;
@@ -99,24 +94,49 @@ export interface BenchReport {
     samples: MemorySample[];
   };
   metrics: MetricsSummary;
+  /** Each defect type against the normal test images. */
+  perType: Record<string, TypeMetrics>;
   curves: { roc: CurvePoints; rocPixel: CurvePoints; pro: CurvePoints };
   images: ImageResult[];
   history: StepReport[];
-  paper: typeof PAPER_BOTTLE;
+  /** The paper's published row for this dataset's category; null where the paper has none. */
+  paper: PaperRow | null;
 }
+
+/** What the printed table reads of a report. */
+export type TableInput = Pick<
+  BenchReport,
+  'config' | 'metrics' | 'perType' | 'paper' | 'timings' | 'memory'
+> & {
+  backend: Pick<BackendInfo, 'backend'>;
+};
+
+/** metric, this run, paper. */
+type Row = [string, string, string];
 
 const pct = (v: number | undefined): string => (v === undefined ? '' : (v * 100).toFixed(2));
 const mib = (b: number | null): string => (b === null ? 'n/a' : `${(b / 2 ** 20).toFixed(1)} MiB`);
 
-/** The table printed at the end of a run: this run beside the paper's bottle row. */
-export function formatTable(r: BenchReport): string {
+/**
+ * The table printed at the end of a run: this run, each defect type's AUROCs and PRO@0.3, and beside
+ * them the paper's row for the category when the paper has one.
+ */
+export function formatTable(r: TableInput): string {
   const m = r.metrics;
   const c = r.config;
-  const rows: [string, string, string][] = [
-    ['I-AUROC %', pct(m.imageAuroc), pct(PAPER_BOTTLE.imageAuroc)],
-    ['P-AUROC %', pct(m.pixelAuroc), pct(PAPER_BOTTLE.pixelAuroc)],
-    ['PRO % (FPR 0-1, reference)', pct(m.proFullRange), pct(PAPER_BOTTLE.proFullRange)],
+  const p = r.paper;
+  const types = Object.entries(r.perType).flatMap(([type, t]): Row[] => [
+    [`  ${type} (${t.images}): I-AUROC %`, pct(t.imageAuroc), ''],
+    [`  ${type}: P-AUROC %`, pct(t.pixelAuroc), ''],
+    [`  ${type}: PRO@0.3 %`, pct(t.proMvtec03), ''],
+  ]);
+  const rows: Row[] = [
+    ['I-AUROC %', pct(m.imageAuroc), pct(p?.imageAuroc)],
+    ['P-AUROC %', pct(m.pixelAuroc), pct(p?.pixelAuroc)],
+    ['PRO % (FPR 0-1, reference)', pct(m.proFullRange), pct(p?.proFullRange)],
     ['PRO@0.3 % (MVTec)', pct(m.proMvtec03), ''],
+    ...(types.length ? [['per defect type, against the good images', '', ''] satisfies Row] : []),
+    ...types,
     ['F1-max image %', pct(m.f1Image.f1), ''],
     ['F1-max pixel %', pct(m.f1Pixel.f1), ''],
     ['train ms / step', r.timings.msPerStepWarm.toFixed(0), ''],
@@ -127,7 +147,10 @@ export function formatTable(r: BenchReport): string {
   const title = `${c.model} / ${c.teacher} / ${c.imageSize}px / batch ${c.batchSize} / ${r.timings.steps} steps / ${r.backend.backend}`;
   const w0 = Math.max(...rows.map((x) => x[0].length));
   const w1 = Math.max(10, ...rows.map((x) => x[1].length));
-  const head = `${'metric'.padEnd(w0)}  ${'this run'.padStart(w1)}  ${'paper (WRN50)'.padStart(13)}`;
-  const lines = rows.map(([a, b, p]) => `${a.padEnd(w0)}  ${b.padStart(w1)}  ${p.padStart(13)}`);
-  return [title, head, '-'.repeat(head.length), ...lines].join('\n');
+  const paperHead = p ? `paper ${p.category} (WRN50)` : '';
+  const w2 = paperHead.length;
+  const line = (a: string, b: string, q: string): string =>
+    `${a.padEnd(w0)}  ${b.padStart(w1)}${p ? `  ${q.padStart(w2)}` : ''}`;
+  const head = line('metric', 'this run', paperHead);
+  return [title, head, '-'.repeat(head.length), ...rows.map(([a, b, q]) => line(a, b, q))].join('\n');
 }

@@ -10,7 +10,8 @@ import { BENCH_DEFAULTS, type RunnerOptions } from './args';
 import { selectDatasetFiles } from './dataset-files';
 import { BenchError, fmtDuration, gitInfo, REPO_ROOT } from './cli';
 import { ensureBuilt, EventPump, pumping, startHarness } from './harness';
-import { PAPER_BOTTLE, REPORT_FORMAT, type BenchReport, type MemorySample } from './report';
+import { paperRowFor } from './paper';
+import { REPORT_FORMAT, type BenchReport, type MemorySample } from './report';
 
 export { BenchError } from './cli';
 
@@ -252,6 +253,7 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
           samples,
         },
         metrics: evaluation.metrics,
+        perType: evaluation.perType,
         curves: { roc: evaluation.roc, rocPixel: evaluation.rocPixel, pro: evaluation.pro },
         images: summary.test.map((t, i) => ({
           path: t.path,
@@ -261,7 +263,10 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
           selected: evaluation.selected[i],
         })),
         history,
-        paper: PAPER_BOTTLE,
+        paper: paperRowFor(
+          summary.category,
+          summary.test.filter((t) => t.label === 1).map((t) => t.defectType),
+        ),
       };
     } finally {
       polling = false;

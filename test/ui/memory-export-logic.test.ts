@@ -55,6 +55,7 @@ const summary: EvaluationSummary = {
   scores: [0.25, 0.75],
   labels: [0, 1],
   selected: [9, 19],
+  perType: {},
   msPerImage: 3,
 };
 

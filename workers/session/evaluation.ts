@@ -83,6 +83,7 @@ function summarizeEvaluation(ev: Evaluation, step: number): EvaluationSummary {
     scores: Array.from(ev.scores),
     labels: Array.from(ev.labels),
     selected: Array.from(ev.selected),
+    perType: ev.perType,
     msPerImage: ev.msPerImage,
   };
 }

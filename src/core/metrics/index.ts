@@ -27,6 +27,7 @@ export {
 } from './pro';
 export { connectedComponents, type Components, type Connectivity } from './components';
 export { sortDescending, isPositive, type SortedPairs } from './sort';
+export { evaluateByType, type PerTypeInput, type TypeMetrics } from './per-type';
 
 export interface EvaluateInput {
   /** [N*H*W] anomaly maps, row-major. */

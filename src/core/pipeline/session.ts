@@ -2,7 +2,12 @@ import type { TrainConfig } from '../config';
 import type { Teacher } from '../backbones/teacher';
 import type { RgbImage } from '../data/image';
 import { resizeMask } from '../data/resize';
-import { evaluate as computeMetrics, type EvaluateResult } from '../metrics';
+import {
+  evaluate as computeMetrics,
+  evaluateByType,
+  type EvaluateResult,
+  type TypeMetrics,
+} from '../metrics';
 import { buildBank } from '../model/build-banks';
 import { createNetwork, type Banks, type Network } from '../model/dmgrd';
 import { disposeMemoryBank, type MemoryBank } from '../model/memory-bank';
@@ -26,6 +31,8 @@ export interface Evaluation {
   /** Normal-bank slot each test image selected (DM-GRD), else -1. */
   selected: Int32Array;
   metrics: EvaluateResult;
+  /** The metrics of each defect type against the normal images. */
+  perType: Record<string, TypeMetrics>;
   msPerImage: number;
 }
 
@@ -167,8 +174,10 @@ export class Session {
         );
     });
     const labels = Uint8Array.from(test, (t) => t.label);
-    const metrics = computeMetrics({ maps, masks, shape: [test.length, s, s], imageScores: scores, labels });
-    return { maps, size: s, scores, labels, selected, metrics, msPerImage };
+    const input = { maps, masks, shape: [test.length, s, s] as const, imageScores: scores, labels };
+    const metrics = computeMetrics(input);
+    const perType = evaluateByType({ ...input, types: test.map((t) => t.defectType) });
+    return { maps, size: s, scores, labels, selected, metrics, perType, msPerImage };
   }
 
   /** Anomaly maps and image scores of a few images (eval mode). */
