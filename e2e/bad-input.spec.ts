@@ -2,7 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CORPUS_COUNTS, imageCorpus, manyFiles } from '../test/helpers/bad-corpus';
+import { CORPUS_COUNTS, imageCorpus, manyFiles, rgbPng } from '../test/helpers/bad-corpus';
 
 // The bad-input corpus of docs/reliability.md, decoded for real in Chromium: every bad file gets its
 // own message (which file, what is wrong, what happens next) and the good ones still load. Then bad
@@ -49,6 +49,10 @@ test('bad image files: each is named with what is wrong and what happens next; t
     await expect(page.getByTestId('count-test-good')).toHaveAttribute('data-count', '1');
     await expect(page.getByTestId('count-test-crack')).toHaveAttribute('data-count', '4');
     await expect(page.getByTestId('count-masks')).toHaveText(String(CORPUS_COUNTS.masks));
+    // Every file not used is counted as left out: the unreadable ones as well as the non-images.
+    const leftOut = imageCorpus().filter((f) => !f.expect.loads).length;
+    expect(leftOut).toBeGreaterThan(10);
+    await expect(page.getByTestId('count-ignored')).toHaveText(String(leftOut));
 
     const rows = await page
       .getByTestId('dataset-problems')
@@ -82,6 +86,49 @@ test('bad image files: each is named with what is wrong and what happens next; t
     expect(errors).toEqual([]);
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+/** A small source tree: code, a `test/` folder (which an MVTec reading takes for a split), an icon. */
+function writeSourceTree(): { root: string; folder: string } {
+  const root = mkdtempSync(join(tmpdir(), 'dmgrd-src-'));
+  const folder = join(root, 'project');
+  const files: [string, string | Buffer][] = [
+    ['package.json', '{"name": "project"}'],
+    ['README.md', '# project'],
+    ['src/main.ts', 'export {};'],
+    ['src/util.ts', 'export const x = 1;'],
+    ['test/core/util.test.ts', 'test("x", () => {});'],
+    ['test/fixtures/icon.png', rgbPng(8)],
+  ];
+  for (const [rel, body] of files) {
+    mkdirSync(dirname(join(folder, rel)), { recursive: true });
+    writeFileSync(join(folder, rel), body);
+  }
+  return { root, folder };
+}
+
+test('a folder that is not a dataset is refused and the loaded dataset stays', async ({ page }) => {
+  test.setTimeout(60_000);
+  const corpus = writeCorpus();
+  const tree = writeSourceTree();
+  try {
+    await page.goto('/?backend=wasm&demo=0');
+    await loadCorpus(page, corpus.folder);
+    await expect(page.getByTestId('dataset-category')).toHaveText('bad');
+    await page.getByTestId('folder-input').setInputFiles(tree.folder);
+    const error = page.getByTestId('dataset-error');
+    await expect(error).toContainText('project is not a dataset folder: it has no normal training image');
+    await expect(error).toContainText('A dataset folder is an MVTec AD category (bottle/train/good/*.png');
+    await expect(error).toContainText('The loaded dataset, bad, stays loaded.');
+    await expect(page.getByTestId('dataset-category')).toHaveText('bad');
+    await expect(page.getByTestId('count-train')).toHaveAttribute('data-count', String(CORPUS_COUNTS.train));
+    await expect(
+      page.getByTestId('dataset-problems').locator('tbody tr', { hasText: 'project/' }),
+    ).toHaveCount(0);
+  } finally {
+    rmSync(corpus.root, { recursive: true, force: true });
+    rmSync(tree.root, { recursive: true, force: true });
   }
 });
 

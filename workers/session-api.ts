@@ -1,12 +1,13 @@
 // The dataset / training / results part of the engine contract (see engine-api.ts, which extends
 // it). Types only: plain data, typed arrays and ImageBitmaps cross the boundary, never tensors.
 import type { TrainConfig } from '../src/core/config';
+import type { DatasetFingerprint } from '../src/core/data/fingerprint';
 import type { DatasetCounts, DatasetLayout, Problem } from '../src/core/data/layout';
 import type { TypeMetrics } from '../src/core/metrics/per-type';
 import type { LossTerm, StepReport } from '../src/core/train/trainer';
 import type { DemoCategory } from '../src/core/demo/surfaces';
 
-export type { LossTerm, StepReport, TrainConfig, Problem, DemoCategory, TypeMetrics };
+export type { LossTerm, StepReport, TrainConfig, Problem, DemoCategory, TypeMetrics, DatasetFingerprint };
 
 /** A file picked or dropped by the user; `path` is relative to the dropped folder's parent. */
 export interface InputFile {
@@ -34,6 +35,8 @@ export interface DatasetSummary {
   train: DatasetImageInfo[];
   test: DatasetImageInfo[];
   textures: number;
+  /** What a run trained on it records, to check a folder picked again for that run. */
+  fingerprint: DatasetFingerprint;
 }
 
 export interface LoadDatasetOptions {
@@ -42,6 +45,11 @@ export interface LoadDatasetOptions {
   size?: number;
   /** Which category to index when several were dropped. */
   category?: string;
+  /**
+   * The dataset a run was trained on: a folder holding other images is refused (before decoding)
+   * and the loaded dataset stays.
+   */
+  expect?: DatasetFingerprint;
 }
 
 export interface LoadDemoDatasetOptions {
@@ -212,7 +220,10 @@ export interface RunRecord {
 }
 
 export interface SessionCommands {
-  /** Reads, detects the layout of and decodes a dropped / picked folder. Per-file problems never abort. */
+  /**
+   * Reads, detects the layout of and decodes a dropped / picked folder. Per-file problems never
+   * abort; a folder that is not a dataset (or not `opts.expect`) is refused and changes nothing.
+   */
   loadDataset(files: InputFile[], opts: LoadDatasetOptions): Promise<DatasetSummary>;
   /** Generates the built-in demo dataset (no files needed) and makes it the current dataset. */
   loadDemoDataset(opts: LoadDemoDatasetOptions): Promise<DatasetSummary | null>;

@@ -129,7 +129,13 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
           },
           { paths, size: storedSize },
         ),
-      );
+      ).catch((e: unknown) => {
+        // The worker refuses a folder that is not a dataset, saying what one looks like.
+        const message = e instanceof Error ? e.message : String(e);
+        const refused = /is not a dataset folder: ([^\n]*)/.exec(message);
+        if (refused) throw new BenchError(`${opts.data} is not a usable dataset: ${refused[1]}`);
+        throw e;
+      });
       const errors = summary.problems.filter((p) => p.severity === 'error');
       if (summary.counts.train === 0 || summary.counts.testTotal === 0 || errors.length) {
         const why = (errors.length ? errors : summary.problems).map(

@@ -64,7 +64,7 @@ export const useDatasetStore = create<DatasetState>()((set, get) => {
     async load(files, category) {
       if (get().loading) return;
       const taskId = newTaskId('dataset');
-      set({ loading: true, taskId, progress: null, error: null, cancelled: false, files });
+      set({ loading: true, taskId, progress: null, error: null, cancelled: false });
       try {
         await engineReady();
         const summary = await getEngine().loadDataset(files, {
@@ -72,7 +72,8 @@ export const useDatasetStore = create<DatasetState>()((set, get) => {
           category,
           size: get().storedSize,
         });
-        set((s) => ({ summary, generation: s.generation + 1 }));
+        // Kept only once loaded: a refused folder must not become the source of the category picker.
+        set((s) => ({ summary, files, generation: s.generation + 1 }));
       } catch (err) {
         if (isCancelled(err)) set({ cancelled: true });
         else set({ error: errorText(err) });

@@ -1,3 +1,5 @@
+import { NotADatasetError, notADatasetMessage, notADatasetReason } from '../../src/core/data/dataset-check';
+import { datasetMismatch, folderFingerprint } from '../../src/core/data/fingerprint';
 import { detectLayout, type Problem } from '../../src/core/data/layout';
 import type { RgbImage } from '../../src/core/data/image';
 import {
@@ -28,10 +30,17 @@ function largeProblem(path: string, d: DecodedSize, size: number): Problem {
   };
 }
 
+/** A folder picked for a run that holds other images than the run was trained on. */
+export class DatasetMismatchError extends Error {
+  override name = 'DatasetMismatchError';
+}
+
 /**
  * Detects the layout of a dropped folder and decodes every image it indexes, at `size` px. A file
  * that fails is reported and left out (a test image whose mask fails keeps its image-level label);
- * the load goes on. Checks for cancellation between files.
+ * the load goes on. Checks for cancellation between files. Throws NotADatasetError for a folder
+ * with nothing to train on (or mostly other files), and DatasetMismatchError when `opts.expect`
+ * names other images: before decoding, so a wrong folder costs no time.
  */
 export async function loadDatasetFiles(
   files: InputFile[],
@@ -40,17 +49,14 @@ export async function loadDatasetFiles(
 ): Promise<{ images: DatasetImages; summary: DatasetSummary }> {
   const size = opts.size ?? 256;
   const byPath = new Map(files.map((f) => [f.path, f.file]));
-  const index = detectLayout(
-    files.map((f) => f.path),
-    { category: opts.category },
-  );
+  const paths = files.map((f) => f.path);
+  const index = detectLayout(paths, { category: opts.category });
+  const notDataset = notADatasetReason(index, paths);
+  if (notDataset) throw new NotADatasetError(notADatasetMessage(paths, notDataset));
+  const fingerprint = await folderFingerprint(index, (p) => byPath.get(p)!.size, size);
+  const mismatch = opts.expect ? datasetMismatch(opts.expect, fingerprint) : null;
+  if (mismatch) throw new DatasetMismatchError(`${mismatch}.`);
   const problems: Problem[] = [...index.problems];
-  if (index.train.length === 0 && index.test.length === 0) {
-    return {
-      images: { size, train: [], test: [], textures: [] },
-      summary: summarize(index, problems, size, [], []),
-    };
-  }
   const total = index.train.length + index.test.length;
   let done = 0;
   const tick = async () => {
@@ -121,8 +127,21 @@ export async function loadDatasetFiles(
     });
     await tick();
   }
+  if (train.length === 0) {
+    const first = failed.find((f) => f.split === 'train');
+    const why = first ? ` (${decodeProblem(first.path, first.err, '').message})` : '';
+    throw new NotADatasetError(
+      notADatasetMessage(
+        paths,
+        `none of its ${plural(index.train.length, 'training image')} could be read${why}`,
+      ),
+    );
+  }
   // A test image that could not be read needs no "mask missing" note on top of its own problem.
   const unreadable = new Set(failed.filter((f) => f.split === 'test').map((f) => f.path));
+  // Files left out by decoding: each unreadable file, and the mask of an unreadable test image.
+  const unusedMasks = index.test.filter((t) => t.maskPath && unreadable.has(t.path)).length;
+  const leftOut = index.counts.ignored + failed.length + unusedMasks;
   const kept = problems.filter((p) => !(p.code === 'mask-missing' && p.path && unreadable.has(p.path)));
   problems.length = 0;
   problems.push(...kept);
@@ -136,7 +155,8 @@ export async function loadDatasetFiles(
     problems.push(decodeProblem(f.path, f.err, consequence));
   }
   const images: DatasetImages = { size, train, test, textures: [] };
-  return { images, summary: summarize(index, problems, size, trainInfo, testInfo) };
+  const summary = summarize(index, problems, size, trainInfo, testInfo, leftOut);
+  return { images, summary: { ...summary, fingerprint } };
 }
 
 function summarize(
@@ -145,7 +165,8 @@ function summarize(
   size: number,
   train: DatasetImageInfo[],
   test: DatasetImageInfo[],
-): DatasetSummary {
+  ignored: number,
+): Omit<DatasetSummary, 'fingerprint'> {
   const perType: Record<string, number> = {};
   for (const t of test) perType[t.defectType] = (perType[t.defectType] ?? 0) + 1;
   return {
@@ -159,6 +180,7 @@ function summarize(
       test: perType,
       testTotal: test.length,
       masks: test.filter((t) => t.hasMask).length,
+      ignored,
     },
     problems,
     train,

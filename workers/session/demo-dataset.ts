@@ -1,4 +1,5 @@
 import type { RgbImage } from '../../src/core/data/image';
+import { demoFingerprint } from '../../src/core/data/fingerprint';
 import { generateDemoDataset } from '../../src/core/demo/generate';
 import type { DatasetImages } from '../../src/core/pipeline/dataset';
 import type { Evaluation } from '../../src/core/pipeline/session';
@@ -14,12 +15,10 @@ export function loadDemo(
   opts: LoadDemoDatasetOptions,
   onProgress: (done: number, total: number) => void,
 ): { images: DatasetImages; summary: DatasetSummary } {
-  const ds = generateDemoDataset(
-    { seed: opts.seed ?? 1, size: opts.size ?? 128, category: opts.category },
-    (done, total) => {
-      if (done % 8 === 0 || done === total) onProgress(done, total);
-    },
-  );
+  const seed = opts.seed ?? 1;
+  const ds = generateDemoDataset({ seed, size: opts.size ?? 128, category: opts.category }, (done, total) => {
+    if (done % 8 === 0 || done === total) onProgress(done, total);
+  });
   const train: DatasetImageInfo[] = ds.train.map((t) => ({
     path: t.path,
     split: 'train',
@@ -36,6 +35,7 @@ export function loadDemo(
   }));
   const perType: Record<string, number> = {};
   for (const t of test) perType[t.defectType] = (perType[t.defectType] ?? 0) + 1;
+  const masks = test.filter((t) => t.hasMask).length;
   const summary: DatasetSummary = {
     layout: 'mvtec',
     category: ds.root,
@@ -45,13 +45,18 @@ export function loadDemo(
       train: train.length,
       test: perType,
       testTotal: test.length,
-      masks: test.filter((t) => t.hasMask).length,
+      masks,
       ignored: 0,
     },
     problems: [],
     train,
     test,
     textures: 0,
+    fingerprint: demoFingerprint(
+      { seed, size: ds.size, category: ds.category },
+      { train: train.length, test: test.length, masks },
+      ds.root,
+    ),
   };
   const images: DatasetImages = { size: ds.size, train: ds.train, test: ds.test, textures: [] };
   return { images, summary };

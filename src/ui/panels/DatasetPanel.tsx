@@ -82,6 +82,7 @@ export function DatasetPanel() {
         {error && (
           <p className="alert" role="alert" data-testid="dataset-error">
             Could not load the dataset: {error}
+            {summary ? ` The loaded dataset, ${summary.category}, stays loaded.` : ' Nothing was loaded.'}
           </p>
         )}
       </section>

@@ -1,0 +1,110 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { notADatasetMessage, notADatasetReason } from '../../src/core/data/dataset-check';
+import { datasetMismatch, folderFingerprint } from '../../src/core/data/fingerprint';
+import { detectLayout } from '../../src/core/data/layout';
+import { sharedPath } from '../helpers/golden';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Relative file paths below `base` with their byte sizes, prefixed as a folder drop lists them. */
+function listing(base: string, prefix: string): { path: string; bytes: number }[] {
+  const out: { path: string; bytes: number }[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else out.push({ path: `${prefix}/${relative(base, p).split('\\').join('/')}`, bytes: st.size });
+    }
+  };
+  walk(base);
+  return out;
+}
+
+const reasonFor = (paths: string[]): string | null => notADatasetReason(detectLayout(paths), paths);
+const bottle = sharedPath('data/mvtec-fullres-subset/bottle');
+
+describe('a folder that is not a dataset', () => {
+  it('a source tree with test/ folders (this repository) is refused, not read as MVTec', () => {
+    const paths = ['src', 'test', 'e2e', 'workers'].flatMap((d) =>
+      listing(join(REPO, d), `playground/${d}`).map((f) => f.path),
+    );
+    const ix = detectLayout(paths);
+    // What the loader used to show: an MVTec layout and a long problem list.
+    expect(ix.layout).toBe('mvtec');
+    expect(ix.problems.length).toBeGreaterThan(50);
+    const reason = notADatasetReason(ix, paths);
+    expect(reason).toMatch(
+      /^it has no normal training image \(looked for playground\/train\/good\/\); \d+ of its files are not images$/,
+    );
+    const message = notADatasetMessage(paths, reason!);
+    expect(message).toMatch(/^playground is not a dataset folder: it has no normal training image/);
+    expect(message).toContain('A dataset folder is an MVTec AD category (bottle/train/good/*.png');
+  });
+
+  it('a folder of mostly other files with a few pictures is not a plain image folder', () => {
+    const code = Array.from({ length: 12 }, (_, i) => `app/src/module${i}.ts`);
+    const reason = reasonFor([...code, 'app/assets/logo.png', 'app/assets/icon.png']);
+    expect(reason).toBe(
+      'only 2 of its 14 files are images (app/src/module0.ts is not), so it is not a folder of images',
+    );
+  });
+
+  it('no image at all, and an empty drop', () => {
+    expect(reasonFor(['notes/a.txt', 'notes/b.md'])).toBe('none of its 2 files is an image');
+    expect(reasonFor([])).toBe('it holds no image');
+  });
+
+  it('datasets pass: an MVTec category, a plain image folder with a readme', () => {
+    if (existsSync(bottle)) expect(reasonFor(listing(bottle, 'bottle').map((f) => f.path))).toBeNull();
+    const plain = [...Array.from({ length: 5 }, (_, i) => `tiles/${i}.png`), 'tiles/README.txt'];
+    expect(reasonFor(plain)).toBeNull();
+  });
+});
+
+describe('dataset fingerprint', () => {
+  const fingerprint = (files: { path: string; bytes: number }[], size = 64) => {
+    const bytes = new Map(files.map((f) => [f.path, f.bytes]));
+    return folderFingerprint(detectLayout(files.map((f) => f.path)), (p) => bytes.get(p)!, size);
+  };
+
+  it.skipIf(!existsSync(bottle))(
+    'the same folder under another name or place matches; stored size is not compared',
+    async () => {
+      const files = listing(bottle, 'bottle');
+      const a = await fingerprint(files);
+      expect(a).toMatchObject({
+        source: 'folder',
+        category: 'bottle',
+        layout: 'mvtec',
+        storedSize: 64,
+        counts: { train: 5, test: 10, masks: 5 },
+      });
+      expect(a.hash).toMatch(/^[0-9a-f]{16}$/);
+      const moved = files.map((f) => ({ ...f, path: `copies/${f.path.replace(/^bottle/, 'bottle-copy')}` }));
+      const b = await fingerprint(moved, 256);
+      expect(b.hash).toBe(a.hash);
+      expect(datasetMismatch(a, b)).toBeNull();
+      // OS junk is not part of the dataset.
+      expect((await fingerprint([...files, { path: 'bottle/.DS_Store', bytes: 6148 }])).hash).toBe(a.hash);
+    },
+  );
+
+  it.skipIf(!existsSync(bottle))('says what differs: counts first, else names or sizes', async () => {
+    const files = listing(bottle, 'bottle');
+    const a = await fingerprint(files);
+    const oneLess = files.filter((f) => f.path !== 'bottle/train/good/000.png');
+    expect(datasetMismatch(a, await fingerprint(oneLess))).toBe(
+      'bottle is not the folder the run was trained on (bottle): it has 4 training images instead of 5',
+    );
+    const edited = files.map((f) =>
+      f.path === 'bottle/train/good/000.png' ? { ...f, bytes: f.bytes + 1 } : f,
+    );
+    expect(datasetMismatch(a, await fingerprint(edited))).toBe(
+      'bottle is not the folder the run was trained on (bottle): it has the same number of images, but other file names or sizes',
+    );
+  });
+});
