@@ -145,7 +145,7 @@ for (const backend of NODE_BACKENDS) {
       ]);
     });
 
-    it('triplet_loss: indices, value 2.96879 and gradients w.r.t. both memories', () => {
+    it('triplet_loss: indices, value and gradients w.r.t. both memories', () => {
       const nMem = levels('input.triplet.normal_mem');
       const aMem = levels('input.triplet.abnormal_mem');
       const dn = bank('input.triplet.normal_diff_bank');
@@ -158,7 +158,6 @@ for (const backend of NODE_BACKENDS) {
         scalar('output.triplet_loss'),
       );
       expect(achieved[`${backend}.triplet.valueRel`]).toBeLessThan(1e-5);
-      expect(scalar('output.triplet_loss')).toBeCloseTo(2.96879, 5);
       const grads = tf.grads(
         (...xs: tf.Tensor[]) =>
           tripletLoss(xs.slice(0, 3) as tf.Tensor4D[], dn, xs.slice(3) as tf.Tensor4D[], da).total,
