@@ -91,6 +91,37 @@ describe('Trainer', () => {
     t2.dispose();
   });
 
+  it('measures the norms when the reference L_SE is left out (a batch larger than the bank)', async () => {
+    const s = tinySetup({ memoryItems: 3 });
+    const sources = [0, 1, 2];
+    const banks: Banks = {
+      normal: await buildBank(s.teacher, 3, s.pick(s.images), sources),
+      abnormal: await buildBank(s.teacher, 3, s.pick(s.noisy), sources),
+    };
+    const batch = tf.slice(s.images, [0, 0, 0, 0], [4, -1, -1, -1]) as tf.Tensor4D;
+    const run = async (gradNormEvery: number) => {
+      const net = createNetwork('dmgrd', 'resnet18', s.teacher.channels, 11);
+      const t = new Trainer(net, s.teacher, banks, { ...s.config, gradNormEvery }, new Rng(5));
+      const r = await t.trainStep(batch);
+      const notes = [...t.notes];
+      t.dispose();
+      net.store.dispose();
+      return { r, notes };
+    };
+    const measured = await run(1);
+    expect(measured.notes.some((n) => n.startsWith('Reference L_SE skipped'))).toBe(true);
+    expect(measured.r.loss.se).toBe(0);
+    expect(measured.r.gradNorm).toMatchObject({ se: 0 });
+    expect(measured.r.gradNorm!.kd).toBeGreaterThan(0);
+    // The same step as without the norms.
+    const plain = await run(0);
+    expect(plain.r.gradNorm).toBeNull();
+    for (const term of ['kd', 'ot', 'con', 'se', 'total'] as const)
+      expect(measured.r.loss[term]).toBeCloseTo(plain.r.loss[term], 5);
+    disposeMemoryBank(banks.normal);
+    disposeMemoryBank(banks.abnormal);
+  });
+
   it('recomputing the MSFF and updating during the backward pass change memory, not the step', async () => {
     const run = async (overrides: Partial<TrainConfig>) => {
       const s = tinySetup({ gradNormEvery: 0, ...overrides });

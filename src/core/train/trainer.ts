@@ -165,7 +165,13 @@ export class Trainer {
     if (measure) {
       const statsUpdated = new Set<string>();
       for (const term of LOSS_TERMS) {
-        if (!active.has(term) || !this.differentiable(term)) {
+        // A term left out of the objective is 0, as on a step without norms (and may not be
+        // computable: the reference L_SE without its diff-bank rows).
+        if (!active.has(term)) {
+          norms[term] = tf.scalar(0);
+          continue;
+        }
+        if (!this.differentiable(term)) {
           values[term] = tf.tidy(
             () => this.lossGraph(inputs, new Set([term]), statsUpdated)[term] ?? tf.scalar(0),
           );
