@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPORT_FORMAT, type BenchReport } from '../scripts/bench/report';
 import { BenchError, runBenchmark, writeReport } from '../scripts/bench/run';
+import { runSweep } from '../scripts/bench/sweep';
+import { parseSweepSpec } from '../scripts/bench/sweep-spec';
+import { SWEEP_FORMAT, type SweepResult } from '../scripts/bench/sweep-table';
 import { SHARED } from './helpers/serve-folder';
 
 // The benchmark runner end to end at CI size: its own preview server and Chromium, the real MVTec
@@ -86,4 +89,54 @@ test('bench runner: a folder that is not a dataset is a clear error', async () =
   const run = runBenchmark({ data: folder, build: 'never', config: { imageSize: 64 }, log: () => {} });
   await expect(run).rejects.toBeInstanceOf(BenchError);
   await expect(run).rejects.toThrow(/not a usable dataset/);
+});
+
+test('bench sweep: a budgeted row and a failing row in one table', async () => {
+  test.setTimeout(600_000);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-sweep-'));
+  try {
+    const out = await runSweep({
+      runner: {
+        data: BOTTLE,
+        backend: 'wasm',
+        build: 'never',
+        maxTrain: 20,
+        maxTestPerType: 2,
+        progressMs: 2000,
+        out: join(dir, 'sweep.md'),
+      },
+      common: { teacher: 'mobilenet_v2', imageSize: 64, batchSize: 2, memoryItems: 10 },
+      // resnet18's weights are not served: that run fails and the sweep goes on.
+      rows: parseSweepSpec('RD: --model rd; no weights: --teacher resnet18'),
+      minutes: [0.1],
+      command: 'bench-smoke',
+      log: () => {},
+    });
+    const back = JSON.parse(readFileSync(out.jsonPath, 'utf8')) as SweepResult;
+    expect(back.format).toBe(SWEEP_FORMAT);
+    expect(back.rows.map((r) => r.name)).toEqual(['RD', 'no weights']);
+    const [rd, failed] = back.rows;
+    expect(rd.error).toBeNull();
+    // The probe's time per step set the steps; the run trained exactly those.
+    expect(rd.budget?.minutes).toBe(0.1);
+    expect(rd.budget?.probeTimedSteps).toBe(3);
+    expect(rd.budget?.probeMsPerStep).toBeGreaterThan(0);
+    expect(rd.steps).toBe(rd.budget?.steps);
+    expect(rd.config?.steps).toBe(rd.steps);
+    expect(Object.keys(rd.perTypeImageAuroc).sort()).toEqual([
+      'broken_large',
+      'broken_small',
+      'contamination',
+    ]);
+    const report = JSON.parse(readFileSync(rd.report!, 'utf8')) as BenchReport;
+    expect(report.history.map((h) => h.step)).toEqual(Array.from({ length: rd.steps! }, (_, k) => k + 1));
+    expect(failed.error).toMatch(/resnet18/i);
+    expect(back.paper?.category).toBe('bottle');
+    const md = readFileSync(out.markdownPath, 'utf8');
+    expect(md).toMatch(/^\| RD \| 0\.1 min \| [\d.]+ \|/m);
+    expect(md).toMatch(/^\| no weights \| 0\.1 min \| failed: /m);
+    expect(md).toMatch(/^\| paper \(DM-GRD, WideResNet50\) \|/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

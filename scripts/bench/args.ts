@@ -17,7 +17,7 @@ export interface RunnerOptions {
   /** Texture folder for the Fourier mix (e.g. DTD); the built-in procedural textures when absent. */
   textures?: string;
   backend: BackendRequest;
-  /** Report path; `bench-results/<timestamp>.json` when absent. */
+  /** Report path; `bench-results/<timestamp>.json` when absent. A sweep's: its files without the extension. */
   out?: string;
   /** 'auto' builds when the bundle is missing or older than the sources. */
   build: 'auto' | 'always' | 'never';
@@ -34,10 +34,17 @@ export interface RunnerOptions {
   storedSize?: number;
   /** Minimum milliseconds between two printed progress lines. */
   progressMs: number;
+  /** Training budget in minutes: the step count is set so that training takes about this long. */
+  minutes?: number;
+  /** Sweep rows (a file or inline), run one after another into one table. */
+  sweep?: string;
 }
 
 export interface ParsedArgs {
+  /** `minutes` is left unset: `budgets` holds what --minutes gave. */
   runner: RunnerOptions;
+  /** --minutes: one budget, or (with --sweep) several; null without the flag. */
+  budgets: number[] | null;
   /** Only the flags given (defaults are filled by validateConfig, except BENCH_DEFAULTS). */
   config: Partial<TrainConfig>;
   help: boolean;
@@ -62,12 +69,23 @@ const RUNNER_FLAGS: Record<string, flags.FlagSpec> = {
     help: 'texture folder for the Fourier mix, e.g. ../shared/data/dtd-256 (default: procedural)',
   },
   backend: { type: 'string', help: 'webgpu | wasm | auto (default wasm)' },
-  out: { type: 'string', help: 'report file (default bench-results/<timestamp>.json)' },
+  out: {
+    type: 'string',
+    help: 'report file (default bench-results/<timestamp>.json); with --sweep, the path of its table without .md / .json',
+  },
   ...flags.BUNDLE_FLAGS,
   'max-train': { type: 'string', help: 'use only the first N training images' },
   'max-test-per-type': { type: 'string', help: 'use only the first N test images of each defect type' },
   'stored-size': { type: 'string', help: 'side the images are decoded to (default: the model input size)' },
   'progress-ms': { type: 'string', help: 'minimum ms between progress lines (default 2000)' },
+  minutes: {
+    type: 'string',
+    help: 'train for about this many minutes instead of --steps: the steps (so the LR schedule) fit the time per step of a short probe; with --sweep also a list, e.g. 2,10,30',
+  },
+  sweep: {
+    type: 'string',
+    help: 'run several configurations into one table: a file with one "name: --flag value ..." per line, or the rows inline separated by ";"',
+  },
   ...flags.HELP_FLAG,
 };
 
@@ -105,11 +123,21 @@ for (const [key, spec] of Object.entries(CONFIG_SCHEMA) as [ConfigKey, OptionSpe
   }
 }
 
-/** Every flag parseArgs accepts: the runner's and the schema's. */
-const OPTIONS: Record<string, flags.FlagOption> = {
-  ...RUNNER_FLAGS,
+/** Every paper-vs-reference switch of the schema: `--paper-switches` turns them all on, `--no-paper-switches` off. */
+export const PAPER_SWITCHES = (Object.entries(CONFIG_SCHEMA) as [ConfigKey, OptionSpec][])
+  .filter(([, spec]) => spec.kind === 'switch' && spec.paper)
+  .map(([key]) => key);
+const PAPER_SWITCHES_FLAG = 'paper-switches';
+
+/** The model / training flags: the schema's and the paper-switches shorthand. */
+const CONFIG_OPTIONS: Record<string, flags.FlagOption> = {
   ...Object.fromEntries([...SCHEMA_FLAGS].map(([name, { option }]) => [name, option])),
+  [PAPER_SWITCHES_FLAG]: { type: 'boolean' },
+  [`no-${PAPER_SWITCHES_FLAG}`]: { type: 'boolean' },
 };
+
+/** Every flag parseArgs accepts: the runner's and the model / training flags. */
+const OPTIONS: Record<string, flags.FlagOption> = { ...RUNNER_FLAGS, ...CONFIG_OPTIONS };
 
 /**
  * A switch also takes an explicit value, `--switch true|false` or `--switch=false`; parseArgs knows
@@ -153,10 +181,47 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   return flags.parse(explicitSwitches(argv), OPTIONS, ArgsError, readFlags);
 }
 
+/**
+ * Model / training flags alone (a sweep row's): `--flag value`, switches as in parseArgs, and
+ * `--paper-switches`. Throws ArgsError.
+ */
+export function parseConfigArgs(argv: readonly string[]): Partial<TrainConfig> {
+  return flags.parse(explicitSwitches(argv), CONFIG_OPTIONS, ArgsError, (tokens) => {
+    const config: Record<string, unknown> = {};
+    for (const { name, value } of tokens) readConfigFlag(name, value, config);
+    return checkedConfig(config);
+  });
+}
+
+/** Sets the option(s) of one model / training flag in `config`. */
+function readConfigFlag(flag: string, value: string | undefined, config: Record<string, unknown>): void {
+  if (flag === PAPER_SWITCHES_FLAG || flag === `no-${PAPER_SWITCHES_FLAG}`) {
+    for (const key of PAPER_SWITCHES) config[key] = flag === PAPER_SWITCHES_FLAG;
+    return;
+  }
+  const schemaFlag = SCHEMA_FLAGS.get(flag);
+  // parseArgs rejects flags missing from the options, so only one added there without a case here.
+  if (!schemaFlag) throw new ArgsError(`Unhandled flag --${flag}.`);
+  const { key, negated } = schemaFlag;
+  const spec = CONFIG_SCHEMA[key] as OptionSpec;
+  config[key] = isSwitch(spec) ? !negated : schemaValue(key, spec, value);
+}
+
+/** Fails on a bad value before anything is built or launched. */
+function checkedConfig(config: Record<string, unknown>): Partial<TrainConfig> {
+  try {
+    validateConfig({ ...BENCH_DEFAULTS, ...config });
+  } catch (e) {
+    throw new ArgsError((e as Error).message);
+  }
+  return config as Partial<TrainConfig>;
+}
+
 function readFlags(tokens: readonly flags.FlagToken[]): ParsedArgs {
   const runner: Partial<RunnerOptions> = { backend: 'wasm', build: 'auto', progressMs: 2000 };
   const config: Record<string, unknown> = {};
   let help = false;
+  let budgets: number[] | null = null;
   for (const { name: flag, value } of tokens) {
     if (flag === 'help') help = true;
     else if (flag === 'no-build') runner.build = 'never';
@@ -166,29 +231,32 @@ function readFlags(tokens: readonly flags.FlagToken[]): ParsedArgs {
     else if (flag === 'backend') runner.backend = flags.oneOf(flag, value, BACKENDS);
     else if (flag in COUNT_FLAGS)
       runner[COUNT_FLAGS[flag as keyof typeof COUNT_FLAGS]] = flags.wholeNumber(flag, value, 1);
-    else {
-      const schemaFlag = SCHEMA_FLAGS.get(flag);
-      // parseArgs rejects flags missing from OPTIONS, so only one added there without a case here.
-      if (!schemaFlag) throw new ArgsError(`Unhandled flag --${flag}.`);
-      const { key, negated } = schemaFlag;
-      const spec = CONFIG_SCHEMA[key] as OptionSpec;
-      config[key] = isSwitch(spec) ? !negated : schemaValue(key, spec, value);
-    }
+    else if (flag === 'minutes') budgets = minuteList(flag, value);
+    else if (flag === 'sweep') runner.sweep = flags.pathValue(flag, value);
+    else readConfigFlag(flag, value, config);
   }
   if (!help && !runner.data) throw new ArgsError('--data <category folder> is required.');
-  // Fail on a bad value before anything is built or launched.
-  try {
-    validateConfig({ ...BENCH_DEFAULTS, ...config });
-  } catch (e) {
-    throw new ArgsError((e as Error).message);
-  }
-  return { runner: runner as RunnerOptions, config: config as Partial<TrainConfig>, help };
+  if (budgets && config.steps !== undefined)
+    throw new ArgsError('--minutes sets the steps: give --minutes or --steps, not both.');
+  if (budgets && budgets.length > 1 && !runner.sweep)
+    throw new ArgsError('Several budgets (--minutes a,b) need --sweep; one run takes one budget.');
+  return { runner: runner as RunnerOptions, budgets, config: checkedConfig(config), help };
+}
+
+/** `2`, `0.5` or `2,10,30`: positive minutes. */
+function minuteList(flag: string, raw: string | undefined): number[] {
+  const parts = (raw ?? '').split(',').map((p) => p.trim());
+  const values = parts.map(Number);
+  if (parts.some((p) => p === '') || values.some((v) => !Number.isFinite(v) || v <= 0))
+    throw new ArgsError(`--${flag} needs positive minutes, e.g. 2 or 2,10,30 (got ${raw || 'nothing'}).`);
+  return values;
 }
 
 /** Help text: the runner flags, then every schema option with its range and default. */
 export function usage(): string {
   const lines = [
     'Usage: npm run bench -- --data <category folder> [flags]',
+    '       npm run bench -- --data <category folder> --sweep <rows> --minutes <m> [common flags]',
     '',
     'Runner:',
     ...flags.helpLines(RUNNER_FLAGS, 20),
@@ -208,5 +276,9 @@ export function usage(): string {
     lines.push(`  ${names.join(', ')}${range}, default ${def}`);
     lines.push(`      ${spec.help}`);
   }
+  lines.push(
+    `  --${PAPER_SWITCHES_FLAG}, --no-${PAPER_SWITCHES_FLAG}`,
+    `      every paper switch on / off (${PAPER_SWITCHES.join(', ')})`,
+  );
   return lines.join('\n');
 }

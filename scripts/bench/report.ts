@@ -10,10 +10,11 @@ import type {
   StepReport,
   TypeMetrics,
 } from '../../workers/engine-api';
+import type { BudgetPlan } from './budget';
 import type { PaperRow } from './paper';
 
-/** 2: `perType` added, `paper` is the dataset's own category row or null. */
-export const REPORT_FORMAT = 'dmgrd-bench/2';
+/** 2: `perType` added, `paper` the dataset's own category row or null; 3: `budget` added. */
+export const REPORT_FORMAT = 'dmgrd-bench/3';
 
 export interface ImageResult {
   path: string;
@@ -99,6 +100,8 @@ export interface BenchReport {
   curves: { roc: CurvePoints; rocPixel: CurvePoints; pro: CurvePoints };
   images: ImageResult[];
   history: StepReport[];
+  /** How `--minutes` set the step count; null for a run of `--steps` (or a model that is fitted, not trained). */
+  budget: BudgetPlan | null;
   /** The paper's published row for this dataset's category; null where the paper has none. */
   paper: PaperRow | null;
 }
@@ -106,7 +109,7 @@ export interface BenchReport {
 /** What the printed table reads of a report. */
 export type TableInput = Pick<
   BenchReport,
-  'config' | 'metrics' | 'perType' | 'paper' | 'timings' | 'memory'
+  'config' | 'metrics' | 'perType' | 'paper' | 'timings' | 'memory' | 'budget'
 > & {
   backend: Pick<BackendInfo, 'backend'>;
 };
@@ -144,7 +147,11 @@ export function formatTable(r: TableInput): string {
     ['peak worker memory', mib(r.memory.peakBytes), ''],
     ['peak GPU memory', mib(r.memory.peakBytesInGPU), ''],
   ];
-  const title = `${c.model} / ${c.teacher} / ${c.imageSize}px / batch ${c.batchSize} / ${r.timings.steps} steps / ${r.backend.backend}`;
+  const b = r.budget;
+  const budget = b
+    ? ` (${b.minutes} min budget at ${(b.probeMsPerStep / 1000).toFixed(2)} s/step, probed)`
+    : '';
+  const title = `${c.model} / ${c.teacher} / ${c.imageSize}px / batch ${c.batchSize} / ${r.timings.steps} steps${budget} / ${r.backend.backend}`;
   const w0 = Math.max(...rows.map((x) => x[0].length));
   const w1 = Math.max(10, ...rows.map((x) => x[1].length));
   const paperHead = p ? `paper ${p.category} (WRN50)` : '';

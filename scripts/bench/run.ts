@@ -10,6 +10,14 @@ import { BENCH_DEFAULTS, type RunnerOptions } from './args';
 import { selectDatasetFiles } from './dataset-files';
 import { BenchError, fmtDuration, gitInfo, REPO_ROOT } from './cli';
 import { ensureBuilt, EventPump, pumping, startHarness } from './harness';
+import {
+  meanStepInterval,
+  PROBE_STEPS,
+  probeStepTimes,
+  stepsForBudget,
+  trainsInSteps,
+  type BudgetPlan,
+} from './budget';
 import { paperRowFor } from './paper';
 import { REPORT_FORMAT, type BenchReport, type MemorySample } from './report';
 
@@ -34,7 +42,7 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
   const loadAvgStart = os.loadavg()[0];
   // Taken before the run: the tree may be committed or edited while a long run trains.
   const git = gitInfo();
-  const config = validateConfig({ ...BENCH_DEFAULTS, ...opts.config });
+  let config = validateConfig({ ...BENCH_DEFAULTS, ...opts.config });
   const backend = opts.backend ?? 'wasm';
   const dataDir = resolve(opts.data);
   if (!existsSync(dataDir) || !statSync(dataDir).isDirectory())
@@ -60,6 +68,10 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
       if (e.type === 'progress' && (now - lastProgress >= progressMs || e.done === e.total)) {
         lastProgress = now;
         log(`  ${e.message ?? e.task}: ${e.done}/${e.total}`);
+      }
+      if (e.type === 'step' && !trainStart) {
+        log(`probe step ${e.report.step}/${e.totalSteps}  ${e.report.ms.toFixed(0)} ms`);
+        return;
       }
       if (e.type === 'step') {
         const r = e.report;
@@ -166,6 +178,25 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
           `${textures ? `, ${textures} textures` : ', procedural textures'} (${fmtDuration(loadMs)})`,
       );
 
+      let budget: BudgetPlan | null = null;
+      if (opts.minutes !== undefined && trainsInSteps(config.model)) {
+        log(`timing ${PROBE_STEPS} steps for a ${opts.minutes} min budget`);
+        const tProbe = performance.now();
+        const arrivals = await pumping(pump, 500, probeStepTimes(page, config));
+        const probeMsPerStep = meanStepInterval(arrivals);
+        config = { ...config, steps: stepsForBudget(opts.minutes * 60_000, probeMsPerStep) };
+        budget = {
+          minutes: opts.minutes,
+          probeTimedSteps: arrivals.length - 1,
+          probeMsPerStep,
+          probeMs: performance.now() - tProbe,
+          steps: config.steps,
+        };
+        log(
+          `${(probeMsPerStep / 1000).toFixed(2)} s per step: ${config.steps} steps fit ${opts.minutes} min`,
+        );
+      }
+
       const tCreate = performance.now();
       const session = await pumping(
         pump,
@@ -176,6 +207,7 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
       log(`session: ${session.parameters} parameters, created in ${fmtDuration(createSessionMs)}`);
       for (const n of session.notes) log(`note: ${n}`);
 
+      const eventsBefore = await page.evaluate(() => window.__engineEvents!.length);
       trainStart = performance.now();
       const trained = await pumping(
         pump,
@@ -183,7 +215,7 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
         page.evaluate(() => window.__engine!.train({ taskId: 'bench-train', checkpointEvery: 0 })),
       );
       const trainMs = performance.now() - trainStart;
-      const history = (await page.evaluate(() => window.__engineEvents!))
+      const history = (await page.evaluate((from) => window.__engineEvents!.slice(from), eventsBefore))
         .filter((e) => e.type === 'step')
         .map((e) => e.report);
 
@@ -269,6 +301,7 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
           selected: evaluation.selected[i],
         })),
         history,
+        budget,
         paper: paperRowFor(
           summary.category,
           summary.test.filter((t) => t.label === 1).map((t) => t.defectType),

@@ -42,6 +42,7 @@ function tableInput(paper: TableInput['paper']): TableInput {
       break: { images: 20, imageAuroc: 0.5, pixelAuroc: 0.6, proFullRange: 0.5, proMvtec03: 0.4 },
     },
     paper,
+    budget: null,
     timings: {
       buildMs: 0,
       startMs: 0,
