@@ -89,7 +89,7 @@ async function expectConsistent(page: Page, id: string): Promise<{ record: RunRe
   expect(record!.hasCheckpoint).toBe(true);
   expect(record!.checkpointStep).toBe(record!.step);
   expect(record!.history.map((h) => h.step)).toEqual(Array.from({ length: record!.step }, (_, i) => i + 1));
-  const info = await page.evaluate((id) => window.__engine!.resumeRun(id, { taskId: 'resume' }), id);
+  const info = await page.evaluate((id) => window.__engine!.openRun(id, { taskId: 'resume' }), id);
   expect(info.runId).toBe(id);
   expect(info.step).toBe(record!.step);
   expect(info.config).toEqual(record!.config);
@@ -183,7 +183,7 @@ test('two tabs training at once keep their runs apart; an upgrade elsewhere does
   expect([rb.step, rb.checkpointStep, rb.history.length]).toEqual([1, 1, 1]);
   // Each checkpoint belongs to its run: resumed crosswise, each brings back its own config and step.
   const resume = (p: Page, id: string) =>
-    p.evaluate((id) => window.__engine!.resumeRun(id, { taskId: 'resume' }), id);
+    p.evaluate((id) => window.__engine!.openRun(id, { taskId: 'resume' }), id);
   const [ib, ia] = await Promise.all([resume(a, sb.runId), resume(b, sa.runId)]);
   expect([ia.config, ia.step, ia.memorySources!.normal.length]).toEqual([sa.config, 2, 3]);
   expect([ib.config, ib.step, ib.memorySources!.normal.length]).toEqual([sb.config, 1, 4]);
@@ -279,9 +279,10 @@ test('a full storage quota is reported in the UI; training goes on and stored ru
   const resumed = await page.evaluate(async () => {
     const engine = window.__engine!;
     await engine.init({ backend: 'wasm' });
-    await engine.loadDemoDataset({ taskId: 'demo', size: 64 });
+    // The demo set the run trained on: the one the page generates by default (128 px).
+    await engine.loadDemoDataset({ taskId: 'demo' });
     const [run] = await engine.listRuns();
-    const info = await engine.resumeRun(run.id, { taskId: 'resume' });
+    const info = await engine.openRun(run.id, { taskId: 'resume' });
     return { run, info };
   });
   expect(resumed.run.hasCheckpoint).toBe(true);

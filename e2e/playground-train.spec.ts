@@ -166,7 +166,7 @@ test('dataset with a corrupt file → synthetic preview → training → reload 
     await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'training');
     await expect.poll(() => stepOf(page), { timeout: 300_000 }).toBeGreaterThan(pausedAt);
     await page.getByTestId('train-stop').click();
-    await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'finished', {
+    await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'stopped', {
       timeout: 300_000,
     });
     await page.screenshot({ path: `${SHOTS}/panel-train-resumed.png`, fullPage: true });
@@ -185,8 +185,11 @@ test('dataset with a corrupt file → synthetic preview → training → reload 
     await openTab(page, 'runs');
     const runRows = page.getByTestId('run-row');
     await expect(runRows).toHaveCount(2);
+    // The short run reached its steps; the first was stopped before its own and resumes from there.
     await expect(runRows.nth(0)).toHaveAttribute('data-status', 'finished');
-    await expect(runRows.nth(1)).toHaveAttribute('data-status', 'finished');
+    await expect(runRows.nth(0).getByTestId('run-resume')).toHaveCount(0);
+    await expect(runRows.nth(1)).toHaveAttribute('data-status', 'stopped');
+    await expect(runRows.nth(1).getByTestId('run-resume')).toBeEnabled();
     await expect(page.getByTestId('resume-banner')).toHaveCount(0);
     await runRows.nth(0).getByTestId('run-compare-toggle').check();
     await runRows.nth(1).getByTestId('run-compare-toggle').check();

@@ -121,9 +121,15 @@ export interface SessionInfo {
 
 export interface TrainOptions {
   taskId: string;
-  /** Train until this many total steps (default config.steps). Cancel the task to pause. */
+  /**
+   * Train until this many total steps (default config.steps; more trains a finished run further).
+   * Cancel the task to pause.
+   */
   untilStep?: number;
-  /** Emit a `checkpoint` event (and save the run) every this many steps; 0 = never. */
+  /**
+   * Save the run with a checkpoint every this many steps; 0 = only when training ends. The last
+   * step is always saved (finished, paused, failed), each save announced by a `checkpoint` event.
+   */
   checkpointEvery?: number;
 }
 
@@ -202,21 +208,39 @@ export interface MemoryExploration {
   degenerate: { reachableSlots: number[]; message: string } | null;
 }
 
-/** A run saved in IndexedDB while it trains. */
+/**
+ * Where a run stands. `training`: a page is training it (or was, until it closed mid-run);
+ * `paused`: cancelled by Pause (or a time budget) before its last step; `stopped`: ended by Stop
+ * before its last step; `finished`: reached the step it trained to; `failed`: training threw.
+ * Every status but `training` has the run's last step in its checkpoint (unless that save failed).
+ */
+export type RunStatus = 'training' | 'paused' | 'stopped' | 'finished' | 'failed';
+
+/** A run saved in IndexedDB: what it trained on and how, its last checkpoint and its metrics. */
 export interface RunRecord {
   id: string;
   createdAt: number;
   updatedAt: number;
   dataset: string;
+  /** The dataset it trained on; absent in runs saved before fingerprints existed. */
+  datasetFingerprint?: DatasetFingerprint;
+  /** Backend of its last training or evaluation ('wasm', 'webgpu', ...). */
+  backend?: string;
   config: TrainConfig;
   step: number;
+  /**
+   * The step its last training call trained towards: `config.steps`, or more for a run trained
+   * further (the schedule's last learning rate holds beyond `config.steps`).
+   */
+  targetStep?: number;
   history: StepReport[];
+  /** Of its last evaluation. */
   metrics: MetricsSummary | null;
   /** Whether a checkpoint is stored (resumable). Set by the run store, never ahead of what is stored. */
   hasCheckpoint: boolean;
   /** Step of the stored checkpoint (what a resume restores); `step` may be later (e.g. a failed save). */
   checkpointStep?: number;
-  status: 'training' | 'paused' | 'finished' | 'interrupted';
+  status: RunStatus;
 }
 
 export interface SessionCommands {
@@ -260,8 +284,17 @@ export interface SessionCommands {
   ): Promise<SessionInfo>;
   listRuns(): Promise<RunRecord[]>;
   deleteRun(id: string): Promise<void>;
-  /** Re-creates the session of a saved run from its last checkpoint (the dataset must be loaded). */
-  resumeRun(id: string, opts: { taskId: string }): Promise<SessionInfo>;
+  /**
+   * Re-creates the session of a saved run from its last checkpoint, to evaluate, explore, export or
+   * train further. Its dataset must be loaded (same fingerprint, same stored size), else it refuses
+   * and changes nothing.
+   */
+  openRun(id: string, opts: { taskId: string }): Promise<SessionInfo>;
+  /**
+   * Ends the current run by Stop (its training task already cancelled): saved as `stopped` with
+   * its last step, or `finished` if it had reached its target.
+   */
+  stopRun(): Promise<SessionInfo>;
 }
 
 /** Events of the session commands (part of EngineEvent). */

@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type { TrainConfig } from '../core/config';
-import type { DatasetSummary, EvaluationSummary, StepReport } from '../../workers/engine-api';
+import type { DatasetSummary, DemoCategory, EvaluationSummary, StepReport } from '../../workers/engine-api';
 import { getEngine, newTaskId } from '../client/engine';
 import { onEngineEvent } from '../client/event-bus';
 import { DEMO_BUDGET_SECONDS, DEMO_PRESET } from '../ui/demo/demo-params';
@@ -37,7 +37,12 @@ interface DemoState {
   error: string | null;
 
   /** Generates and loads the built-in dataset (skipped when a user dataset is already loaded). */
-  loadDataset(opts?: { seed?: number; size?: number; force?: boolean }): Promise<void>;
+  loadDataset(opts?: {
+    seed?: number;
+    size?: number;
+    category?: DemoCategory;
+    force?: boolean;
+  }): Promise<void>;
   /**
    * One click: demo dataset if needed, then create, train (until the preset's steps or the time
    * budget) and evaluate the preset.
@@ -100,6 +105,7 @@ export const useDemoStore = create<DemoState>()((set, get) => {
           taskId,
           seed: opts.seed,
           size: opts.size,
+          category: opts.category,
           onlyIfEmpty: !opts.force,
         });
         if (!summary) return; // the user's own dataset came first
@@ -111,6 +117,7 @@ export const useDemoStore = create<DemoState>()((set, get) => {
             summary,
             generation: s.generation + 1,
             files: [],
+            handle: null,
             error: null,
           }));
       } catch (err) {

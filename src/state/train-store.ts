@@ -1,13 +1,29 @@
 import { create } from 'zustand';
 import { defaultConfig, type ConfigKey, type TrainConfig } from '../core/config';
-import type { SessionInfo, StepReport } from '../../workers/engine-api';
+import type { RunRecord, SessionInfo, StepReport } from '../../workers/engine-api';
 import { getEngine, newTaskId, stopEngine } from '../client/engine';
 import { EngineStalledError, StallWatch, guardAgainstStall, stallLimitsFrom } from '../client/stall-watch';
 import { onEngineEvent } from '../client/event-bus';
 import { configOf, draftOf, loadForm, pageStorage, saveForm, type ConfigDraft } from './config-draft';
 import { engineReady, errorText, isCancelled, type TaskProgress } from './engine-ready';
 
-export type TrainStatus = 'idle' | 'creating' | 'training' | 'pausing' | 'paused' | 'finished' | 'error';
+export type TrainStatus =
+  'idle' | 'creating' | 'training' | 'pausing' | 'paused' | 'stopped' | 'finished' | 'error';
+
+/** The Train panel's status of a run taken over from the run store. */
+function statusOf(record: RunRecord): TrainStatus {
+  switch (record.status) {
+    case 'training': // cut off by a reload or a crash: its checkpoint resumes like a pause
+    case 'paused':
+      return 'paused';
+    case 'stopped':
+      return 'stopped';
+    case 'finished':
+      return 'finished';
+    case 'failed':
+      return 'error';
+  }
+}
 
 interface Timing {
   step: number;
@@ -43,9 +59,15 @@ interface TrainState {
   pause(): Promise<void>;
   /** Continues training the current session up to `totalSteps`. */
   resume(): Promise<void>;
+  /** Ends the run before its last step (saved as stopped, with that step). */
   stop(): Promise<void>;
-  /** Takes over a session re-created from a saved run (Runs tab), with its past losses. */
-  adopt(info: SessionInfo, history: StepReport[]): void;
+  /** Trains a finished run on to `steps` in all (the schedule's last learning rate holds). */
+  trainFurther(steps: number): Promise<void>;
+  /**
+   * Takes over a session re-created from a saved run (Runs tab), with its past losses, its config
+   * in the form and its status (from `record`; else by its step).
+   */
+  adopt(info: SessionInfo, history: StepReport[], record?: RunRecord): void;
 }
 
 /**
@@ -138,13 +160,15 @@ export const useTrainStore = create<TrainState>()((set, get) => {
         getEngine().train({ taskId, untilStep: totalSteps, checkpointEvery: every }),
       );
       flush();
-      set({ status: result.paused && !stopRequested ? 'paused' : 'finished' });
+      // After Stop, stop() sets the status once the run is saved as stopped.
+      if (!stopRequested) set({ status: result.paused ? 'paused' : 'finished' });
     } catch (err) {
       flush();
       // A stopped engine answers nothing more: no session refresh below.
       if (handleStall(err, `after step ${get().history.at(-1)?.step ?? session.step}`)) return;
-      if (isCancelled(err)) set({ status: stopRequested ? 'finished' : 'paused' });
-      else set({ status: 'error', error: errorText(err) });
+      if (isCancelled(err)) {
+        if (!stopRequested) set({ status: 'paused' });
+      } else set({ status: 'error', error: errorText(err) });
     } finally {
       set({ taskId: null });
     }
@@ -227,7 +251,14 @@ export const useTrainStore = create<TrainState>()((set, get) => {
 
     async resume() {
       const { status, session } = get();
-      if (!session || status === 'training' || status === 'creating' || status === 'pausing') return;
+      if (!session || (status !== 'paused' && status !== 'stopped')) return;
+      await train();
+    },
+
+    async trainFurther(steps) {
+      const { status, session } = get();
+      if (!session || status !== 'finished' || !(steps > session.step)) return;
+      set({ totalSteps: steps });
       await train();
     },
 
@@ -241,7 +272,7 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       if (taskId) {
         set({ status: 'pausing' });
         await getEngine().cancel(taskId);
-        // Wait for the train call to settle (it saves the run as paused).
+        // Wait for the train call to settle (it saves the run, with its last step, as paused).
         await new Promise<void>((resolve) => {
           const unsubscribe = useTrainStore.subscribe((s) => {
             if (s.taskId === null) {
@@ -251,31 +282,31 @@ export const useTrainStore = create<TrainState>()((set, get) => {
           });
         });
       }
-      const session = get().session;
-      if (!session) return;
-      // Training "until" the step already reached runs no step and saves the run as finished.
+      if (!get().session) return;
       try {
-        await getEngine().train({ taskId: newTaskId('finish'), untilStep: session.step, checkpointEvery: 0 });
+        const info = await getEngine().stopRun();
+        set({ session: info, status: info.step >= get().totalSteps ? 'finished' : 'stopped' });
       } catch (err) {
-        set({ error: errorText(err) });
+        set({ status: 'error', error: errorText(err) });
       }
-      set({ status: 'finished' });
     },
 
-    adopt(info, history) {
+    adopt(info, history, record) {
       buffer = [];
       const draft = draftOf(info.config);
+      const totalSteps = record?.targetStep ?? info.config.steps;
+      const status = record ? statusOf(record) : info.step >= totalSteps ? 'finished' : 'paused';
       set({
         session: info,
         history,
         draft,
         ...configOf(draft),
-        totalSteps: info.config.steps,
-        status: info.step >= info.config.steps ? 'finished' : 'paused',
+        totalSteps,
+        status,
         lastCheckpoint: info.step,
         checkpointError: null,
         timing: [],
-        error: null,
+        error: status === 'error' ? `training failed at step ${record?.step ?? info.step}` : null,
       });
     },
   };

@@ -9,9 +9,9 @@ export function ResumeBanner({ onResume }: { onResume(): void }) {
   const {
     interrupted,
     bannerDismissed,
-    resuming,
-    resumeProgress,
-    resumeError,
+    opening,
+    openProgress,
+    openError,
     checkInterrupted,
     resume,
     dismissBanner,
@@ -45,30 +45,33 @@ export function ResumeBanner({ onResume }: { onResume(): void }) {
       <div className="actions">
         <button
           type="button"
-          disabled={!summary || resuming !== null}
+          disabled={!summary || opening !== null}
           onClick={() => {
             onResume();
-            void resume(run.id);
+            // Not opened (its folder is asked for, or an error): the Runs tab says why.
+            void resume(run.id).then((opened) => {
+              if (!opened) window.location.hash = 'runs';
+            });
           }}
           data-testid="resume-banner-resume"
         >
-          {resuming ? 'Resuming…' : 'Resume training'}
+          {opening ? 'Resuming…' : 'Resume training'}
         </button>
         <button type="button" onClick={dismissBanner} data-testid="resume-banner-dismiss">
           Dismiss
         </button>
       </div>
-      {resuming && resumeProgress && (
+      {opening && openProgress && (
         <ProgressBar
           label="Resuming"
-          done={resumeProgress.done}
-          total={resumeProgress.total}
-          message={resumeProgress.message}
+          done={openProgress.done}
+          total={openProgress.total}
+          message={openProgress.message}
         />
       )}
-      {resumeError && (
+      {openError && (
         <p className="alert" role="alert">
-          Could not resume: {resumeError}
+          Could not resume: {openError}
         </p>
       )}
     </div>

@@ -54,7 +54,8 @@ export function exportCommands(ctx: SessionContext): ExportCommands {
         replaceSession(state, session);
         state.run = newRun(state, session.config);
         state.run.step = session.trainer.step;
-        await persist(ctx, 'paused', true);
+        // A checkpoint of a run that reached its steps is a finished run; any other can train on.
+        await persist(ctx, session.trainer.step >= session.config.steps ? 'finished' : 'paused', true);
         return info(state);
       });
     },

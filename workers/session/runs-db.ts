@@ -163,14 +163,21 @@ export async function saveRun(record: RunRecord, checkpoint?: Uint8Array): Promi
   return stored;
 }
 
+/** A record as this build reads it: older builds saved a run whose training threw as `interrupted`. */
+function fromStored(value: unknown): RunRecord | undefined {
+  const record = value as (Omit<RunRecord, 'status'> & { status: string }) | undefined;
+  if (!record) return undefined;
+  return record.status === 'interrupted' ? { ...record, status: 'failed' } : (record as RunRecord);
+}
+
 export async function listRuns(): Promise<RunRecord[]> {
   const req = await transact([RUNS], 'readonly', (tx) => tx.objectStore(RUNS).getAll());
-  return (req.result as RunRecord[]).sort((a, b) => b.updatedAt - a.updatedAt);
+  return (req.result as unknown[]).map((r) => fromStored(r)!).sort((a, b) => b.updatedAt - a.updatedAt);
 }
 
 export async function getRun(id: string): Promise<RunRecord | undefined> {
   const req = await transact([RUNS], 'readonly', (tx) => tx.objectStore(RUNS).get(id));
-  return req.result as RunRecord | undefined;
+  return fromStored(req.result);
 }
 
 /** The run record and its checkpoint, read in one transaction (so they belong together). */
@@ -183,7 +190,7 @@ export async function getRunWithCheckpoint(
     tx.objectStore(CHECKPOINTS).getAll(partRange(id)),
     tx.objectStore(CHECKPOINTS).getAllKeys(partRange(id)),
   ]);
-  const record = runReq.result as RunRecord | undefined;
+  const record = fromStored(runReq.result);
   const value = cpReq.result as Blob | Uint8Array | CheckpointIndex | undefined;
   if (value === undefined || value instanceof Uint8Array) return { record, checkpoint: value };
   if (value instanceof Blob) return { record, checkpoint: new Uint8Array(await value.arrayBuffer()) };

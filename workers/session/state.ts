@@ -167,6 +167,7 @@ export function newRun(
     createdAt: now,
     updatedAt: now,
     dataset: state.summary?.category ?? 'dataset',
+    datasetFingerprint: state.summary?.fingerprint,
     config,
     step: 0,
     history,
@@ -176,7 +177,10 @@ export function newRun(
   };
 }
 
-/** Saves the run record (and a checkpoint); false when storage failed (already reported as a log event). */
+/**
+ * Saves the run record (and a checkpoint, announced by a `checkpoint` event once stored); false
+ * when storage failed (already reported as a log event).
+ */
 export async function persist(
   ctx: SessionContext,
   status: RunRecord['status'],
@@ -189,6 +193,7 @@ export async function persist(
   run.step = s.trainer.step;
   run.status = status;
   run.updatedAt = Date.now();
+  if (backend) run.backend = backend.active();
   const bytes = withCheckpoint
     ? await encodeSession(s, { dataset: run.dataset }, { optimizer: true })
     : undefined;
@@ -199,6 +204,7 @@ export async function persist(
     const stored = await runsDb.saveRun(structuredClone(run), bytes);
     run.hasCheckpoint = stored.hasCheckpoint;
     run.checkpointStep = stored.checkpointStep;
+    if (bytes) emit({ type: 'checkpoint', runId: run.id, step: run.step });
     return true;
   } catch (e) {
     const message = (e as Error).message;

@@ -1,10 +1,11 @@
-// The training commands: a new session from a config, and the training loop that checkpoints the
-// run as it goes, pauses on cancel and recovers from a lost GPU or an out-of-memory step.
+// The training commands: a new session from a config, the training loop that checkpoints the run
+// as it goes (and always at its last step), pauses on cancel and recovers from a lost GPU or an
+// out-of-memory step, and Stop, which ends a run before its last step.
 import * as tf from '@tensorflow/tfjs';
 import { validateConfig } from '../../src/core/config';
 import { Session } from '../../src/core/pipeline/session';
 import { wasmPreflight } from '../recovery-policy';
-import type { SessionCommands } from '../session-api';
+import type { RunRecord, SessionCommands } from '../session-api';
 import { CancelledError } from '../tasks';
 import { TRAINING } from './recovery-guard';
 import { guardFor, settledSession } from './recovery';
@@ -12,7 +13,10 @@ import { info, newRun, persist, replaceSession, requireData, teacherFor, type Se
 
 const CHECKPOINT_EVERY = 50;
 
-type TrainingCommands = Pick<SessionCommands, 'createSession' | 'sessionInfo' | 'train'>;
+/** Whether the run's stored checkpoint is of `step` already (no need to write it again). */
+const savedAt = (run: RunRecord, step: number): boolean => run.hasCheckpoint && run.checkpointStep === step;
+
+type TrainingCommands = Pick<SessionCommands, 'createSession' | 'sessionInfo' | 'train' | 'stopRun'>;
 
 export function trainingCommands(ctx: SessionContext): TrainingCommands {
   const { state, tasks, emit, backend } = ctx;
@@ -44,6 +48,7 @@ export function trainingCommands(ctx: SessionContext): TrainingCommands {
         let s = await settledSession(ctx);
         const run = state.run ?? (state.run = newRun(state, s.config));
         const until = opts.untilStep ?? s.config.steps;
+        run.targetStep = until;
         const every = opts.checkpointEvery ?? CHECKPOINT_EVERY;
         const guard = guardFor(ctx, TRAINING);
         /** Device work of the loop; a recovery hands back the session restored from the last checkpoint. */
@@ -65,25 +70,35 @@ export function trainingCommands(ctx: SessionContext): TrainingCommands {
             run.history.push({ ...report, selected: null });
             const numTensors = tf.memory().numTensors;
             emit({ type: 'step', runId: run.id, report, totalSteps: until, numTensors });
-            if (every > 0 && s.trainer.step % every === 0) {
+            // The last step is saved below, with the run's final status.
+            if (every > 0 && s.trainer.step % every === 0 && s.trainer.step < until) {
               const saved = await guarded(() => persist(ctx, 'training', true));
               if ('session' in saved) s = saved.session;
-              else if (saved.value) emit({ type: 'checkpoint', runId: run.id, step: s.trainer.step });
             }
             await task.checkpoint();
           }
         } catch (e) {
           if (e instanceof CancelledError) {
-            await persist(ctx, 'paused', true);
+            await persist(ctx, 'paused', !savedAt(run, s.trainer.step));
             return { step: s.trainer.step, paused: true };
           }
           // After a loss the weights are gone: the last checkpoint stays the run's state.
-          if (!backend?.lost()) await persist(ctx, 'interrupted', true);
+          if (!backend?.lost()) await persist(ctx, 'failed', true);
           throw e;
         }
         await persist(ctx, 'finished', true);
         return { step: s.trainer.step, paused: false };
       });
+    },
+
+    async stopRun() {
+      const s = await settledSession(ctx);
+      const run = state.run;
+      if (!run) throw new Error('No run to stop.');
+      const reached = s.trainer.step >= (run.targetStep ?? s.config.steps);
+      // A pause just before saved this very step; a failed save or none is made up for here.
+      await persist(ctx, reached ? 'finished' : 'stopped', !savedAt(run, s.trainer.step));
+      return info(state);
     },
   };
 }

@@ -98,3 +98,20 @@ export function datasetMismatch(expected: DatasetFingerprint, actual: DatasetFin
   if (diffs.length === 0) return null;
   return `${actual.category} is not the folder the run was trained on (${expected.category}): it has ${diffs.join(', ')}`;
 }
+
+/**
+ * Why a model trained on `expected` cannot be opened on the `loaded` dataset, or null. Unknown
+ * (`expected` absent: runs saved before fingerprints existed) opens on whatever is loaded.
+ */
+export function datasetProblem(
+  expected: DatasetFingerprint | undefined,
+  loaded: DatasetFingerprint | undefined,
+): string | null {
+  if (!expected) return null;
+  if (!loaded) return `no dataset is loaded; the run trained on ${describeDataset(expected)}`;
+  const mismatch = datasetMismatch(expected, loaded);
+  if (mismatch) return mismatch;
+  if (expected.storedSize !== loaded.storedSize)
+    return `${loaded.category} is loaded at ${loaded.storedSize} px, the run used it at ${expected.storedSize} px`;
+  return null;
+}

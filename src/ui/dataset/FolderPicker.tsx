@@ -2,6 +2,7 @@ import { useState, type DragEvent } from 'react';
 import type { InputFile } from '../../../workers/engine-api';
 import {
   directoryPicker,
+  type DirectoryHandle,
   dropEntries,
   readDirectoryHandle,
   readDropEntries,
@@ -12,7 +13,8 @@ interface FolderPickerProps {
   /** Visible name of what is picked ("dataset folder", "texture folder"). */
   what: string;
   disabled: boolean;
-  onFiles(files: InputFile[]): void;
+  /** `handle`: the picked directory (File System Access API), kept to reopen it after a reload. */
+  onFiles(files: InputFile[], handle?: DirectoryHandle): void;
   /** Prefix of the data-testid attributes (`${testId}-input`, `${testId}-drop`, ...). */
   testId: string;
   /** Accept drops anywhere in this zone. */
@@ -29,18 +31,19 @@ export function FolderPicker({ what, disabled, onFiles, testId, dropHint }: Fold
   const picker = directoryPicker();
   const inputId = `${testId}-input`;
 
-  const deliver = (files: InputFile[]): void => {
+  const deliver = (files: InputFile[], handle?: DirectoryHandle): void => {
     if (files.length === 0) setError(`The ${what} holds no files.`);
     else {
       setError(null);
-      onFiles(files);
+      onFiles(files, handle);
     }
   };
 
   const pick = async (): Promise<void> => {
     if (!picker) return;
     try {
-      deliver(await readDirectoryHandle(await picker({ mode: 'read' })));
+      const handle = await picker({ mode: 'read' });
+      deliver(await readDirectoryHandle(handle), handle);
     } catch (err) {
       // Closing the picker rejects with AbortError: not a problem worth showing.
       if (!(err instanceof DOMException && err.name === 'AbortError'))
@@ -53,8 +56,9 @@ export function FolderPicker({ what, disabled, onFiles, testId, dropHint }: Fold
     setOver(false);
     if (disabled) return;
     const entries = dropEntries(e.dataTransfer.items);
-    readDropEntries(entries).then(deliver, (err: unknown) =>
-      setError(err instanceof Error ? err.message : String(err)),
+    readDropEntries(entries).then(
+      (files) => deliver(files),
+      (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
     );
   };
 

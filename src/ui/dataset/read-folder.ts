@@ -2,10 +2,14 @@ import type { InputFile } from '../../../workers/engine-api';
 
 // The File System Access API is not in TypeScript's DOM lib (nor in every browser): the minimal
 // shape used here is declared locally and the picker is looked up at run time.
-interface DirectoryHandle {
+export interface DirectoryHandle {
   kind: 'directory';
   name: string;
   values(): AsyncIterable<DirectoryHandle | FileHandle>;
+  /** Chromium: whether reading is allowed without asking (after a reload it usually asks again). */
+  queryPermission?(opts: { mode: 'read' }): Promise<PermissionState>;
+  /** Chromium: asks the user; needs a user gesture. */
+  requestPermission?(opts: { mode: 'read' }): Promise<PermissionState>;
 }
 interface FileHandle {
   kind: 'file';

@@ -1,4 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
+import { pageStorage } from '../../state/config-draft';
+import { lastDataset } from '../../state/dataset-memory';
 import { useDatasetStore } from '../../state/dataset-store';
 import { useDemoStore } from '../../state/demo-store';
 import { useTrainStore } from '../../state/train-store';
@@ -35,12 +37,16 @@ export function DemoBar() {
   const [camera, setCamera] = useState(false);
 
   useEffect(() => {
-    if (params.autoLoad) void loadDataset();
+    if (!params.autoLoad) return;
+    // The demo set of the last page (same seed, size and part) comes back as it was.
+    const last = lastDataset(pageStorage());
+    void loadDataset(last?.source === 'demo' && last.demo ? last.demo : {});
   }, [params.autoLoad, loadDataset]);
 
   // A model trained in the Train tab can drive the camera too.
   useEffect(() => {
-    if (trainStatus === 'finished' || trainStatus === 'paused') void refreshModel();
+    if (trainStatus === 'finished' || trainStatus === 'paused' || trainStatus === 'stopped')
+      void refreshModel();
   }, [trainStatus, refreshModel]);
 
   const busy = phase === 'creating' || phase === 'training' || phase === 'evaluating';

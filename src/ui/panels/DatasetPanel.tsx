@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { STORED_SIZES, useDatasetStore } from '../../state/dataset-store';
 import { ProgressBar } from '../common/ProgressBar';
 import { DatasetFacts } from '../dataset/DatasetFacts';
+import { DatasetRestore } from '../dataset/DatasetRestore';
 import { FolderPicker } from '../dataset/FolderPicker';
 import { ProblemList } from '../dataset/ProblemList';
 import { ThumbnailGrid } from '../dataset/ThumbnailGrid';
@@ -12,6 +13,7 @@ export function DatasetPanel() {
     summary,
     generation,
     files,
+    handle,
     loading,
     progress,
     error,
@@ -29,6 +31,7 @@ export function DatasetPanel() {
 
   return (
     <div className="dataset-panel">
+      <DatasetRestore />
       <section aria-labelledby="dataset-open-heading">
         <h3 id="dataset-open-heading">Open a dataset</h3>
         <p className="muted">
@@ -57,7 +60,7 @@ export function DatasetPanel() {
         <FolderPicker
           what="dataset folder"
           disabled={loading}
-          onFiles={(f) => void load(f)}
+          onFiles={(f, handle) => void load(f, { handle })}
           testId="folder"
         />
         {loading && (
@@ -98,7 +101,9 @@ export function DatasetPanel() {
                   <select
                     value={summary.category}
                     disabled={loading}
-                    onChange={(e) => void load(files, e.currentTarget.value)}
+                    onChange={(e) =>
+                      void load(files, { category: e.currentTarget.value, handle: handle ?? undefined })
+                    }
                     data-testid="dataset-category-select"
                   >
                     {summary.categories.map((c) => (

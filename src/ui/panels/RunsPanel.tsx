@@ -1,104 +1,29 @@
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import type { RunRecord } from '../../../workers/engine-api';
-import { useDatasetStore } from '../../state/dataset-store';
 import { useRunsStore } from '../../state/runs-store';
 import { useTrainStore } from '../../state/train-store';
+import { ProgressBar } from '../common/ProgressBar';
 import { RunCompare } from '../runs/RunCompare';
-import { formatMetric } from '../train/format';
+import { RunDatasetPrompt } from '../runs/RunDatasetPrompt';
+import { RunRow } from '../runs/RunRow';
 
-function RunRow({ run, busy, datasetLoaded }: { run: RunRecord; busy: boolean; datasetLoaded: boolean }) {
-  const { compare, toggleCompare, remove, resume, resuming } = useRunsStore();
-  const current = useTrainStore((s) => s.session?.runId === run.id);
-  const [confirming, setConfirming] = useState(false);
-  // A run saved as training that this page is not training was cut off by a reload or a crash.
-  const shownStatus = run.status === 'training' && !(current && busy) ? 'interrupted' : run.status;
-  const resumeBlock = !run.hasCheckpoint
-    ? 'No checkpoint was saved for this run.'
-    : run.step >= run.config.steps
-      ? 'This run reached its last step.'
-      : !datasetLoaded
-        ? 'Load the dataset again (Dataset tab) before resuming.'
-        : busy
-          ? 'Another run is training.'
-          : null;
+/** What the open run can be used for, and where. */
+function OpenRunNote() {
+  const session = useTrainStore((s) => s.session);
+  const status = useTrainStore((s) => s.status);
+  if (!session) return null;
   return (
-    <tr data-testid="run-row" data-run-id={run.id} data-status={run.status}>
-      <td>
-        <input
-          type="checkbox"
-          checked={compare.includes(run.id)}
-          onChange={() => toggleCompare(run.id)}
-          aria-label={`Compare run ${run.id}`}
-          data-testid="run-compare-toggle"
-        />
-      </td>
-      <td title={run.id}>
-        {new Date(run.createdAt).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })}
-      </td>
-      <td>{run.dataset}</td>
-      <td>
-        {run.config.model} / {run.config.teacher}
-        <span className="muted"> · {run.config.imageSize} px</span>
-      </td>
-      <td>
-        {run.step} / {run.config.steps}
-      </td>
-      <td>
-        <span className={`badge status-${shownStatus}`}>{shownStatus}</span>
-        {current && <span className="muted"> (open)</span>}
-      </td>
-      <td>
-        {run.metrics
-          ? `${formatMetric(run.metrics.imageAuroc)} / ${formatMetric(run.metrics.pixelAuroc)} / ${formatMetric(run.metrics.proMvtec03)}`
-          : '—'}
-      </td>
-      <td className="row-actions">
-        <button
-          type="button"
-          onClick={() => {
-            // The Train tab shows the resumed run (App follows the hash).
-            window.location.hash = 'train';
-            void resume(run.id);
-          }}
-          disabled={resumeBlock !== null || resuming !== null || current}
-          title={resumeBlock ?? 'Re-create the model from its last checkpoint and continue training'}
-          data-testid="run-resume"
-        >
-          {resuming === run.id ? 'Resuming…' : 'Resume'}
-        </button>
-        {confirming ? (
-          <>
-            <button
-              type="button"
-              className="danger"
-              onClick={() => void remove(run.id)}
-              data-testid="run-delete-confirm"
-            >
-              Really delete
-            </button>
-            <button type="button" onClick={() => setConfirming(false)}>
-              Keep
-            </button>
-          </>
-        ) : (
-          <button
-            type="button"
-            onClick={() => setConfirming(true)}
-            disabled={current && busy}
-            data-testid="run-delete"
-          >
-            Delete
-          </button>
-        )}
-      </td>
-    </tr>
+    <p className="muted" data-testid="runs-open-note">
+      Open: <code>{session.runId}</code> at step {session.step} ({status}). Evaluate it in{' '}
+      <a href="#results">Results</a>, explore its memory banks in <a href="#memory">Memory</a>, download it in{' '}
+      <a href="#export">Export</a>, or train it in <a href="#train">Train</a>.
+    </p>
   );
 }
 
-/** Runs saved in this browser: resume, delete, compare. */
+/** Runs saved in this browser: open, resume, train further, delete, compare. */
 export function RunsPanel() {
-  const { runs, loaded, error, compare, refresh, resumeError } = useRunsStore();
-  const datasetLoaded = useDatasetStore((s) => s.summary !== null);
+  const { runs, loaded, error, compare, refresh, opening, openProgress, openError } = useRunsStore();
   const status = useTrainStore((s) => s.status);
   const busy = status === 'creating' || status === 'training' || status === 'pausing';
 
@@ -115,17 +40,29 @@ export function RunsPanel() {
           Refresh
         </button>
       </div>
-      {!datasetLoaded && (
-        <p className="muted">Resuming a run needs its dataset: load it again in the Dataset tab first.</p>
+      <p className="muted">
+        Each run keeps its config, its dataset's fingerprint, its last step's checkpoint and its latest
+        metrics. Open one to evaluate, explore, export or train it further; its dataset is loaded again or
+        asked for.
+      </p>
+      <OpenRunNote />
+      <RunDatasetPrompt />
+      {opening && openProgress && (
+        <ProgressBar
+          label="Opening the run"
+          done={openProgress.done}
+          total={openProgress.total}
+          message={openProgress.message}
+        />
       )}
       {error && (
         <p className="alert" role="alert">
           {error}
         </p>
       )}
-      {resumeError && (
-        <p className="alert" role="alert" data-testid="runs-resume-error">
-          Could not resume: {resumeError}
+      {openError && (
+        <p className="alert" role="alert" data-testid="runs-open-error">
+          Could not open the run: {openError}
         </p>
       )}
       {loaded && runs.length === 0 ? (
@@ -152,7 +89,7 @@ export function RunsPanel() {
             </thead>
             <tbody>
               {runs.map((r) => (
-                <RunRow key={r.id} run={r} busy={busy} datasetLoaded={datasetLoaded} />
+                <RunRow key={r.id} run={r} busy={busy} />
               ))}
             </tbody>
           </table>

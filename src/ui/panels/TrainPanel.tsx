@@ -28,6 +28,7 @@ const STATUS_TEXT: Record<TrainStatus, string> = {
   training: 'Training',
   pausing: 'Stopping after the current step…',
   paused: 'Paused',
+  stopped: 'Stopped',
   finished: 'Finished',
   error: 'Failed',
 };
@@ -41,6 +42,43 @@ function useMemoryPolling(enabled: boolean): void {
     const timer = setInterval(poll, MEMORY_POLL_MS);
     return () => clearInterval(timer);
   }, [enabled, refresh]);
+}
+
+/** A finished run trains on to a new step count, at the schedule's last learning rate. */
+function TrainFurther({ step }: { step: number }) {
+  const trainFurther = useTrainStore((s) => s.trainFurther);
+  const [steps, setSteps] = useState(() => String(step * 2));
+  const n = Number(steps);
+  const valid = Number.isInteger(n) && n > step;
+  return (
+    <span className="train-further">
+      <label>
+        to step{' '}
+        <input
+          type="number"
+          min={step + 1}
+          step={1}
+          value={steps}
+          onChange={(e) => setSteps(e.currentTarget.value)}
+          aria-invalid={!valid}
+          data-testid="train-further-steps"
+        />
+      </label>
+      <button
+        type="button"
+        onClick={() => void trainFurther(n)}
+        disabled={!valid}
+        title={
+          valid
+            ? `Train on to step ${n}; the learning rate stays at the schedule's last value`
+            : `Give a step count above ${step}.`
+        }
+        data-testid="train-further"
+      >
+        Train further
+      </button>
+    </span>
+  );
 }
 
 /** Configure, start / pause / resume / stop training and watch every loss term live. */
@@ -131,7 +169,7 @@ export function TrainPanel() {
         <button
           type="button"
           onClick={() => void t.resume()}
-          disabled={t.status !== 'paused' || !t.session}
+          disabled={(t.status !== 'paused' && t.status !== 'stopped') || !t.session}
           data-testid="train-resume"
         >
           Resume
@@ -144,6 +182,7 @@ export function TrainPanel() {
         >
           Stop
         </button>
+        {t.status === 'finished' && t.session && <TrainFurther step={step} />}
       </div>
 
       <section className="train-status" aria-labelledby="train-status-heading">
