@@ -6,8 +6,22 @@ import type { DatasetCounts, DatasetLayout, Problem } from '../src/core/data/lay
 import type { TypeMetrics } from '../src/core/metrics/per-type';
 import type { LossTerm, StepReport } from '../src/core/train/trainer';
 import type { DemoCategory } from '../src/core/demo/surfaces';
+import type { ExportItem, ExportKind, ExportPlan } from '../src/core/export/plan';
+import type { ReportChoices } from '../src/report/types';
 
-export type { LossTerm, StepReport, TrainConfig, Problem, DemoCategory, TypeMetrics, DatasetFingerprint };
+export type {
+  LossTerm,
+  StepReport,
+  TrainConfig,
+  Problem,
+  DemoCategory,
+  TypeMetrics,
+  DatasetFingerprint,
+  ExportItem,
+  ExportKind,
+  ExportPlan,
+  ReportChoices,
+};
 
 /** A file picked or dropped by the user; `path` is relative to the dropped folder's parent. */
 export interface InputFile {
@@ -171,6 +185,20 @@ export interface EvaluationSummary {
   msPerImage: number;
 }
 
+/** What an export follows from the UI: the report, the Results tab's threshold and overlay style. */
+export interface ExportChoices {
+  report?: ReportChoices;
+}
+
+export interface ExportFileOptions extends ExportChoices {
+  taskId: string;
+}
+
+export interface ExportedFile {
+  fileName: string;
+  blob: Blob;
+}
+
 export interface HeatmapData {
   size: number;
   /** The test image as RGBA bytes [size,size,4]. */
@@ -272,6 +300,10 @@ export interface SessionCommands {
   /** The whole model (weights, memory banks, optimiser, config, metrics) as one safetensors file. */
   exportCheckpoint(): Promise<Uint8Array>;
   importCheckpoint(bytes: Uint8Array, opts: { taskId: string }): Promise<SessionInfo>;
+  /** What an export will write (its files, what they hold, their sizes), before anything is written. */
+  exportPlan(kind: ExportKind, choices?: ExportChoices): Promise<ExportPlan>;
+  /** Writes an export as one file, with progress events; cancelling the task stops it. */
+  exportFile(kind: ExportKind, opts: ExportFileOptions): Promise<ExportedFile>;
   /**
    * Inspects a model trained with the authors' PyTorch code: `checkpoint` is their `best_model.pt`
    * (msff / student / bn state dicts), `teacher` the torchvision weights of its backbone
@@ -282,6 +314,12 @@ export interface SessionCommands {
     files: { checkpoint: InputFile; teacher: InputFile },
     opts: { taskId: string; imageSize?: number; memoryItems?: number },
   ): Promise<SessionInfo>;
+  /**
+   * Makes torchvision weights (resnet18, resnet34 or wide_resnet50_2; .pth or .safetensors) the
+   * teacher createSession uses for that architecture, whose weights are not served. A model built on
+   * the previous teacher is dropped.
+   */
+  loadTeacherWeights(file: InputFile, opts: { taskId: string }): Promise<{ teacher: TrainConfig['teacher'] }>;
   listRuns(): Promise<RunRecord[]>;
   deleteRun(id: string): Promise<void>;
   /**

@@ -38,6 +38,10 @@ export interface RunnerOptions {
   minutes?: number;
   /** Sweep rows (a file or inline), run one after another into one table. */
   sweep?: string;
+  /** torchvision weights for a teacher the app does not serve (resnet18, resnet34, wide_resnet50_2). */
+  teacherWeights?: string;
+  /** Folder to write every file export into after the evaluation (as the Export panel does). */
+  export?: string;
 }
 
 export interface ParsedArgs {
@@ -85,6 +89,14 @@ const RUNNER_FLAGS: Record<string, flags.FlagSpec> = {
   sweep: {
     type: 'string',
     help: 'run several configurations into one table: a file with one "name: --flag value ..." per line, or the rows inline separated by ";"',
+  },
+  'teacher-weights': {
+    type: 'string',
+    help: 'torchvision weights (.pth/.safetensors) for --teacher resnet18, resnet34 or wide_resnet50_2',
+  },
+  export: {
+    type: 'string',
+    help: 'folder to write the exports into after evaluating (the PyTorch checkpoint, the run report)',
   },
   ...flags.HELP_FLAG,
 };
@@ -226,8 +238,9 @@ function readFlags(tokens: readonly flags.FlagToken[]): ParsedArgs {
     if (flag === 'help') help = true;
     else if (flag === 'no-build') runner.build = 'never';
     else if (flag === 'build') runner.build = 'always';
-    else if (flag === 'data' || flag === 'textures' || flag === 'out' || flag === 'dist')
+    else if (flag === 'data' || flag === 'textures' || flag === 'out' || flag === 'dist' || flag === 'export')
       runner[flag] = flags.pathValue(flag, value);
+    else if (flag === 'teacher-weights') runner.teacherWeights = flags.pathValue(flag, value);
     else if (flag === 'backend') runner.backend = flags.oneOf(flag, value, BACKENDS);
     else if (flag in COUNT_FLAGS)
       runner[COUNT_FLAGS[flag as keyof typeof COUNT_FLAGS]] = flags.wholeNumber(flag, value, 1);

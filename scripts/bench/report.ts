@@ -1,5 +1,6 @@
 // The benchmark report: its JSON shape, and the table printed at the end of a run.
 import type { TrainConfig } from '../../src/core/config';
+import type { WrittenExport } from './exports';
 import type {
   BackendInfo,
   CurvePoints,
@@ -51,6 +52,8 @@ export interface BenchReport {
     dist: string;
     /** When that bundle was built (it holds the working tree of that moment, not necessarily `git.commit`). */
     distBuiltAt: string;
+    /** The torchvision teacher weights given with --teacher-weights, if any. */
+    teacherWeights?: string | null;
   };
   host: {
     platform: string;
@@ -104,6 +107,8 @@ export interface BenchReport {
   budget: BudgetPlan | null;
   /** The paper's published row for this dataset's category; null where the paper has none. */
   paper: PaperRow | null;
+  /** Files written by --export (empty without it). */
+  exports: WrittenExport[];
 }
 
 /** What the printed table reads of a report. */

@@ -9,6 +9,7 @@ import { listRelative, serveFolder } from '../../e2e/helpers/serve-folder';
 import { BENCH_DEFAULTS, type RunnerOptions } from './args';
 import { selectDatasetFiles } from './dataset-files';
 import { BenchError, fmtDuration, gitInfo, REPO_ROOT } from './cli';
+import { writeExports } from './exports';
 import { ensureBuilt, EventPump, pumping, startHarness } from './harness';
 import {
   meanStepInterval,
@@ -50,6 +51,8 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
   const files = selectDatasetFiles(dataDir, { maxTrain: opts.maxTrain, maxTestPerType: opts.maxTestPerType });
   const textureDir = opts.textures ? resolve(opts.textures) : null;
   if (textureDir && !existsSync(textureDir)) throw new BenchError(`${opts.textures} does not exist.`);
+  const teacherFile = opts.teacherWeights ? resolve(opts.teacherWeights) : null;
+  if (teacherFile && !existsSync(teacherFile)) throw new BenchError(`${opts.teacherWeights} does not exist.`);
   const storedSize = opts.storedSize ?? config.imageSize;
   const progressMs = opts.progressMs ?? 2000;
 
@@ -178,6 +181,23 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
           `${textures ? `, ${textures} textures` : ', procedural textures'} (${fmtDuration(loadMs)})`,
       );
 
+      if (teacherFile) {
+        await serveFolder(page, dirname(teacherFile), 'teacher-weights', [basename(teacherFile)]);
+        const loaded = await pumping(
+          pump,
+          500,
+          page.evaluate(async (name) => {
+            const file = await (await fetch(`/__data__/teacher-weights/${name}`)).blob();
+            return window.__engine!.loadTeacherWeights({ path: name, file }, { taskId: 'bench-teacher' });
+          }, basename(teacherFile)),
+        );
+        if (loaded.teacher !== config.teacher)
+          throw new BenchError(
+            `${opts.teacherWeights} holds ${loaded.teacher} weights, but the teacher is ${config.teacher} (--teacher).`,
+          );
+        log(`teacher ${loaded.teacher} from ${teacherFile}`);
+      }
+
       let budget: BudgetPlan | null = null;
       if (opts.minutes !== undefined && trainsInSteps(config.model)) {
         log(`timing ${PROBE_STEPS} steps for a ${opts.minutes} min budget`);
@@ -227,6 +247,7 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
         page.evaluate(() => window.__engine!.evaluate({ taskId: 'bench-eval' })),
       );
       const evaluateMs = performance.now() - tEval;
+      const exports = opts.export ? await writeExports(page, pump, resolve(opts.export), log) : [];
       polling = false;
       await memoryLoop;
 
@@ -250,6 +271,7 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
           storedSize,
           dist: outDir,
           distBuiltAt: new Date(statSync(join(outDir, 'index.html')).mtimeMs).toISOString(),
+          teacherWeights: teacherFile,
         },
         host: {
           platform: `${os.type()} ${os.release()} ${os.arch()}`,
@@ -306,6 +328,7 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
           summary.category,
           summary.test.filter((t) => t.label === 1).map((t) => t.defectType),
         ),
+        exports,
       };
     } finally {
       polling = false;

@@ -8,6 +8,7 @@ import { demoCommands } from './demo';
 import { evaluationCommands } from './evaluation';
 import { explorerCommands } from './explorer';
 import { exportCommands } from './export';
+import { fileExportCommands } from './file-exports';
 import type { BackendControl } from './recovery-guard';
 import { runsCommands } from './runs';
 import { createSessionContext } from './state';
@@ -32,6 +33,7 @@ export function createSessionCommands(
     ...evaluationCommands(ctx),
     ...explorerCommands(ctx),
     ...exportCommands(ctx),
+    ...fileExportCommands(ctx),
     ...runsCommands(ctx),
   };
 }

@@ -1,9 +1,9 @@
 // The evaluation commands: metrics and curves over the test images, and one test image's heatmap.
 import * as Comlink from 'comlink';
 import { resizeMask, resizeRgb } from '../../src/core/data/resize';
-import { toRgb } from '../../src/core/pipeline/dataset';
+import { toRgb, type DatasetImages } from '../../src/core/pipeline/dataset';
 import type { Evaluation, Session } from '../../src/core/pipeline/session';
-import type { EvaluationSummary, MetricsSummary, SessionCommands } from '../session-api';
+import type { EvaluationSummary, HeatmapData, MetricsSummary, SessionCommands } from '../session-api';
 import { rgbToRgba } from './decode';
 import { EVALUATION } from './recovery-guard';
 import { guardFor, settledSession } from './recovery';
@@ -37,30 +37,48 @@ export function evaluationCommands(ctx: SessionContext): Pick<SessionCommands, '
       const ev = state.evaluation;
       const data = state.data;
       if (!ev || !data) throw new Error('Evaluate the model first.');
-      const t = data.test[testIndex];
-      if (!t) throw new Error(`No test image ${testIndex}.`);
-      const n = ev.size * ev.size;
-      const img = toRgb(t, data.size);
-      const rgb = img.height === ev.size ? img : resizeRgb(img, ev.size, ev.size);
-      const rgba = rgbToRgba(rgb);
-      let mapMin = Infinity;
-      let mapMax = -Infinity;
-      for (const v of ev.maps) {
-        if (v < mapMin) mapMin = v;
-        if (v > mapMax) mapMax = v;
-      }
-      const map = ev.maps.slice(testIndex * n, (testIndex + 1) * n);
-      let mask: Uint8Array | null = null;
-      if (t.mask) {
-        mask =
-          t.mask.length === n
-            ? t.mask.slice()
-            : resizeMask(t.mask, data.size, data.size, ev.size, ev.size, { method: 'nearest' });
-      }
-      const out = { size: ev.size, image: rgba, map, mask, score: ev.scores[testIndex], mapMin, mapMax };
-      return Comlink.transfer(out, [rgba.buffer, map.buffer, ...(mask ? [mask.buffer] : [])]);
+      const out = heatmapData(ev, data, testIndex, mapRange(ev));
+      return Comlink.transfer(out, [
+        out.image.buffer,
+        out.map.buffer,
+        ...(out.mask ? [out.mask.buffer] : []),
+      ]);
     },
   };
+}
+
+/** The smallest and largest value of every map of an evaluation: the shared colour scale. */
+export function mapRange(ev: Evaluation): { mapMin: number; mapMax: number } {
+  let mapMin = Infinity;
+  let mapMax = -Infinity;
+  for (const v of ev.maps) {
+    if (v < mapMin) mapMin = v;
+    if (v > mapMax) mapMax = v;
+  }
+  return { mapMin, mapMax };
+}
+
+/** A test image at the evaluation's size, its anomaly map and its mask, for an overlay. */
+export function heatmapData(
+  ev: Evaluation,
+  data: DatasetImages,
+  testIndex: number,
+  range: { mapMin: number; mapMax: number },
+): HeatmapData {
+  const t = data.test[testIndex];
+  if (!t) throw new Error(`No test image ${testIndex}.`);
+  const n = ev.size * ev.size;
+  const img = toRgb(t, data.size);
+  const rgb = img.height === ev.size ? img : resizeRgb(img, ev.size, ev.size);
+  const map = ev.maps.slice(testIndex * n, (testIndex + 1) * n);
+  let mask: Uint8Array | null = null;
+  if (t.mask) {
+    mask =
+      t.mask.length === n
+        ? t.mask.slice()
+        : resizeMask(t.mask, data.size, data.size, ev.size, ev.size, { method: 'nearest' });
+  }
+  return { size: ev.size, image: rgbToRgba(rgb), map, mask, score: ev.scores[testIndex], ...range };
 }
 
 function summarizeEvaluation(ev: Evaluation, step: number): EvaluationSummary {

@@ -25,7 +25,10 @@ import {
   type SessionState,
 } from './state';
 
-type ExportCommands = Pick<SessionCommands, 'exportCheckpoint' | 'importCheckpoint' | 'importReference'>;
+type ExportCommands = Pick<
+  SessionCommands,
+  'exportCheckpoint' | 'importCheckpoint' | 'importReference' | 'loadTeacherWeights'
+>;
 
 /** An import failure says what happens next: nothing changed. Cancellation passes through as is. */
 function importFailed(state: SessionState, e: unknown): never {
@@ -33,6 +36,11 @@ function importFailed(state: SessionState, e: unknown): never {
   const now = state.session ? 'the current model is unchanged' : 'there is still no model';
   e.message = `${e.message.replace(/\.?\s*$/, '.')} Nothing was imported; ${now}.`;
   throw e;
+}
+
+async function read(f: InputFile) {
+  checkModelFileSize(f.path, f.file.size);
+  return readModelFile(f.path, new Uint8Array(await f.file.arrayBuffer()));
 }
 
 export function exportCommands(ctx: SessionContext): ExportCommands {
@@ -63,10 +71,6 @@ export function exportCommands(ctx: SessionContext): ExportCommands {
     async importReference(files, opts) {
       return tasks.run(opts.taskId, async (task) => {
         const data = requireData(state);
-        const read = async (f: InputFile) => {
-          checkModelFileSize(f.path, f.file.size);
-          return readModelFile(f.path, new Uint8Array(await f.file.arrayBuffer()));
-        };
         // Everything up to adoptTeacher leaves the current teacher and session as they are.
         const build = async (): Promise<{ teacher: Teacher; session: Session }> => {
           task.progress(0, 3, 'Reading the checkpoint');
@@ -101,6 +105,18 @@ export function exportCommands(ctx: SessionContext): ExportCommands {
         state.run = newRun(state, session.config);
         await persist(ctx, 'paused', true);
         return info(state);
+      });
+    },
+
+    async loadTeacherWeights(file, opts) {
+      return tasks.run(opts.taskId, async (task) => {
+        task.progress(0, 2, 'Reading the teacher weights');
+        const weights = await read(file);
+        const arch = detectTorchvisionArch(weights);
+        task.progress(1, 2, `Loading the ${arch} teacher`);
+        adoptTeacher(state, await candidateTeacher(state, arch, undefined, weights));
+        task.progress(2, 2, `Loaded the ${arch} teacher`);
+        return { teacher: arch };
       });
     },
   };

@@ -1,5 +1,8 @@
 // File contents and names of the exports: results CSV / JSON and the checkpoint file name.
 import type { DatasetImageInfo, EvaluationSummary } from '../../../workers/session-api';
+import { safeName } from '../../core/export/plan';
+
+export { safeName };
 
 function csvField(v: string | number): string {
   const s = String(v);
@@ -37,11 +40,6 @@ export function resultsCsv(
 /** The evaluation as pretty JSON (all fields are plain numbers and arrays). */
 export function resultsJson(summary: EvaluationSummary, extra: Record<string, unknown> = {}): string {
   return `${JSON.stringify({ ...extra, ...summary }, null, 2)}\n`;
-}
-
-/** Keeps names portable: letters, digits, dot, dash and underscore. */
-export function safeName(s: string): string {
-  return s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'unnamed';
 }
 
 export function checkpointFileName(model: string, dataset: string, teacher: string, step: number): string {

@@ -1,12 +1,11 @@
 import { useMemo, useRef, type KeyboardEvent, type PointerEvent } from 'react';
 import { useResultsStore } from '../../state/results-store';
-import { confusionAt, scoreHistogram } from './threshold';
+import { confusionAt, HISTOGRAM_BINS as BINS, scoreHistogram } from './threshold';
 import { fmt, pct } from './view';
 
 const W = 600;
 const H = 180;
 const PAD = { left: 36, right: 12, top: 10, bottom: 28 };
-const BINS = 30;
 
 interface ScoreHistogramProps {
   scores: number[];

@@ -33,6 +33,9 @@ export function confusionAt(
   return { tp, fp, tn, fn, tpr: tp / (tp + fn), fpr: fp / (fp + tn), precision: tp / (tp + fp) };
 }
 
+/** Bins of the score histogram (Results tab and run report). */
+export const HISTOGRAM_BINS = 30;
+
 export interface Histogram {
   min: number;
   max: number;

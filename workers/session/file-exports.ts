@@ -1,0 +1,118 @@
+// The exports that leave the playground as files for other tools: the model for the authors'
+// PyTorch code, and the run report. Each has a plan (its files, contents and sizes, shown before
+// anything is written) and a cancellable writer.
+import { planOf, safeName, type ExportKind, type ExportPlan } from '../../src/core/export/plan';
+import {
+  pytorchPlan,
+  writePytorchBundle,
+  type PytorchBundleInput,
+} from '../../src/core/export/pytorch-bundle';
+import type { Session } from '../../src/core/pipeline/session';
+import { renderReport } from '../../src/report/html';
+import type { ReportChoices } from '../../src/report/types';
+import type { ExportChoices, SessionCommands } from '../session-api';
+import { EXPORTING } from './recovery-guard';
+import { guarded, settledSession } from './recovery';
+import { collectReport, REPORT_EXAMPLES } from './run-report';
+import type { SessionContext, SessionState } from './state';
+
+type FileExportCommands = Pick<SessionCommands, 'exportPlan' | 'exportFile'>;
+
+type Progress = (done: number, total: number) => Promise<void>;
+
+interface Exporter {
+  plan(session: Session, choices: ExportChoices): ExportPlan;
+  /** What the progress bar says while it writes. */
+  activity: string;
+  write(session: Session, choices: ExportChoices, progress: Progress): Promise<Blob>;
+}
+
+const fileBase = (state: SessionState, s: Session): string =>
+  `${safeName(state.summary?.category ?? 'dataset')}-${s.config.model}-${s.config.teacher}-step${s.trainer.step}`;
+
+function pytorchExporter(state: SessionState): Exporter {
+  const input = (session: Session): PytorchBundleInput => ({
+    session,
+    category: state.summary?.category ?? 'dataset',
+    trainPaths: state.data?.train.map((t) => t.path) ?? [],
+  });
+  return {
+    activity: 'Writing the PyTorch checkpoint and memory banks',
+    plan: (s) => pytorchPlan(input(s)),
+    async write(s, _choices, progress) {
+      const parts = await writePytorchBundle(input(s), progress);
+      return new Blob(parts as Uint8Array<ArrayBuffer>[], { type: 'application/zip' });
+    },
+  };
+}
+
+function reportExporter(state: SessionState): Exporter {
+  const sources = (choices: ExportChoices) => {
+    const { evaluation, data, summary } = state;
+    if (!evaluation || !data || !summary)
+      throw new Error('Evaluate the model first: the report shows its results.');
+    if (!choices.report) throw new Error('The report needs the Results tab’s threshold and overlay choices.');
+    return { evaluation, data, summary, choices: choices.report };
+  };
+  return {
+    activity: 'Writing the run report',
+    plan(s, choices) {
+      const { evaluation, choices: c } = sources(choices);
+      const wrong = countMistakes(evaluation.scores, evaluation.labels, c);
+      // Overlay PNGs as base64 run at about 2 bytes per pixel; curves, tables and JSON about 100 kB.
+      const bytes = wrong * 2 * evaluation.size ** 2 + 100_000 + 200 * (state.run?.history.length ?? 0);
+      return planOf('report', `${fileBase(state, s)}-report.html`, [
+        {
+          path: `${fileBase(state, s)}-report.html`,
+          bytes,
+          approximate: true,
+          what: `one self-contained HTML page: config, dataset, loss and gradient-norm curves, metrics per defect type, ROC and PRO curves, the score histogram at threshold ${c.imageThreshold.toFixed(4)}, ${wrong} mispredicted images with overlays, backend and times`,
+        },
+      ]);
+    },
+    async write(s, choices, progress) {
+      const src = sources(choices);
+      const report = await collectReport({ session: s, run: state.run, progress, ...src });
+      return new Blob([renderReport(report)], { type: 'text/html' });
+    },
+  };
+}
+
+/** False positives and false negatives the report shows at the threshold (each capped). */
+function countMistakes(scores: Float32Array, labels: Uint8Array, c: ReportChoices): number {
+  let fp = 0;
+  let fn = 0;
+  scores.forEach((s, i) => {
+    if (labels[i] === 0 && s >= c.imageThreshold) fp++;
+    if (labels[i] === 1 && s < c.imageThreshold) fn++;
+  });
+  return Math.min(fp, REPORT_EXAMPLES) + Math.min(fn, REPORT_EXAMPLES);
+}
+
+export function fileExportCommands(ctx: SessionContext): FileExportCommands {
+  const { state, tasks } = ctx;
+  const exporters: Record<ExportKind, Exporter> = {
+    pytorch: pytorchExporter(state),
+    report: reportExporter(state),
+  };
+  return {
+    async exportPlan(kind, choices = {}) {
+      return exporters[kind].plan(await settledSession(ctx), choices);
+    },
+
+    async exportFile(kind, opts) {
+      return tasks.run(opts.taskId, async (task) => {
+        const exporter = exporters[kind];
+        const progress = async (done: number, total: number) => {
+          task.progress(done, total, exporter.activity);
+          await task.checkpoint();
+        };
+        // Reads the model off the device: after a lost GPU it restores the last checkpoint first.
+        return guarded(ctx, EXPORTING, async (s) => {
+          const { fileName } = exporter.plan(s, opts);
+          return { fileName, blob: await exporter.write(s, opts, progress) };
+        });
+      });
+    },
+  };
+}
