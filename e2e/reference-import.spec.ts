@@ -37,16 +37,36 @@ async function openTab(page: Page, id: string): Promise<void> {
   await expect(page.getByTestId(`panel-${id}`)).toBeVisible();
 }
 
-test('imports a reference DM-GRD checkpoint with its torchvision teacher and evaluates it', async ({
-  page,
-}) => {
-  test.setTimeout(300_000);
-  const files = goldenFiles();
-  await page.goto('/?backend=wasm&demo=0');
+async function openWithBottle(page: Page): Promise<void> {
+  await page.goto('/?automation=1&backend=wasm&demo=0');
   await openTab(page, 'dataset');
   await page.getByTestId('dataset-size').selectOption('64');
   await page.getByTestId('folder-input').setInputFiles(join(SHARED, 'data/mvtec-fullres-subset/bottle'));
   await expect(page.getByTestId('dataset-summary')).toBeVisible({ timeout: 120_000 });
+}
+
+/** Creates a small MobileNetV2 run; the tensors the worker holds then. */
+const tensorsWithNewRun = (page: Page): Promise<number> =>
+  page.evaluate(async () => {
+    const engine = window.__engine!;
+    const config = {
+      teacher: 'mobilenet_v2',
+      imageSize: 64,
+      batchSize: 2,
+      steps: 2,
+      memoryItems: 3,
+    } as const;
+    await engine.createSession(config, { taskId: 'second-run' });
+    return (await engine.memory()).numTensors;
+  });
+
+test('imports a reference DM-GRD checkpoint with its torchvision teacher and evaluates it', async ({
+  page,
+  context,
+}) => {
+  test.setTimeout(300_000);
+  const files = goldenFiles();
+  await openWithBottle(page);
 
   await openTab(page, 'export');
   // The wrong pairing first: a teacher file given as the checkpoint is refused with a reason.
@@ -71,4 +91,11 @@ test('imports a reference DM-GRD checkpoint with its torchvision teacher and eva
   expect(scores).toHaveLength(10);
   expect(scores.every((s) => Number.isFinite(s) && s > 0)).toBe(true);
   await page.screenshot({ path: 'test-results/screenshots/reference-import.png' });
+
+  // A new run replaces the imported model and leaves nothing of it behind (the filter planes its
+  // evaluation kept included): the worker holds what it holds in a page that never imported.
+  const afterImport = await tensorsWithNewRun(page);
+  const fresh = await context.newPage();
+  await openWithBottle(fresh);
+  expect(afterImport).toBe(await tensorsWithNewRun(fresh));
 });

@@ -4,6 +4,7 @@ import {
   clearFilterCache,
   FILTER_CACHE_FLAG,
   filterCacheSize,
+  freeDisposedFilters,
   withFilterCache,
 } from '../../src/core/kernels/filter-cache';
 import { conv2d } from '../../src/core/nn/conv';
@@ -55,6 +56,30 @@ for (const backend of NODE_BACKENDS) {
       const err = tf.max(tf.abs(tf.sub(third, direct))).dataSync()[0];
       expect(err).toBeLessThan(1e-4);
       tf.dispose([x, w, outside, first, second, third, direct]);
+    });
+
+    it('frees the planes of a disposed weight at once when asked, and keeps those of a live one', () => {
+      const x = tf.randomNormal(X, 0, 1, 'float32', 3) as tf.Tensor4D;
+      // Each variable holds the only reference to its values, as a model's weights do.
+      const weight = (seed: number): tf.Variable<tf.Rank.R4> => {
+        const init = tf.randomNormal(W, 0, 0.05, 'float32', seed);
+        const v = tf.variable(init) as tf.Variable<tf.Rank.R4>;
+        init.dispose();
+        return v;
+      };
+      const gone = weight(4);
+      const live = weight(5);
+      const before = tf.memory().numTensors;
+      const ys = withFilterCache(() => [conv2d(x, gone, 1, 1), conv2d(x, live, 1, 1)]);
+      expect(filterCacheSize().entries).toBe(2);
+      // A replaced model: its weights disposed, their planes still held until the next miss ...
+      gone.dispose();
+      expect(filterCacheSize().entries).toBe(2);
+      // ... or until the worker, having disposed it, asks.
+      freeDisposedFilters();
+      expect(filterCacheSize()).toEqual({ entries: 1, floats: PLANES, tensors: 16 });
+      expect(tf.memory().numTensors).toBe(before - 1 + 2 + 16);
+      tf.dispose([x, live, ...ys]);
     });
 
     it('is emptied by a training step, which keeps nothing; keeps nothing past its budget', () => {

@@ -3,6 +3,7 @@
 import { fetchReader, loadTeacher, teacherUrl, type Teacher } from '../../src/core/backbones';
 import type { TeacherName } from '../../src/core/config';
 import type { NamedArray } from '../../src/core/io/safetensors';
+import { freeDisposedFilters } from '../../src/core/kernels/filter-cache';
 import { decodeSession, encodeSession } from '../../src/core/pipeline/checkpoint';
 import type { DatasetImages } from '../../src/core/pipeline/dataset';
 import { Session, type Evaluation } from '../../src/core/pipeline/session';
@@ -87,20 +88,28 @@ export async function candidateTeacher(
   return loadTeacher(name, fetchReader(teacherUrl(name, base)), { onProgress, torchWeights });
 }
 
+/**
+ * Disposes models (sessions, teachers) and, with them, the filter transforms scoring kept of their
+ * weights (filter-cache.ts), which would otherwise stay until the next model scores or trains.
+ */
+export function disposeModels(...owners: ({ dispose(): void } | null | undefined)[]): void {
+  for (const owner of owners) owner?.dispose();
+  freeDisposedFilters();
+}
+
 /** Makes a candidate teacher current, freeing the previous teacher and the session built on it. */
 export function adoptTeacher(state: SessionState, teacher: Teacher): Teacher {
   if (teacher === state.teacher) return teacher;
-  state.session?.dispose();
+  disposeModels(state.session, state.teacher);
   state.session = null;
   state.evaluation = null;
-  state.teacher?.dispose();
   state.teacher = teacher;
   return teacher;
 }
 
 /** Frees a candidate teacher that was not adopted (the import using it failed). */
 export function dropCandidate(state: SessionState, teacher: Teacher): void {
-  if (teacher !== state.teacher) teacher.dispose();
+  if (teacher !== state.teacher) disposeModels(teacher);
 }
 
 /** The loaded teacher, reloaded when another is asked for. */
@@ -111,15 +120,14 @@ export async function teacherFor(
 ): Promise<Teacher> {
   if (state.teacher?.name === name) return state.teacher;
   // Creating a session replaces the current one anyway: free it before loading the new teacher.
-  state.session?.dispose();
+  disposeModels(state.session, state.teacher);
   state.session = null;
-  state.teacher?.dispose();
   state.teacher = null;
   return adoptTeacher(state, await candidateTeacher(state, name, onProgress));
 }
 
 export function replaceSession(state: SessionState, session: Session): void {
-  if (state.session && state.session !== session) state.session.dispose();
+  if (state.session && state.session !== session) disposeModels(state.session);
   state.session = session;
   state.evaluation = null;
 }

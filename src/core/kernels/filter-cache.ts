@@ -10,7 +10,8 @@ import { offTape } from './webgpu';
  * elsewhere (a training step, whose weights change every step and whose memory is tight on WASM;
  * building a memory bank) empties it. An entry is keyed by the weight tensor's data id, and TF.js
  * gives new values a new data id (`Variable.assign`; Adam writes to a fresh tensor), so a changed
- * weight never hits a stale entry; an entry whose source is gone is freed at the next miss.
+ * weight never hits a stale entry; an entry whose source is gone is freed at the next miss, or at
+ * once by `freeDisposedFilters` (the worker calls it whenever it disposes a model).
  * Admission is first come within the budget, never evicting: scoring walks the layers in the same
  * order every call, where least-recently-used eviction with too small a budget would miss every
  * time.
@@ -119,6 +120,15 @@ export function wouldKeep(w: tf.Tensor, key: string, floats: number): boolean {
   if (entries.has(entryName(w, key))) return true;
   purge();
   return used + floats <= budget();
+}
+
+/**
+ * Frees the entries of weights that no longer exist (and of another backend) now, instead of at the
+ * next miss: a model disposed after scoring (a session or teacher replaced) would otherwise keep its
+ * transforms, hundreds of tensors, until the next model scores or trains.
+ */
+export function freeDisposedFilters(): void {
+  purge();
 }
 
 /** What the cache holds now (for tests and reports). */
