@@ -121,3 +121,24 @@ test('a run trained on the bottle subset reopens after a reload and evaluates to
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('the last folder stays named across reloads while the demo set loads meanwhile', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/?backend=wasm&demo=0');
+  await openTab(page, 'dataset');
+  await page.getByTestId('dataset-size').selectOption('64');
+  await page.getByTestId('folder-input').setInputFiles(BOTTLE);
+  await expect(page.getByTestId('count-train')).toHaveAttribute('data-count', '5');
+  const named = 'the folder bottle (5 training images, 10 test images, stored at 64 px)';
+  for (let reload = 0; reload < 2; reload++) {
+    // Without ?demo=0 the page generates the demo set; the folder is still the one to pick again.
+    await page.goto('/?backend=wasm#dataset');
+    await expect(page.getByTestId('demo-dataset')).toHaveAttribute('data-loaded', 'true', {
+      timeout: 120_000,
+    });
+    await expect(page.getByTestId('dataset-restore')).toContainText(named);
+  }
+  await page.getByTestId('folder-input').setInputFiles(BOTTLE);
+  await expect(page.getByTestId('dataset-restore')).toHaveCount(0);
+  await expect(page.getByTestId('count-train')).toHaveAttribute('data-count', '5');
+});

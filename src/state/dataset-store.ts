@@ -150,6 +150,9 @@ export const useDatasetStore = create<DatasetState>()((set, get) => {
 // The dataset in use (a folder, or the demo set published by the demo store) is named after a reload.
 useDatasetStore.subscribe((s, prev) => {
   if (!s.summary || s.summary === prev.summary) return;
+  // The demo set loaded while the last page's folder is still to be picked again leaves that
+  // folder remembered, so another reload still names it.
+  if (s.summary.fingerprint.source === 'demo' && s.restorable) return;
   rememberLastDataset(pageStorage(), s.summary.fingerprint);
   if (s.restorable?.hash === s.summary.fingerprint.hash) useDatasetStore.setState({ restorable: null });
 });
