@@ -17,6 +17,8 @@ test('auto falls back to WASM and names the missing adapter', async ({ page }) =
   await expect(page.getByTestId('fallback-webgpu')).toContainText(
     /no WebGPU adapter|navigator\.gpu is missing/,
   );
+  await expect(page.getByTestId('backend-choice')).toHaveAttribute('data-basis', 'no-webgpu');
+  await expect(page.getByTestId('backend-choice')).toContainText(/^WASM \(.*\): WebGPU is unavailable/);
   await expect(page.getByTestId('coi-worker')).toHaveText('yes');
   await page.screenshot({ path: 'test-results/screenshots/backend-no-webgpu.png' });
 });

@@ -42,7 +42,7 @@ async function tinySession(
   extra: string[] = [],
   model: 'rd' | 'dmgrd' = 'rd',
 ): Promise<string> {
-  await page.goto('/?automation=1&demo=0');
+  await page.goto('/?automation=1&backend=webgpu&demo=0');
   await page.waitForFunction(() => window.__engine !== undefined);
   const paths = await serveFolder(page, join(SHARED, 'data/mvtec-fullres-subset/bottle'), 'bottle', [
     'train/good/000.png',

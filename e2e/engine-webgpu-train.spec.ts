@@ -7,7 +7,7 @@ import { SHARED, serveFolder } from './helpers/serve-folder';
 // tiny size, so a missing kernel or a blocking read that loses the device fails here.
 test('DM-GRD trains and evaluates on WebGPU', async ({ page }) => {
   test.setTimeout(600_000);
-  await page.goto('/?automation=1');
+  await page.goto('/?automation=1&backend=webgpu');
   await page.waitForFunction(() => window.__engine !== undefined);
   const paths = await serveFolder(page, join(SHARED, 'data/mvtec-fullres-subset/bottle'), 'bottle');
   const result = await page.evaluate(async (paths) => {

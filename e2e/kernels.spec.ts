@@ -11,7 +11,7 @@ test('custom WebGPU kernels match the composite TF.js path', async ({ page }) =>
   page.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(m.text());
   });
-  await page.goto('/?automation=1');
+  await page.goto('/?automation=1&backend=webgpu');
   await expect(page.getByTestId('engine-status')).toHaveAttribute('data-status', 'ready');
   await expect(page.getByTestId('backend-name')).toHaveAttribute('data-backend', 'webgpu');
   const reports: ParityReport[] = await page.evaluate(async () => {

@@ -79,7 +79,7 @@ async function runParity(page: Page, query: string, backend: string): Promise<vo
 }
 
 test('forward goldens pass in the worker on WebGPU (SwiftShader)', async ({ page }) => {
-  await runParity(page, '', 'webgpu');
+  await runParity(page, '&backend=webgpu', 'webgpu');
 });
 
 test('forward goldens pass in the worker on WASM', async ({ page }) => {

@@ -21,14 +21,20 @@ export interface BackendPlan {
 }
 
 /** A forced backend disables those ranked above it; if it fails, only lower ones are tried. */
-export function planBackends(request: BackendRequest): BackendPlan {
-  if (request === 'auto') return { order: [...BACKEND_ORDER], disabled: [] };
+export function planForced(request: BackendName): BackendPlan {
   const at = BACKEND_ORDER.indexOf(request);
   return {
     order: BACKEND_ORDER.slice(at),
     disabled: BACKEND_ORDER.slice(0, at).map((backend) => ({
       backend,
-      reason: `${BACKEND_LABEL[backend]} disabled by ?${BACKEND_QUERY_PARAM}=${request}`,
+      reason: `not tried: ?${BACKEND_QUERY_PARAM}=${request} in the URL forces ${BACKEND_LABEL[request]}`,
     })),
   };
 }
+
+/** `first`, then the rest of BACKEND_ORDER (less `drop`), so a failed pick falls back in the usual order. */
+export function orderStartingWith(first: BackendName, drop: BackendName[] = []): BackendName[] {
+  return [first, ...BACKEND_ORDER.filter((b) => b !== first && !drop.includes(b))];
+}
+
+export const isForced = (request: BackendRequest): request is BackendName => request !== 'auto';

@@ -9,7 +9,10 @@ import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-si
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { installWasmKernels } from '../src/core/kernels/wasm';
 import { simdReady } from '../src/core/kernels/simd';
-import { BACKEND_LABEL, planBackends } from './backend-plan';
+import { BACKEND_LABEL } from './backend-plan';
+import { failedChoice, planSelection, type AdapterLook, type ChoiceDeps } from './backend-choice';
+import { recallChoice, rememberChoice } from './backend-memory';
+import { timeProbe } from './backend-probe';
 import {
   ENGINE_API_VERSION,
   type AdapterSummary,
@@ -21,7 +24,7 @@ import {
 } from './engine-api';
 
 type Emit = (event: EngineEvent) => void;
-type Attempt = { ok: true; adapter?: AdapterSummary } | { ok: false; reason: string };
+type Attempt = { ok: true } | { ok: false; reason: string };
 
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlainUrl,
@@ -57,12 +60,16 @@ async function activate(name: BackendName): Promise<Attempt> {
 
 const firstLine = (text: string): string => text.split('\n')[0].slice(0, 300);
 
-function summariseAdapter(info: GPUAdapterInfo | undefined): AdapterSummary {
+function summariseAdapter(adapter: GPUAdapter, info: GPUAdapterInfo | undefined): AdapterSummary {
+  // The flag moved from GPUAdapter to GPUAdapterInfo (Chrome 136); either may be missing.
+  const flagged = (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter;
+  const infoFlag = (info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter;
   return {
     vendor: info?.vendor ?? '',
     architecture: info?.architecture ?? '',
     device: info?.device ?? '',
     description: info?.description ?? '',
+    isFallbackAdapter: flagged === true || infoFlag === true,
   };
 }
 
@@ -73,7 +80,8 @@ async function adapterInfo(adapter: GPUAdapter): Promise<GPUAdapterInfo | undefi
   return typeof adapter.requestAdapterInfo === 'function' ? adapter.requestAdapterInfo() : undefined;
 }
 
-async function tryWebgpu(): Promise<Attempt> {
+/** The adapter WebGPU would run on, looked at without creating a device. */
+async function lookAtAdapter(): Promise<AdapterLook> {
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
   if (!gpu) return { ok: false, reason: 'navigator.gpu is missing (no WebGPU in this browser or worker)' };
   let adapter: GPUAdapter | null;
@@ -85,9 +93,7 @@ async function tryWebgpu(): Promise<Attempt> {
   }
   if (!adapter)
     return { ok: false, reason: 'no WebGPU adapter (navigator.gpu.requestAdapter() returned null)' };
-  const summary = summariseAdapter(await adapterInfo(adapter));
-  const attempt = await activate('webgpu');
-  return attempt.ok ? { ok: true, adapter: summary } : attempt;
+  return { ok: true, adapter: summariseAdapter(adapter, await adapterInfo(adapter)) };
 }
 
 async function tryWasm(): Promise<Attempt> {
@@ -117,7 +123,7 @@ async function tryWebgl(): Promise<Attempt> {
 }
 
 const attempts: Record<BackendName, () => Promise<Attempt>> = {
-  webgpu: tryWebgpu,
+  webgpu: () => activate('webgpu'),
   wasm: tryWasm,
   webgl: tryWebgl,
   cpu: () => activate('cpu'),
@@ -148,12 +154,11 @@ export function destroyActiveDevice(): boolean {
 }
 
 /**
- * Forgets the active backend so the next tf.setBackend builds a fresh one from the same factory:
- * a new adapter and device for WebGPU, a new module for WASM (whose heap is dead after an abort).
- * Dispose every tensor that lives on it first; tensors left behind are lost.
+ * Forgets a backend so the next tf.setBackend builds a fresh one from the same factory: a new
+ * adapter and device for WebGPU, a new module for WASM (whose heap is dead after an abort). Dispose
+ * every tensor that lives on it first; tensors left behind are lost.
  */
-function forgetActiveBackend(): void {
-  const name = tf.getBackend();
+function forgetBackend(name: string): void {
   const engine = tf.engine();
   const entry = engine.registryFactory[name];
   if (!entry) return;
@@ -178,7 +183,7 @@ function forgetActiveBackend(): void {
  * the same plan as at start-up (so a new WebGPU device first, then WASM).
  */
 export async function reselectBackend(request: BackendRequest, emit: Emit): Promise<BackendInfo> {
-  forgetActiveBackend();
+  forgetBackend(tf.getBackend());
   return selectBackend(request, emit);
 }
 
@@ -200,32 +205,75 @@ function watchDevice(emit: Emit): void {
   );
 }
 
-/** Walks the plan for `request` until a backend initialises; cpu always does. */
-export async function selectBackend(request: BackendRequest, emit: Emit): Promise<BackendInfo> {
+/**
+ * Backends the probe created; the one not chosen is disposed (a WebGPU device, a WASM heap). One
+ * that existed before may hold a session's tensors and stays.
+ */
+const probed = new Set<BackendName>();
+
+/** Selection's reads and effects: the real adapter, IndexedDB, the probe on the real backends. */
+function choiceDeps(look: AdapterLook, probeSoftware: boolean, emit: Emit): ChoiceDeps {
+  return {
+    look,
+    recall: recallChoice,
+    remember: rememberChoice,
+    async probe(name, limitMs) {
+      emit({ type: 'log', level: 'info', message: `Timing the ${BACKEND_LABEL[name]} probe` });
+      const existed = tf.engine().registry[name] !== undefined;
+      const attempt = await attempts[name]();
+      if (!attempt.ok) return attempt;
+      if (!existed) probed.add(name);
+      return timeProbe(limitMs);
+    },
+    now: Date.now,
+    hardwareConcurrency: navigator.hardwareConcurrency || 1,
+    userAgent: navigator.userAgent ?? '',
+    probeSoftware,
+  };
+}
+
+export interface SelectOptions {
+  /** Test hook: probe a software adapter too (InitOptions.probeSoftware). */
+  probeSoftware?: boolean;
+}
+
+/**
+ * Plans the selection for `request` (workers/backend-choice.ts) and walks the plan until a backend
+ * initialises; cpu always does.
+ */
+export async function selectBackend(
+  request: BackendRequest,
+  emit: Emit,
+  opts: SelectOptions = {},
+): Promise<BackendInfo> {
   const t0 = performance.now();
-  const plan = planBackends(request);
-  const fallbacks: FallbackReason[] = [...plan.disabled];
+  const look = await lookAtAdapter();
+  const plan = await planSelection(request, choiceDeps(look, opts.probeSoftware === true, emit));
+  const fallbacks: FallbackReason[] = [...plan.passedOver];
   let chosen: BackendName = 'cpu';
-  let adapter: AdapterSummary | null = null;
+  let choice = plan.choice;
   for (const name of plan.order) {
     emit({ type: 'log', level: 'info', message: `Trying ${BACKEND_LABEL[name]} backend` });
     const attempt = await attempts[name]();
     if (attempt.ok) {
       chosen = name;
-      adapter = attempt.adapter ?? null;
       break;
     }
+    if (name === plan.order[0]) choice = failedChoice(plan.choice, name, attempt.reason);
     fallbacks.push({ backend: name, reason: attempt.reason });
     emit({ type: 'log', level: 'warn', message: `${BACKEND_LABEL[name]} unavailable: ${attempt.reason}` });
   }
+  for (const name of probed) if (name !== chosen) forgetBackend(name);
+  probed.clear();
   if (chosen === 'webgpu') watchDevice(emit);
   const wasm = chosen === 'wasm';
   const info: BackendInfo = {
     apiVersion: ENGINE_API_VERSION,
     backend: chosen,
     requested: request,
+    choice,
     fallbacks,
-    adapter,
+    adapter: look.ok ? look.adapter : null,
     crossOriginIsolated: self.crossOriginIsolated === true,
     hardwareConcurrency: navigator.hardwareConcurrency || 1,
     wasmThreads: wasm ? getThreadsCount() : null,

@@ -22,7 +22,7 @@ export const BACKEND_QUERY_PARAM = 'backend';
 export const CANCELLED_ERROR_NAME = 'CancelledError';
 
 /** Bumped when the contract changes shape, so a stale worker bundle is noticed. */
-export const ENGINE_API_VERSION = 1;
+export const ENGINE_API_VERSION = 2;
 
 /** Plain copy of GPUAdapterInfo (the real object has prototype getters and does not clone). */
 export interface AdapterSummary {
@@ -30,6 +30,40 @@ export interface AdapterSummary {
   architecture: string;
   device: string;
   description: string;
+  /** The browser flags it as a fallback adapter (`isFallbackAdapter`): software or otherwise slow. */
+  isFallbackAdapter: boolean;
+}
+
+/** The two backends automatic selection weighs against each other. */
+export type ProbedBackend = 'webgpu' | 'wasm';
+
+/** Median wall time (ms) of the probe workload (workers/backend-probe.ts) on each backend. */
+export interface BackendProbe {
+  /** Null where the backend could not run the probe. */
+  webgpuMs: number | null;
+  wasmMs: number | null;
+  /** Date.now() when it was measured. */
+  at: number;
+}
+
+/**
+ * What decided the backend: `forced` by `?backend=`; `no-webgpu` (no usable adapter);
+ * `software-adapter` (WebGPU would run on a CPU renderer, slower than WASM); `probe` (both timed
+ * now); `remembered` (timed on an earlier load of this device); `failed` (the pick did not start).
+ */
+export type ChoiceBasis = 'forced' | 'no-webgpu' | 'software-adapter' | 'probe' | 'remembered' | 'failed';
+
+export interface BackendChoice {
+  basis: ChoiceBasis;
+  /** Why, as a clause after the backend's name ("the WebGPU adapter is SwiftShader, a software fallback"). */
+  reason: string;
+  /** The timings behind `probe` and `remembered`; null otherwise. */
+  probe: BackendProbe | null;
+  /**
+   * With a forced backend: what automatic selection picks on this device and why (backend null:
+   * it would time both first). Null when automatic.
+   */
+  auto: { backend: BackendName | null; reason: string } | null;
 }
 
 /** Why a preferred backend was not used. */
@@ -43,9 +77,11 @@ export interface BackendInfo {
   /** Backend that runs every op from now on. */
   backend: BackendName;
   requested: BackendRequest;
-  /** Every backend ranked above `backend` (or forced off), with the reason it was passed over. */
+  /** Why `backend` runs: forced, measured, remembered, or the faster one unavailable. */
+  choice: BackendChoice;
+  /** Every backend tried or weighed before `backend` (or forced off), with the reason it was passed over. */
   fallbacks: FallbackReason[];
-  /** Set when `backend` is webgpu. */
+  /** The WebGPU adapter the browser offers (whether or not it runs the ops); null when there is none. */
   adapter: AdapterSummary | null;
   /** As seen inside the worker (SharedArrayBuffer, hence WASM threads, needs it). */
   crossOriginIsolated: boolean;
@@ -132,8 +168,13 @@ export type RecoveryActivity = 'training' | 'evaluation' | 'scoring' | 'explorin
 export type EngineListener = (event: EngineEvent) => void;
 
 export interface InitOptions {
-  /** 'auto' (default) walks BACKEND_ORDER; a name forces that backend and disables those above it. */
+  /**
+   * 'auto' (default) picks the faster of WebGPU and WASM on this device (workers/backend-choice.ts);
+   * a name forces that backend and disables those above it.
+   */
   backend?: BackendRequest;
+  /** Test hook (automation only): time a software adapter against WASM instead of passing over it. */
+  probeSoftware?: boolean;
 }
 
 /**

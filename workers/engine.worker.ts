@@ -45,7 +45,7 @@ const engine: EngineApi = {
   ...createSpeedCommands(tasks),
   async init(opts: InitOptions) {
     // Concurrent init calls share one selection instead of racing tf.setBackend.
-    selecting ??= selectBackend(opts.backend ?? 'auto', events.emit).finally(() => (selecting = null));
+    selecting ??= selectBackend(opts.backend ?? 'auto', events.emit, opts).finally(() => (selecting = null));
     current = await selecting;
     return current;
   },

@@ -101,7 +101,7 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
     log(
       `backend ${backendInfo.backend}` +
         (backendInfo.wasmThreads !== null ? `, ${backendInfo.wasmThreads} WASM thread(s)` : '') +
-        (backendInfo.adapter
+        (backendInfo.backend === 'webgpu' && backendInfo.adapter
           ? `, adapter ${backendInfo.adapter.vendor} ${backendInfo.adapter.description}`
           : '') +
         `, cross-origin isolated: ${backendInfo.crossOriginIsolated}`,

@@ -240,7 +240,7 @@ export function formatSpeedTable(report: SpeedReport): string {
     `Backend ${b?.backend ?? '?'}` +
       (b?.wasmThreads != null ? `, ${b.wasmThreads} WASM threads` : '') +
       (b?.simdKernels != null ? `, simd.wat kernels ${b.simdKernels ? 'on' : 'OFF'}` : '') +
-      (b?.adapter ? `, ${b.adapter.vendor} ${b.adapter.description}` : '') +
+      (b?.backend === 'webgpu' && b.adapter ? `, ${b.adapter.vendor} ${b.adapter.description}` : '') +
       `, ${report.options.imageSize} px, ${report.options.repeats} timed run(s) after a warm-up` +
       `, load avg ${report.host.loadStart.loadavg[0].toFixed(2)} -> ${report.host.loadEnd.loadavg[0].toFixed(2)}`,
   );

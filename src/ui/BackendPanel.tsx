@@ -1,7 +1,8 @@
+import { describeAdapter } from '../../workers/adapter-class';
+import { BACKEND_LABEL as LABEL } from '../../workers/backend-plan';
 import { BACKEND_ORDER, BACKEND_QUERY_PARAM, type BackendInfo } from '../../workers/engine-api';
 import { useEngineStore } from '../state/engine-store';
-
-const LABEL: Record<string, string> = { webgpu: 'WebGPU', wasm: 'WASM', webgl: 'WebGL', cpu: 'CPU' };
+import { autoSentence, choiceSentence } from './backend-choice-text';
 
 const yesNo = (v: boolean): string => (v ? 'yes' : 'no');
 
@@ -26,28 +27,31 @@ function wasmThreadsText(info: BackendInfo): string {
 }
 
 function Adapter({ info }: { info: BackendInfo }) {
-  if (!info.adapter) return <dd data-testid="adapter-description">none (WebGPU not in use)</dd>;
-  const fields = Object.entries(info.adapter).filter(([, v]) => v !== '');
+  if (!info.adapter) return <dd data-testid="adapter-description">none offered by the browser</dd>;
   return (
     <dd data-testid="adapter-description">
-      {fields.length === 0 ? '(adapter reports no info)' : fields.map(([k, v]) => `${k} ${v}`).join(' · ')}
+      {describeAdapter(info.adapter)}
+      {info.adapter.isFallbackAdapter && ' (flagged as a fallback adapter)'}
+      {info.backend !== 'webgpu' && <span className="muted"> (not used)</span>}
     </dd>
   );
 }
 
-/** Which backend runs the model, on what hardware, and why any preferred one was passed over. */
+/** Which backend runs the model, on what hardware, why, and why each other one was passed over. */
 export function BackendPanel() {
   const { status, info, error, param, deviceLost, selfTest, selfTestError, selfTestRunning, memory, log } =
     useEngineStore();
   const runSelfTest = useEngineStore((s) => s.runSelfTest);
   const refreshMemory = useEngineStore((s) => s.refreshMemory);
   const warnings = log.filter((l) => l.level === 'warn' || l.level === 'error').slice(-5);
+  // While starting: the selection's last step ("Timing the WebGPU probe"), so a probe is not a silent pause.
+  const lastInfo = log.findLast((l) => l.level === 'info')?.message;
 
   return (
     <section className="backend-panel" aria-labelledby="backend-heading" data-testid="backend-panel">
       <h2 id="backend-heading">Compute backend</h2>
       <p className="status" data-testid="engine-status" data-status={status} aria-live="polite">
-        {status === 'starting' && 'Starting the engine worker…'}
+        {status === 'starting' && `Starting the engine worker${lastInfo ? `: ${lastInfo}` : ''}…`}
         {status === 'ready' && 'Engine ready'}
         {status === 'error' && `Engine failed: ${error}`}
         {status === 'idle' && 'Engine not started'}
@@ -68,6 +72,18 @@ export function BackendPanel() {
         </dd>
         {info && (
           <>
+            <dt>Why</dt>
+            <dd data-testid="backend-choice" data-basis={info.choice.basis}>
+              {choiceSentence(info)}
+              {info.choice.auto && (
+                <>
+                  {' '}
+                  <span data-testid="backend-auto" data-backend={info.choice.auto.backend ?? ''}>
+                    {autoSentence(info)}
+                  </span>
+                </>
+              )}
+            </dd>
             <dt>WebGPU adapter</dt>
             <Adapter info={info} />
             <dt>Cross-origin isolated</dt>
@@ -95,7 +111,7 @@ export function BackendPanel() {
 
       {info && info.fallbacks.length > 0 && (
         <>
-          <h3>Why not a faster backend</h3>
+          <h3>Backends not used</h3>
           <ul className="fallbacks" data-testid="fallback-reasons">
             {info.fallbacks.map((f) => (
               <li key={f.backend} data-testid={`fallback-${f.backend}`}>

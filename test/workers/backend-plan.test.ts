@@ -1,21 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { planBackends } from '../../workers/backend-plan';
+import { orderStartingWith, planForced } from '../../workers/backend-plan';
 import { parseBackendParam } from '../../src/client/backend-param';
 
-describe('planBackends', () => {
-  it('tries every backend in preference order when automatic', () => {
-    expect(planBackends('auto')).toEqual({ order: ['webgpu', 'wasm', 'webgl', 'cpu'], disabled: [] });
-  });
-
-  it('disables the backends ranked above a forced one and says why', () => {
-    const plan = planBackends('wasm');
+describe('planForced', () => {
+  it('skips the backends ranked above a forced one and says the URL forced it', () => {
+    const plan = planForced('wasm');
     expect(plan.order).toEqual(['wasm', 'webgl', 'cpu']);
-    expect(plan.disabled).toEqual([{ backend: 'webgpu', reason: 'WebGPU disabled by ?backend=wasm' }]);
+    expect(plan.disabled).toEqual([
+      { backend: 'webgpu', reason: 'not tried: ?backend=wasm in the URL forces WASM' },
+    ]);
   });
 
   it('always keeps cpu as the last resort', () => {
-    expect(planBackends('cpu').order).toEqual(['cpu']);
-    expect(planBackends('cpu').disabled.map((d) => d.backend)).toEqual(['webgpu', 'wasm', 'webgl']);
+    expect(planForced('cpu').order).toEqual(['cpu']);
+    expect(planForced('cpu').disabled.map((d) => d.backend)).toEqual(['webgpu', 'wasm', 'webgl']);
+    expect(planForced('webgpu')).toEqual({ order: ['webgpu', 'wasm', 'webgl', 'cpu'], disabled: [] });
+  });
+});
+
+describe('orderStartingWith', () => {
+  it('puts the pick first and keeps the usual order behind it', () => {
+    expect(orderStartingWith('wasm')).toEqual(['wasm', 'webgpu', 'webgl', 'cpu']);
+    expect(orderStartingWith('wasm', ['webgpu'])).toEqual(['wasm', 'webgl', 'cpu']);
+    expect(orderStartingWith('webgpu')).toEqual(['webgpu', 'wasm', 'webgl', 'cpu']);
   });
 });
 
