@@ -23,8 +23,15 @@ interface DemoState {
   step: number;
   totalSteps: number;
   lastLoss: number | null;
-  /** ms per step, averaged over the run so far. */
+  /** ms per step, measured: the steps after the first (which compiles) averaged; the first alone until then. */
   msPerStep: number | null;
+  /** performance.now() when training started, and when the last step finished (null before the first). */
+  trainStartedAt: number | null;
+  lastStepAt: number | null;
+  /** Training time budget of this run in seconds. */
+  budgetSeconds: number;
+  /** The budget ran out; training stops when the step in flight finishes. */
+  budgetHit: boolean;
   /** Training stopped at the time budget before the preset's steps. */
   stoppedByBudget: boolean;
   /** performance.now() at which the time budget stops training. */
@@ -64,13 +71,15 @@ export const useDemoStore = create<DemoState>()((set, get) => {
       set({ progress: { done: e.done, total: e.total, message: e.message ?? '' } });
     else if (e.type === 'step' && runId !== null && e.runId === runId) {
       history.push(e.report);
-      if (history.length === 1) firstStepAt = performance.now();
+      const now = performance.now();
+      if (history.length === 1) firstStepAt = now;
       const n = history.length - 1;
       set({
         step: e.report.step,
         totalSteps: e.totalSteps,
         lastLoss: e.report.loss.total,
-        msPerStep: n > 0 ? (performance.now() - firstStepAt) / n : e.report.ms,
+        msPerStep: n > 0 ? (now - firstStepAt) / n : e.report.ms,
+        lastStepAt: now,
       });
     }
   });
@@ -86,6 +95,10 @@ export const useDemoStore = create<DemoState>()((set, get) => {
     totalSteps: 0,
     lastLoss: null,
     msPerStep: null,
+    trainStartedAt: null,
+    lastStepAt: null,
+    budgetSeconds: DEMO_BUDGET_SECONDS,
+    budgetHit: false,
     stoppedByBudget: false,
     deadline: null,
     evaluation: null,
@@ -140,7 +153,12 @@ export const useDemoStore = create<DemoState>()((set, get) => {
         totalSteps: config.steps ?? 0,
         lastLoss: null,
         msPerStep: null,
+        trainStartedAt: null,
+        lastStepAt: null,
+        budgetSeconds,
+        budgetHit: false,
         stoppedByBudget: false,
+        deadline: null,
         evaluation: null,
         highlights: [],
       });
@@ -167,22 +185,23 @@ export const useDemoStore = create<DemoState>()((set, get) => {
         runId = info.runId;
         set({ hasModel: true });
         taskId = newTaskId('demo-train');
+        const startedAt = performance.now();
         set({
           phase: 'training',
           taskId,
           progress: null,
-          deadline: performance.now() + budgetSeconds * 1000,
+          trainStartedAt: startedAt,
+          deadline: startedAt + budgetSeconds * 1000,
         });
         const trainTask = taskId;
-        let budgetHit = false;
         budgetTimer = setTimeout(() => {
-          budgetHit = true;
+          set({ budgetHit: true });
           void engine.cancel(trainTask);
         }, budgetSeconds * 1000);
         const trained = await engine.train({ taskId, checkpointEvery: 0 });
         clearTimeout(budgetTimer);
         // A pause by the time budget still evaluates; one by the Stop button ends the run.
-        if (trained.paused && !budgetHit)
+        if (trained.paused && !get().budgetHit)
           throw Object.assign(new Error('Stopped.'), { name: 'CancelledError' });
         set({ stoppedByBudget: trained.paused, step: trained.step });
         taskId = newTaskId('demo-eval');

@@ -1,4 +1,6 @@
+import { useEffect, useState } from 'react';
 import { useDemoStore } from '../../state/demo-store';
+import { finishedLine, trainingLine } from './demo-eta';
 
 const PHASE_TEXT = {
   idle: 'Ready',
@@ -8,6 +10,22 @@ const PHASE_TEXT = {
   done: 'Done',
   error: 'Failed',
 } as const;
+
+/** performance.now(), refreshed every second while `active`, so the time left counts down between steps. */
+function useNow(active: boolean): number {
+  const [now, setNow] = useState(() => performance.now());
+  useEffect(() => {
+    if (!active) return;
+    const tick = (): void => setNow(performance.now());
+    const first = setTimeout(tick, 0);
+    const id = setInterval(tick, 1000);
+    return () => {
+      clearTimeout(first);
+      clearInterval(id);
+    };
+  }, [active]);
+  return now;
+}
 
 /** Phase, progress bar and live numbers of the one-click run. */
 export function DemoProgress() {
@@ -20,7 +38,12 @@ export function DemoProgress() {
   const error = useDemoStore((s) => s.error);
   const evaluation = useDemoStore((s) => s.evaluation);
   const deadline = useDemoStore((s) => s.deadline);
+  const trainStartedAt = useDemoStore((s) => s.trainStartedAt);
+  const lastStepAt = useDemoStore((s) => s.lastStepAt);
+  const budgetSeconds = useDemoStore((s) => s.budgetSeconds);
+  const budgetHit = useDemoStore((s) => s.budgetHit);
   const stoppedByBudget = useDemoStore((s) => s.stoppedByBudget);
+  const now = useNow(phase === 'training');
 
   const fraction =
     phase === 'training' && total > 0
@@ -28,24 +51,35 @@ export function DemoProgress() {
       : progress && progress.total > 0
         ? progress.done / progress.total
         : null;
-  const bySteps = phase === 'training' && msPerStep ? ((total - step) * msPerStep) / 1000 : null;
-  // Recomputed on every step event, which is when this re-renders anyway.
-  // eslint-disable-next-line react-hooks/purity
-  const byBudget = phase === 'training' && deadline !== null ? (deadline - performance.now()) / 1000 : null;
-  const remaining =
-    bySteps === null ? byBudget : byBudget === null ? bySteps : Math.max(0, Math.min(bySteps, byBudget));
+  const line =
+    phase === 'training'
+      ? trainingLine({
+          step,
+          total,
+          msPerStep,
+          sinceLastStepMs: Math.max(0, now - (lastStepAt ?? trainStartedAt ?? now)),
+          budgetLeftMs: deadline === null ? null : Math.min(budgetSeconds * 1000, deadline - now),
+          budgetHit,
+        })
+      : null;
+  const headline =
+    phase === 'done' ? finishedLine(step, total, budgetSeconds, stoppedByBudget) : PHASE_TEXT[phase];
 
   return (
     <div className="demo-progress" data-testid="demo-progress" data-phase={phase}>
       <div className="demo-progress__line">
-        <span className="demo-progress__phase" data-testid="demo-phase" data-phase={phase}>
-          {PHASE_TEXT[phase]}
+        <span
+          className="demo-progress__phase"
+          data-testid="demo-phase"
+          data-phase={phase}
+          data-complete={phase === 'done' ? String(!stoppedByBudget) : undefined}
+        >
+          {headline}
         </span>
         {phase === 'training' && (
           <span data-testid="demo-step" data-step={step}>
-            step {step} / {total}
+            {line}
             {loss !== null && ` · loss ${loss.toFixed(3)}`}
-            {remaining !== null && ` · ~${Math.ceil(remaining)} s left`}
           </span>
         )}
         {phase !== 'training' && progress?.message && <span>{progress.message}</span>}
@@ -60,7 +94,7 @@ export function DemoProgress() {
       )}
       {phase === 'done' && stoppedByBudget && (
         <p className="demo-note" data-testid="demo-budget-note">
-          Stopped at the time budget after {step} of {total} steps; results are from that model.
+          Training did not finish: the results below are from the model after {step} of {total} steps.
         </p>
       )}
       {phase === 'done' && evaluation && (
