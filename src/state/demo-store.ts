@@ -30,8 +30,8 @@ interface DemoState {
   lastStepAt: number | null;
   /** Training time budget of this run in seconds. */
   budgetSeconds: number;
-  /** The budget ran out; training stops when the step in flight finishes. */
-  budgetHit: boolean;
+  /** Steps done when the budget ran out (null: not yet); training stops when the step in flight finishes. */
+  budgetHitAtStep: number | null;
   /** Training stopped at the time budget before the preset's steps. */
   stoppedByBudget: boolean;
   /** performance.now() at which the time budget stops training. */
@@ -98,7 +98,7 @@ export const useDemoStore = create<DemoState>()((set, get) => {
     trainStartedAt: null,
     lastStepAt: null,
     budgetSeconds: DEMO_BUDGET_SECONDS,
-    budgetHit: false,
+    budgetHitAtStep: null,
     stoppedByBudget: false,
     deadline: null,
     evaluation: null,
@@ -156,7 +156,7 @@ export const useDemoStore = create<DemoState>()((set, get) => {
         trainStartedAt: null,
         lastStepAt: null,
         budgetSeconds,
-        budgetHit: false,
+        budgetHitAtStep: null,
         stoppedByBudget: false,
         deadline: null,
         evaluation: null,
@@ -195,13 +195,13 @@ export const useDemoStore = create<DemoState>()((set, get) => {
         });
         const trainTask = taskId;
         budgetTimer = setTimeout(() => {
-          set({ budgetHit: true });
+          set({ budgetHitAtStep: get().step });
           void engine.cancel(trainTask);
         }, budgetSeconds * 1000);
         const trained = await engine.train({ taskId, checkpointEvery: 0 });
         clearTimeout(budgetTimer);
         // A pause by the time budget still evaluates; one by the Stop button ends the run.
-        if (trained.paused && !get().budgetHit)
+        if (trained.paused && get().budgetHitAtStep === null)
           throw Object.assign(new Error('Stopped.'), { name: 'CancelledError' });
         set({ stoppedByBudget: trained.paused, step: trained.step });
         taskId = newTaskId('demo-eval');

@@ -7,7 +7,7 @@ const clock = (fields: Partial<DemoClock>): DemoClock => ({
   msPerStep: null,
   sinceLastStepMs: 0,
   budgetLeftMs: 120_000,
-  budgetHit: false,
+  budgetHitAtStep: null,
   ...fields,
 });
 
@@ -38,9 +38,12 @@ describe('demo progress line', () => {
   });
 
   it('after the budget runs out, names the step still running instead of a stale count', () => {
-    expect(trainingLine(clock({ step: 1, msPerStep: 47_000, budgetLeftMs: -10_000, budgetHit: true }))).toBe(
-      '1 of 30 steps done · time budget reached: stopping when step 2 finishes',
-    );
+    expect(
+      trainingLine(clock({ step: 1, msPerStep: 47_000, budgetLeftMs: -10_000, budgetHitAtStep: 1 })),
+    ).toBe('1 of 30 steps done · time budget reached: stopping when step 2 finishes');
+    expect(
+      trainingLine(clock({ step: 2, msPerStep: 47_000, budgetLeftMs: -20_000, budgetHitAtStep: 1 })),
+    ).toBe('2 of 30 steps done · time budget reached: saving the model to score it');
   });
 
   it('says Done only when every step ran', () => {

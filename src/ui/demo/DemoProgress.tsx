@@ -41,7 +41,7 @@ export function DemoProgress() {
   const trainStartedAt = useDemoStore((s) => s.trainStartedAt);
   const lastStepAt = useDemoStore((s) => s.lastStepAt);
   const budgetSeconds = useDemoStore((s) => s.budgetSeconds);
-  const budgetHit = useDemoStore((s) => s.budgetHit);
+  const budgetHitAtStep = useDemoStore((s) => s.budgetHitAtStep);
   const stoppedByBudget = useDemoStore((s) => s.stoppedByBudget);
   const now = useNow(phase === 'training');
 
@@ -59,7 +59,7 @@ export function DemoProgress() {
           msPerStep,
           sinceLastStepMs: Math.max(0, now - (lastStepAt ?? trainStartedAt ?? now)),
           budgetLeftMs: deadline === null ? null : Math.min(budgetSeconds * 1000, deadline - now),
-          budgetHit,
+          budgetHitAtStep,
         })
       : null;
   const headline =

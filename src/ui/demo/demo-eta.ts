@@ -9,8 +9,8 @@ export interface DemoClock {
   sinceLastStepMs: number;
   /** ms until the time budget stops training (null: no budget). */
   budgetLeftMs: number | null;
-  /** The budget has run out; training stops when the step in flight finishes. */
-  budgetHit: boolean;
+  /** Steps done when the budget ran out (null: not yet); training stops when the step in flight finishes. */
+  budgetHitAtStep: number | null;
 }
 
 const seconds = (ms: number): number => Math.max(0, Math.ceil(ms / 1000));
@@ -22,7 +22,10 @@ const seconds = (ms: number): number => Math.max(0, Math.ceil(ms / 1000));
  */
 export function trainingLine(c: DemoClock): string {
   const done = `${c.step} of ${c.total} steps done`;
-  if (c.budgetHit) return `${done} · time budget reached: stopping when step ${c.step + 1} finishes`;
+  if (c.budgetHitAtStep !== null)
+    return c.step > c.budgetHitAtStep
+      ? `${done} · time budget reached: saving the model to score it`
+      : `${done} · time budget reached: stopping when step ${c.step + 1} finishes`;
   const budget = c.budgetLeftMs === null ? '' : ` · budget ${seconds(c.budgetLeftMs)} s left`;
   if (c.msPerStep === null) return `${done} · timing the first step${budget}`;
   const stepsLeftMs = Math.max(0, (c.total - c.step) * c.msPerStep - c.sinceLastStepMs);
