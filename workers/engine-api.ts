@@ -3,12 +3,14 @@
 // so both sides (and Node tests) can import it for free.
 
 import type { ParityCommands } from './parity-api';
+import type { ProbeCommands } from './probe-api';
 import type { SessionCommands, SessionEvent } from './session-api';
 import type { SpeedCommands } from './speed-api';
 
 export type * from './session-api';
 export type * from './parity-api';
 export type * from './speed-api';
+export type * from './probe-api';
 
 /** Backends in the order the engine prefers them. */
 export const BACKEND_ORDER = ['webgpu', 'wasm', 'webgl', 'cpu'] as const;
@@ -182,7 +184,7 @@ export interface InitOptions {
  * with an error named CANCELLED_ERROR_NAME once `cancel(taskId)` was called (they stop at their
  * next checkpoint, between steps).
  */
-export interface EngineApi extends SessionCommands, ParityCommands, SpeedCommands {
+export interface EngineApi extends SessionCommands, ProbeCommands, ParityCommands, SpeedCommands {
   /** Selects and initialises the backend; calling again re-selects. */
   init(opts: InitOptions): Promise<BackendInfo>;
   /** Null before init. */

@@ -7,6 +7,7 @@ import {
   type OptionSpec,
   type TrainConfig,
 } from '../../src/core/config';
+import { PRESET_NAMES, presetMinutes, presetOptions, type PresetName } from '../../src/core/presets';
 import type { BackendRequest } from '../../workers/engine-api';
 import * as flags from './flags';
 
@@ -49,7 +50,7 @@ export interface ParsedArgs {
   runner: RunnerOptions;
   /** --minutes: one budget, or (with --sweep) several; null without the flag. */
   budgets: number[] | null;
-  /** Only the flags given (defaults are filled by validateConfig, except BENCH_DEFAULTS). */
+  /** The flags given over a --preset's options (defaults are filled by validateConfig, except BENCH_DEFAULTS). */
   config: Partial<TrainConfig>;
   help: boolean;
 }
@@ -135,6 +136,8 @@ for (const [key, spec] of Object.entries(CONFIG_SCHEMA) as [ConfigKey, OptionSpe
   }
 }
 
+const PRESET_FLAG = 'preset';
+
 /** Every paper-vs-reference switch of the schema: `--paper-switches` turns them all on, `--no-paper-switches` off. */
 export const PAPER_SWITCHES = (Object.entries(CONFIG_SCHEMA) as [ConfigKey, OptionSpec][])
   .filter(([, spec]) => spec.kind === 'switch' && spec.paper)
@@ -146,6 +149,7 @@ const CONFIG_OPTIONS: Record<string, flags.FlagOption> = {
   ...Object.fromEntries([...SCHEMA_FLAGS].map(([name, { option }]) => [name, option])),
   [PAPER_SWITCHES_FLAG]: { type: 'boolean' },
   [`no-${PAPER_SWITCHES_FLAG}`]: { type: 'boolean' },
+  [PRESET_FLAG]: { type: 'string' },
 };
 
 /** Every flag parseArgs accepts: the runner's and the model / training flags. */
@@ -200,9 +204,20 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 export function parseConfigArgs(argv: readonly string[]): Partial<TrainConfig> {
   return flags.parse(explicitSwitches(argv), CONFIG_OPTIONS, ArgsError, (tokens) => {
     const config: Record<string, unknown> = {};
-    for (const { name, value } of tokens) readConfigFlag(name, value, config);
-    return checkedConfig(config);
+    let preset: PresetName | null = null;
+    for (const { name, value } of tokens)
+      if (name === PRESET_FLAG) preset = flags.oneOf(name, value, PRESET_NAMES);
+      else readConfigFlag(name, value, config);
+    return checkedConfig(withPreset(preset, config));
   });
+}
+
+/**
+ * A preset's options (src/core/presets.ts: those of the UI's picker) under the flags given, which
+ * win whatever their order; a timed preset leaves the steps to a budget.
+ */
+function withPreset(preset: PresetName | null, config: Record<string, unknown>): Record<string, unknown> {
+  return preset ? { ...presetOptions(preset), ...config } : config;
 }
 
 /** Sets the option(s) of one model / training flag in `config`. */
@@ -234,8 +249,10 @@ function readFlags(tokens: readonly flags.FlagToken[]): ParsedArgs {
   const config: Record<string, unknown> = {};
   let help = false;
   let budgets: number[] | null = null;
+  let preset: PresetName | null = null;
   for (const { name: flag, value } of tokens) {
     if (flag === 'help') help = true;
+    else if (flag === PRESET_FLAG) preset = flags.oneOf(flag, value, PRESET_NAMES);
     else if (flag === 'no-build') runner.build = 'never';
     else if (flag === 'build') runner.build = 'always';
     else if (flag === 'data' || flag === 'textures' || flag === 'out' || flag === 'dist' || flag === 'export')
@@ -253,7 +270,15 @@ function readFlags(tokens: readonly flags.FlagToken[]): ParsedArgs {
     throw new ArgsError('--minutes sets the steps: give --minutes or --steps, not both.');
   if (budgets && budgets.length > 1 && !runner.sweep)
     throw new ArgsError('Several budgets (--minutes a,b) need --sweep; one run takes one budget.');
-  return { runner: runner as RunnerOptions, budgets, config: checkedConfig(config), help };
+  // A timed preset is a budget unless the steps or another budget are given.
+  const minutes = preset ? presetMinutes(preset) : null;
+  if (minutes !== null && !budgets && config.steps === undefined) budgets = [minutes];
+  return {
+    runner: runner as RunnerOptions,
+    budgets,
+    config: checkedConfig(withPreset(preset, config)),
+    help,
+  };
 }
 
 /** `2`, `0.5` or `2,10,30`: positive minutes. */
@@ -292,6 +317,9 @@ export function usage(): string {
   lines.push(
     `  --${PAPER_SWITCHES_FLAG}, --no-${PAPER_SWITCHES_FLAG}`,
     `      every paper switch on / off (${PAPER_SWITCHES.join(', ')})`,
+    `  --${PRESET_FLAG} {${PRESET_NAMES.join('|')}}`,
+    '      the options of a preset of the Train panel (gradient norms included), under the flags given;',
+    '      quick and standard train for their minutes (--minutes 2 or 10) unless --steps or --minutes is given',
   );
   return lines.join('\n');
 }

@@ -218,8 +218,8 @@ export const CONFIG_SCHEMA = {
   gradNormEvery: {
     kind: 'number',
     label: 'Per-term gradient norms every',
-    help: "Steps between measurements of each loss term's gradient norm (one extra backward pass per term; 0 = never).",
-    default: 1,
+    help: "Steps between measurements of each loss term's gradient norm (one extra backward pass per term on those steps; 0 = never).",
+    default: 25,
     min: 0,
     max: 10000,
     integer: true,

@@ -7,6 +7,7 @@ import { DEMO_BUDGET_SECONDS, DEMO_PRESET } from '../ui/demo/demo-params';
 import { pickHighlights } from '../ui/demo/heatmap';
 import { useDatasetStore } from './dataset-store';
 import { engineReady, errorText, isCancelled, type TaskProgress } from './engine-ready';
+import { useEstimateStore } from './estimate-store';
 import { useTrainStore } from './train-store';
 
 export type DemoPhase = 'idle' | 'creating' | 'training' | 'evaluating' | 'done' | 'error';
@@ -178,6 +179,8 @@ export const useDemoStore = create<DemoState>()((set, get) => {
           await get().loadDataset({ force: true });
         if (get().datasetError) throw new Error(get().datasetError ?? 'The demo dataset failed to load.');
         await engineReady();
+        // A timing probe of the Train form would take the processor from the demo's time budget.
+        await useEstimateStore.getState().cancel({ quiet: true });
         const engine = getEngine();
         let taskId = newTaskId('demo-create');
         set({ taskId, progress: null });

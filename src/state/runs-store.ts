@@ -8,6 +8,7 @@ import { folderHandle, folderReadable } from './dataset-memory';
 import { useDatasetStore } from './dataset-store';
 import { useDemoStore } from './demo-store';
 import { engineReady, errorText, type TaskProgress } from './engine-ready';
+import { useEstimateStore } from './estimate-store';
 import { useMemoryStore } from './memory-store';
 import { useResultsStore } from './results-store';
 import { useTrainStore } from './train-store';
@@ -113,6 +114,8 @@ export const useRunsStore = create<RunsState>()((set, get) => {
     const taskId = newTaskId('open');
     set({ opening: record.id, openTask: taskId, openProgress: null, openError: null });
     try {
+      // Restoring may replace the teacher a timing probe is stepping with.
+      await useEstimateStore.getState().cancel({ quiet: true });
       const info = await getEngine().openRun(record.id, { taskId });
       const history = record.history.filter((r) => r.step <= info.step);
       useTrainStore.getState().adopt(info, history, record);

@@ -1,11 +1,13 @@
 import { create } from 'zustand';
-import { defaultConfig, type ConfigKey, type TrainConfig } from '../core/config';
+import type { ConfigKey, TrainConfig } from '../core/config';
+import { DEFAULT_PRESET, presetConfig } from '../core/presets';
 import type { RunRecord, SessionInfo, StepReport } from '../../workers/engine-api';
 import { getEngine, newTaskId, stopEngine } from '../client/engine';
 import { EngineStalledError, StallWatch, guardAgainstStall, stallLimitsFrom } from '../client/stall-watch';
 import { onEngineEvent } from '../client/event-bus';
 import { configOf, draftOf, loadForm, pageStorage, saveForm, type ConfigDraft } from './config-draft';
 import { engineReady, errorText, isCancelled, type TaskProgress } from './engine-ready';
+import { useEstimateStore } from './estimate-store';
 
 export type TrainStatus =
   'idle' | 'creating' | 'training' | 'pausing' | 'paused' | 'stopped' | 'finished' | 'error';
@@ -53,6 +55,8 @@ interface TrainState {
   error: string | null;
 
   setField(key: ConfigKey, value: string | boolean): void;
+  /** Replaces the whole form (a preset). */
+  setDraft(draft: ConfigDraft): void;
   setCheckpointEvery(value: string): void;
   /** Creates a session from the form and trains it. */
   start(): Promise<void>;
@@ -156,6 +160,7 @@ export const useTrainStore = create<TrainState>()((set, get) => {
     set({ status: 'training', taskId, error: null, timing: [] });
     const every = Math.max(0, Math.floor(Number(get().checkpointEvery) || 0));
     try {
+      await useEstimateStore.getState().cancel({ quiet: true });
       const result = await watched(
         getEngine().train({ taskId, untilStep: totalSteps, checkpointEvery: every }),
       );
@@ -180,9 +185,9 @@ export const useTrainStore = create<TrainState>()((set, get) => {
     if (info && s && info.runId === s.runId) set({ session: info });
   };
 
-  // The form as the user left it on the last page (defaults on a first visit).
+  // The form as the user left it on the last page (the default preset on a first visit).
   const form = loadForm(pageStorage(), {
-    draft: draftOf(defaultConfig()),
+    draft: draftOf(presetConfig(DEFAULT_PRESET)),
     checkpointEvery: String(DEFAULT_CHECKPOINT_EVERY),
   });
   return {
@@ -202,6 +207,10 @@ export const useTrainStore = create<TrainState>()((set, get) => {
 
     setField(key, value) {
       const draft = { ...get().draft, [key]: value };
+      set({ draft, ...configOf(draft) });
+    },
+
+    setDraft(draft) {
       set({ draft, ...configOf(draft) });
     },
 
@@ -227,6 +236,8 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       });
       try {
         await engineReady();
+        // A timing probe would compete with the run for the processor and the memory.
+        await useEstimateStore.getState().cancel({ quiet: true });
         const session = await watched(getEngine().createSession(config, { taskId }));
         set({ session, taskId: null, progress: null });
       } catch (err) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ArgsError, BENCH_DEFAULTS, parseArgs, usage } from '../../scripts/bench/args';
+import { ArgsError, BENCH_DEFAULTS, parseArgs, parseConfigArgs, usage } from '../../scripts/bench/args';
+import { PRESETS, presetConfig, presetOptions } from '../../src/core/presets';
 import { selectDatasetFiles } from '../../scripts/bench/dataset-files';
 import { CONFIG_SCHEMA } from '../../src/core/config';
 import { SHARED } from '../helpers/golden';
@@ -148,6 +149,36 @@ describe('bench flags', () => {
     for (const key of Object.keys(CONFIG_SCHEMA))
       expect(text).toContain(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
     expect(text).toContain(`${BENCH_DEFAULTS.gradNormEvery} (UI: ${CONFIG_SCHEMA.gradNormEvery.default})`);
+  });
+});
+
+describe('bench --preset', () => {
+  it('takes the Train panel preset, under the flags given, and a timed one as its budget', () => {
+    const quick = parseArgs(['--data', 'x', '--preset', 'quick']);
+    const { steps: _, ...quickOptions } = presetConfig('quick');
+    expect(quick.config).toEqual(quickOptions);
+    expect(quick.budgets).toEqual([PRESETS.quick.minutes]);
+    // Flags win whatever their order; --steps or --minutes replace the preset's budget.
+    const edited = parseArgs(['--data', 'x', '--batch', '2', '--preset', 'standard', '--steps', '40']);
+    expect(edited.config).toMatchObject({ ...presetOptions('standard'), batchSize: 2, steps: 40 });
+    expect(edited.budgets).toBeNull();
+    expect(parseArgs(['--data', 'x', '--preset', 'standard', '--minutes', '3']).budgets).toEqual([3]);
+  });
+
+  it('Paper is the reference run with its fixed steps', () => {
+    const paper = parseArgs(['--data', 'x', '--preset', 'paper']);
+    expect(paper.budgets).toBeNull();
+    expect(paper.config).toEqual(presetConfig('paper'));
+    expect(paper.config.steps).toBe(5000);
+  });
+
+  it('refuses an unknown preset and lists the known ones in the help', () => {
+    expect(() => parseArgs(['--data', 'x', '--preset', 'fast'])).toThrow(/quick, standard or paper/);
+    expect(usage()).toContain('--preset {quick|standard|paper}');
+    expect(parseConfigArgs(['--preset', 'quick', '--size', '64'])).toEqual({
+      ...presetOptions('quick'),
+      imageSize: 64,
+    });
   });
 });
 

@@ -1,6 +1,7 @@
 // The session half of the engine's comlink API, composed from one module per feature; all of
 // them work on one SessionState (state.ts).
 import type { EngineEvent } from '../engine-api';
+import type { ProbeCommands } from '../probe-api';
 import type { SessionCommands } from '../session-api';
 import type { TaskRegistry } from '../tasks';
 import { datasetCommands } from './dataset';
@@ -9,6 +10,7 @@ import { evaluationCommands } from './evaluation';
 import { explorerCommands } from './explorer';
 import { exportCommands } from './export';
 import { fileExportCommands } from './file-exports';
+import { probeCommands } from './probe';
 import type { BackendControl } from './recovery-guard';
 import { runsCommands } from './runs';
 import { createSessionContext } from './state';
@@ -23,7 +25,7 @@ export function createSessionCommands(
   tasks: TaskRegistry,
   emit: (e: EngineEvent) => void,
   backend?: BackendControl,
-): SessionCommands {
+): SessionCommands & ProbeCommands {
   const ctx = createSessionContext(tasks, emit, backend);
   return {
     ...datasetCommands(ctx),
@@ -35,5 +37,6 @@ export function createSessionCommands(
     ...exportCommands(ctx),
     ...fileExportCommands(ctx),
     ...runsCommands(ctx),
+    ...probeCommands(ctx),
   };
 }

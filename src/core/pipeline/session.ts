@@ -64,7 +64,12 @@ export class Session {
     teacher: Teacher,
     data: DatasetImages,
     config: TrainConfig,
-    opts: { onProgress?: Progress; signal?: AbortSignal } = {},
+    opts: {
+      onProgress?: Progress;
+      signal?: AbortSignal;
+      /** Called once the network exists, before the memory banks; throwing ends the creation. */
+      checkNetwork?: (net: Network) => void;
+    } = {},
   ): Promise<Session> {
     if (data.train.length === 0) throw new Error('No training images: the dataset needs train/good images.');
     if (config.teacher !== teacher.name)
@@ -72,13 +77,12 @@ export class Session {
     const rng = new Rng(config.seed);
     const net = createNetwork(config.model, config.teacher, teacher.channels, config.seed);
     let banks: Banks | null = null;
-    if (config.model === 'dmgrd') {
-      try {
-        banks = await buildBanks(teacher, data, config, rng.fork(), opts);
-      } catch (e) {
-        net.store.dispose();
-        throw e;
-      }
+    try {
+      opts.checkNetwork?.(net);
+      if (config.model === 'dmgrd') banks = await buildBanks(teacher, data, config, rng.fork(), opts);
+    } catch (e) {
+      net.store.dispose();
+      throw e;
     }
     return new Session(teacher, data, config, net, banks, rng);
   }

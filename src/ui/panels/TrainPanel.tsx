@@ -1,12 +1,18 @@
 import { useContext, useEffect, useMemo, useState } from 'react';
 import { CONFIG_SCHEMA } from '../../core/config';
+import { secondsLeft } from '../../core/perf/run-time';
 import { useDatasetStore } from '../../state/dataset-store';
 import { useEngineStore } from '../../state/engine-store';
+import { useEstimateStore } from '../../state/estimate-store';
 import { useTrainStore, type TrainStatus } from '../../state/train-store';
 import { ProgressBar } from '../common/ProgressBar';
 import { PanelShown, useHeldWhileHidden } from '../panel-shown';
 import { StepChart } from '../train/charts';
+import { useAutoEstimate } from '../train/auto-estimate';
 import { ConfigForm } from '../train/ConfigForm';
+import { gradNormCostLine } from '../train/estimate-text';
+import { PresetPicker } from '../train/PresetPicker';
+import { RunEstimate } from '../train/RunEstimate';
 import { useLoadedTeacher } from '../train/loaded-teacher';
 import { formatBytes, formatDuration } from '../train/format';
 import {
@@ -95,6 +101,10 @@ export function TrainPanel() {
   const formOpen = toggled && toggled.runId === runId ? toggled.open : runId === null;
   const shown = useContext(PanelShown);
   const loadedTeacher = useLoadedTeacher();
+  const timingKey = useAutoEstimate(t.config, shown);
+  const outcome = useEstimateStore((s) => (timingKey ? s.outcomes[timingKey] : undefined));
+  const timing = outcome?.kind === 'measured' ? outcome.probe : null;
+  const gradNormCost = t.config ? gradNormCostLine(timing, t.config.gradNormEvery) : null;
   useMemoryPolling(engineStatus === 'ready' && shown);
 
   // Off screen the curves hold still (the panel stays live, see TabPanels); a showing draws them once.
@@ -112,7 +122,7 @@ export function TrainPanel() {
     first && latest && latest.at > first.at
       ? ((latest.step - first.step) * 1000) / (latest.at - first.at)
       : null;
-  const eta = rate && rate > 0 ? (t.totalSteps - step) / rate : null;
+  const eta = rate ? secondsLeft(step, t.totalSteps, rate) : null;
   const canStart = !busy && !!t.config && !!summary && engineStatus === 'ready';
 
   return (
@@ -122,6 +132,19 @@ export function TrainPanel() {
           Load a dataset first (Dataset tab); training uses its training images.
         </p>
       )}
+      <PresetPicker
+        config={t.config}
+        timing={timing}
+        backend={backend}
+        loadedTeacher={loadedTeacher}
+        disabled={busy}
+      />
+      <RunEstimate
+        config={t.config}
+        timingKey={timingKey}
+        hasDataset={!!summary}
+        runningSecondsLeft={t.status === 'training' ? eta : undefined}
+      />
       <details
         className="config-details"
         open={formOpen}
@@ -144,6 +167,13 @@ export function TrainPanel() {
           error={t.configError}
           checkpointEvery={t.checkpointEvery}
           loadedTeacher={loadedTeacher}
+          fieldNotes={{
+            gradNormEvery: gradNormCost && (
+              <small className="muted" data-testid="grad-norm-cost">
+                {gradNormCost}
+              </small>
+            ),
+          }}
           onChange={t.setField}
           onCheckpointEvery={t.setCheckpointEvery}
         />

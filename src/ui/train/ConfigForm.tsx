@@ -15,6 +15,8 @@ interface ConfigFormProps {
   checkpointEvery: string;
   /** The teacher the engine holds now (an imported torchvision teacher stays usable), if known. */
   loadedTeacher: TeacherName | null;
+  /** Shown under a field's help (e.g. what the option costs here). */
+  fieldNotes?: Partial<Record<ConfigKey, ReactNode>>;
   onChange(key: ConfigKey, value: string | boolean): void;
   onCheckpointEvery(value: string): void;
 }
@@ -143,6 +145,7 @@ export function ConfigForm({
   error,
   checkpointEvery,
   loadedTeacher,
+  fieldNotes = {},
   onChange,
   onCheckpointEvery,
 }: ConfigFormProps) {
@@ -164,6 +167,7 @@ export function ConfigForm({
               {k === 'teacher' && (
                 <TeacherImportNote teacher={draft.teacher as TeacherName} loaded={loadedTeacher} />
               )}
+              {fieldNotes[k]}
             </Field>
           ))}
           <div className="field">
