@@ -7,6 +7,7 @@ import { variableGrads } from '../../src/core/train/backprop';
 import { useBackend } from '../helpers/backends';
 import { winogradTuning } from '../../src/core/nn/winograd';
 import { get, loadGolden, nhwc, relErr, toNchwData } from '../helpers/golden';
+import { yieldToEventLoop } from '../helpers/event-loop';
 
 const PREFIX = 'msff.';
 let golden: Map<string, NamedArray>;
@@ -91,7 +92,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       await useBackend(backend);
     });
 
-    const evalCheck = (): void => {
+    const evalCheck = async (): Promise<void> => {
       const store = goldenMsff();
       const x = inputs();
       const scope = new Scope(store);
@@ -104,6 +105,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       });
       tf.dispose(outs);
       expect(tf.memory().numTensors).toBe(before);
+      await yieldToEventLoop();
 
       const vars = [...store.params.values()];
       const { value, grads } = tf.variableGrads(() => {
@@ -114,6 +116,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       expect(Math.abs(value.dataSync()[0] - sumsqRef) / sumsqRef).toBeLessThan(1e-5);
       const byName = new Map<string, tf.Tensor>();
       for (const [name, v] of store.params) byName.set(name, grads[v.name]);
+      await yieldToEventLoop();
       checkGradients(store, byName);
       tf.dispose([value, ...Object.values(grads), ...x]);
       store.dispose();
@@ -121,11 +124,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
 
     it('eval forward, sum of squares and gradients of every parameter (eval mode)', evalCheck);
 
-    it('the same with every 3×3 convolution by Winograd F(2×2, 3×3)', () => {
+    it('the same with every 3×3 convolution by Winograd F(2×2, 3×3)', async () => {
       const saved = { ...winogradTuning };
       Object.assign(winogradTuning, { minTiles: 0, minChannels: 0 });
       try {
-        evalCheck();
+        await evalCheck();
       } finally {
         Object.assign(winogradTuning, saved);
       }
@@ -149,7 +152,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       store.dispose();
     });
 
-    it('recomputing the blocks in the backward pass gives the same value, gradients and statistics', () => {
+    it('recomputing the blocks in the backward pass gives the same value, gradients and statistics', async () => {
       const run = (recompute: boolean) => {
         const store = goldenMsff();
         const x = inputs();
@@ -172,6 +175,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
         return result;
       };
       const plain = run(false);
+      await yieldToEventLoop();
       const before = tf.memory().numTensors;
       const again = run(true);
       expect(tf.memory().numTensors).toBe(before);

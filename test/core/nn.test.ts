@@ -8,6 +8,7 @@ import { simdReady } from '../../src/core/kernels/simd';
 import { ParamStore, Scope, TRAIN } from '../../src/core/nn/params';
 import { batchMatMul, matMul, product } from '../../src/core/nn/matmul';
 import { NODE_BACKENDS, useBackend } from '../helpers/backends';
+import { yieldToEventLoop } from '../helpers/event-loop';
 
 describe('conv filter gradient (the WASM path)', () => {
   it('matches TF.js native Conv2DBackpropFilter for stride 1 and 2 with padding', async () => {
@@ -63,17 +64,43 @@ describe('conv filter gradient (the WASM path)', () => {
 /** A convolution's input, filter and output gradient. */
 type ConvCase = () => { x: tf.Tensor4D; w: tf.Tensor4D; dy: tf.Tensor4D };
 
-/** conv(x, w) and the gradients of Σ conv(x, w)·dy for x and w, read back; nothing kept. */
-function valueAndGrads(
+/**
+ * conv(x, w) and the gradients of Σ conv(x, w)·dy for x and w, read back; nothing kept. Each is
+ * computed on its own, with a turn of the event loop between them: at a thousand channels the CPU
+ * backend's gradients take seconds each. `outSlices` > 1 takes the filter gradient in that many
+ * slices of output channels, a turn between each (exact: an output channel depends on its own
+ * filter column only); for the CPU reference, whose filter gradient at 2100 × 2050 is one op of tens
+ * of seconds on a busy machine.
+ */
+async function valueAndGrads(
   make: ConvCase,
   conv: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D,
-): Float32Array[] {
+  outSlices = 1,
+): Promise<Float32Array[]> {
   const { x, w, dy } = make();
-  const loss = (xi: tf.Tensor, wi: tf.Tensor) =>
-    tf.sum(tf.mul(conv(xi as tf.Tensor4D, wi as tf.Tensor4D), dy));
-  const out = [conv(x, w), ...tf.grads(loss)([x, w])];
-  const data = out.map((t) => t.dataSync() as Float32Array);
-  tf.dispose([x, w, dy, ...out]);
+  const loss = (xi: tf.Tensor, wi: tf.Tensor, dyi: tf.Tensor) =>
+    tf.sum(tf.mul(conv(xi as tf.Tensor4D, wi as tf.Tensor4D), dyi));
+  const data: Float32Array[] = [];
+  const read = (t: tf.Tensor): void => {
+    data.push(t.dataSync() as Float32Array);
+    t.dispose();
+  };
+  await yieldToEventLoop();
+  read(conv(x, w));
+  await yieldToEventLoop();
+  read(tf.grad((xi) => loss(xi, w, dy))(x));
+  const cout = w.shape[3];
+  const step = Math.ceil(cout / outSlices);
+  const dw: tf.Tensor[] = [];
+  for (let start = 0; start < cout; start += step) {
+    await yieldToEventLoop();
+    const size = Math.min(step, cout - start);
+    const [ws, dys] = [w, dy].map((t) => tf.slice(t, [0, 0, 0, start], [-1, -1, -1, size]));
+    dw.push(tf.grad((wi) => loss(x, wi, dys))(ws));
+    tf.dispose([ws, dys]);
+  }
+  read(tf.concat(dw, 3));
+  tf.dispose([x, w, dy, ...dw]);
   return data;
 }
 
@@ -111,7 +138,7 @@ describe('conv2d while training (transient filters, reductions split over input 
         dy: tf.randomNormal([1, out, out, cout], 0, 1, 'float32', 3) as tf.Tensor4D,
       });
       await useBackend('cpu');
-      const ref = valueAndGrads(make, (x, w) => tf.conv2d(x, w, stride, pad));
+      const ref = await valueAndGrads(make, (x, w) => tf.conv2d(x, w, stride, pad), 8);
       await useBackend('wasm');
       const before = tf.memory().numTensors;
       const saved = convTuning.tapRows;
@@ -148,7 +175,7 @@ describe('conv2d by Winograd F(2×2, 3×3) (3×3, stride 1, pad 1 on WASM/CPU)',
         dy: tf.randomNormal([n, h, w, cout], 0, 1, 'float32', 3) as tf.Tensor4D,
       });
       await useBackend('cpu');
-      const ref = valueAndGrads(make, (x, k) => tf.conv2d(x, k, 1, 'same'));
+      const ref = await valueAndGrads(make, (x, k) => tf.conv2d(x, k, 1, 'same'));
       await useBackend(backend);
       const saved = { ...winogradTuning };
       Object.assign(winogradTuning, { minTiles: 0, minChannels: 0, planeBudget: budget, groupBudget: group });
@@ -157,7 +184,7 @@ describe('conv2d by Winograd F(2×2, 3×3) (3×3, stride 1, pad 1 on WASM/CPU)',
         // On WASM the transforms run in SIMD where channels come in fours, in JS otherwise.
         if (backend === 'wasm') expect(simdReady(tf.backend())).toBe(true);
         const before = tf.memory().numTensors;
-        const ours = valueAndGrads(make, (x, k) => conv2d(x, k, 1, 1));
+        const ours = await valueAndGrads(make, (x, k) => conv2d(x, k, 1, 1));
         expect(tf.memory().numTensors).toBe(before);
         expectCloseToReference(ref, ours);
       } finally {

@@ -14,6 +14,7 @@ import {
 } from '../../src/core/nn/torch-weights';
 import { NODE_BACKENDS, useBackend } from '../helpers/backends';
 import { get, hasShared, loadGolden, nhwc, relErr, toNchwData } from '../helpers/golden';
+import { yieldToEventLoop } from '../helpers/event-loop';
 
 type Feats = [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
 
@@ -90,6 +91,7 @@ describe.skipIf(!hasShared())('OCBE + reverse student (resnet18) vs the referenc
         de.forEach((d, i) => expectClose(d, `output.de${i}`, 1e-4));
         expect(lossRel(kdLoss(f, de), 'output.kd_loss')).toBeLessThan(1e-5);
       });
+      await yieldToEventLoop();
 
       // One train-mode forward + backward, as in the training loop. The OCBE inputs are separate
       // variables so their gradient is taken with the KD target (the same values) held constant.
@@ -102,6 +104,7 @@ describe.skipIf(!hasShared())('OCBE + reverse student (resnet18) vs the referenc
         outs = [ocbe, ...de].map((t) => tf.keep(t));
         return kdLoss(f, de);
       }, [...params, ...fv]);
+      await yieldToEventLoop();
 
       expectClose(outs[0], 'output_train.ocbe', 2e-4);
       outs.slice(1).forEach((d, i) => expectClose(d, `output_train.de${i}`, 2e-4));

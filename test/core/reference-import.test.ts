@@ -6,6 +6,7 @@ import { detectTorchvisionArch, importReferenceWeights } from '../../src/core/pi
 import type { NamedArray } from '../../src/core/io/safetensors';
 import { get, loadGolden, nhwc, relErr, toNchwData } from '../helpers/golden';
 import { useBackend } from '../helpers/backends';
+import { yieldToEventLoop } from '../helpers/event-loop';
 
 /**
  * A reference checkpoint for the ResNet18 variant of DM-GRD, assembled from the goldens: the MSFF
@@ -31,16 +32,18 @@ describe('importing a checkpoint of the authors’ code', () => {
     await useBackend('wasm');
   });
 
-  it('maps msff / bn / student state dicts onto the network and reproduces the golden forwards', () => {
+  it('maps msff / bn / student state dicts onto the network and reproduces the golden forwards', async () => {
     const { weights, ocbe, msffG } = referenceCheckpoint();
     const net = createNetwork('dmgrd', 'resnet18', [64, 128, 256], 0);
     importReferenceWeights(net, weights);
+    await yieldToEventLoop();
     const f = (m: Map<string, NamedArray>, names: string[]) => names.map((n) => nhwc(get(m, n))) as Levels;
 
     const de = decode(net, f(ocbe, ['input.f0', 'input.f1', 'input.f2']), EVAL);
     ['output.de0', 'output.de1', 'output.de2'].forEach((name, i) =>
       expect(relErr(toNchwData(de[i]), get(ocbe, name).data as Float32Array)).toBeLessThan(1e-4),
     );
+    await yieldToEventLoop();
     const fused = msff(net, f(msffG, ['input.f1', 'input.f2', 'input.f3']), EVAL);
     ['output.f1_out', 'output.f2_out', 'output.f3_out'].forEach((name, i) =>
       expect(relErr(toNchwData(fused[i]), get(msffG, name).data as Float32Array)).toBeLessThan(1e-4),

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,14 +12,35 @@ import type { SpeedReport } from '../../scripts/speed/report';
 const DAWN = resolve('node_modules/webgpu/dist/linux-x64/dawn.node');
 const CHROMIUM_LIB = '/usr/lib/chromium';
 
+interface Exit {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a command to its end without blocking this process (spawnSync would hold the vitest worker's
+ * event loop for the whole run, and its RPC calls would time out): its exit status and output.
+ */
+function runToEnd(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Exit> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { env, timeout: timeoutMs });
+    const out: Exit = { status: null, stdout: '', stderr: '' };
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out.stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (out.stderr += d));
+    child.on('error', (e) => (out.stderr += `\n${e.message}`));
+    child.on('close', (status) => resolve({ ...out, status }));
+  });
+}
+
 describe('bench:speed --dawn', () => {
-  it('runs the custom-kernel checks and a case on WebGPU in Node, no browser', () => {
+  it('runs the custom-kernel checks and a case on WebGPU in Node, no browser', async () => {
     expect(existsSync(DAWN)).toBe(true);
     expect(existsSync(join(CHROMIUM_LIB, 'vk_swiftshader_icd.json'))).toBe(true);
     const dir = mkdtempSync(join(tmpdir(), 'speed-dawn-'));
     try {
       const out = join(dir, 'report.json');
-      const run = spawnSync(
+      const run = await runToEnd(
         'npx',
         [
           'vite-node',
@@ -30,14 +51,11 @@ describe('bench:speed --dawn', () => {
           ...['--out', out],
         ],
         {
-          encoding: 'utf8',
-          timeout: 280_000,
-          env: {
-            ...process.env,
-            LD_LIBRARY_PATH: CHROMIUM_LIB,
-            VK_ICD_FILENAMES: join(CHROMIUM_LIB, 'vk_swiftshader_icd.json'),
-          },
+          ...process.env,
+          LD_LIBRARY_PATH: CHROMIUM_LIB,
+          VK_ICD_FILENAMES: join(CHROMIUM_LIB, 'vk_swiftshader_icd.json'),
         },
+        280_000,
       );
       expect(run.status, run.stderr + run.stdout).toBe(0);
       const report = JSON.parse(readFileSync(out, 'utf8')) as SpeedReport;
