@@ -54,8 +54,14 @@ test.describe('demo without user files', () => {
     await expect(page.getByRole('tab')).toHaveCount(0);
     await expect(page.getByTestId('demo-phase')).toHaveAttribute('data-phase', 'done', { timeout: 800_000 });
     await expect(page.getByTestId('demo-showcase-image')).not.toHaveAttribute('data-index', '');
-    const box = await page.getByTestId('demo-showcase-image').boundingBox();
-    expect(box!.width).toBeGreaterThan(300);
+    // Image and anomaly map side by side, both large.
+    const photo = (await page.getByTestId('demo-showcase-photo').boundingBox())!;
+    const map = (await page.getByTestId('demo-showcase-image').boundingBox())!;
+    expect(photo.width).toBeGreaterThan(300);
+    expect(map.width).toBeGreaterThan(300);
+    expect(map.x).toBeGreaterThanOrEqual(photo.x + photo.width);
+    expect(Math.abs(map.y - photo.y)).toBeLessThan(2);
+    await expect(page.getByTestId('heat-legend')).toBeVisible();
   });
 });
 

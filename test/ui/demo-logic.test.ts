@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { parseDemoParams, DEMO_BUDGET_SECONDS } from '../../src/ui/demo/demo-params';
 import {
   framesPerSecond,
-  heatColour,
-  heatmapRgba,
+  greyBase,
+  heatOverlayRgba,
+  maskContour,
+  maskContrast,
+  overlayColour,
+  overlayFloor,
   ownScale,
   pickHighlights,
 } from '../../src/ui/demo/heatmap';
@@ -34,28 +38,89 @@ describe('demo URL parameters', () => {
 });
 
 describe('heat-map colouring', () => {
-  it('runs from black to pale yellow and clamps', () => {
-    expect(heatColour(0)).toEqual([0, 0, 4]);
-    expect(heatColour(1)).toEqual([252, 255, 164]);
-    expect(heatColour(-3)).toEqual(heatColour(0));
-    expect(heatColour(7)).toEqual(heatColour(1));
+  it('ramps from red-purple to pale yellow, never grey, and clamps', () => {
+    const [r0, g0, b0] = overlayColour(0);
+    expect(r0).toBeGreaterThan(g0 + 60); // reddish purple
+    expect(b0).toBeGreaterThan(g0);
+    const [r1, g1, b1] = overlayColour(1);
+    expect(Math.min(r1, g1)).toBeGreaterThan(240); // pale yellow
+    expect(b1).toBeLessThan(200);
+    expect(overlayColour(-3)).toEqual(overlayColour(0));
+    expect(overlayColour(7)).toEqual(overlayColour(1));
+    for (let u = 0; u <= 1; u += 0.125) {
+      const [r, g, b] = overlayColour(u);
+      expect(Math.max(r, g, b) - Math.min(r, g, b)).toBeGreaterThan(60);
+    }
   });
 
-  it('makes low values see-through and high values opaque', () => {
-    const map = Float32Array.of(0, 0.2, 0.5, 1);
-    const rgba = heatmapRgba(map, { min: 0, max: 1, threshold: 0.4 }, 1);
-    const alpha = [3, 7, 11, 15].map((i) => rgba[i]);
+  it('leaves pixels below the threshold uncoloured and colours the rest, more opaque when higher', () => {
+    const map = Float32Array.of(0, 0.39, 0.4, 0.7, 1);
+    const rgba = heatOverlayRgba(map, { min: 0, max: 1, threshold: 0.4 }, { minAlpha: 0.5, maxAlpha: 1 });
+    const alpha = [3, 7, 11, 15, 19].map((i) => rgba[i]);
     expect(alpha[0]).toBe(0);
-    expect(alpha[1]).toBeLessThan(0.36 * 255);
-    expect(alpha[2]).toBeGreaterThan(0.5 * 255);
-    expect(alpha[3]).toBe(255);
-    expect(alpha).toEqual([...alpha].sort((a, b) => a - b));
+    expect(alpha[1]).toBe(0);
+    expect(alpha[2]).toBe(128);
+    expect(alpha[3]).toBeGreaterThan(alpha[2]);
+    expect(alpha[4]).toBe(255);
+    expect([...rgba.slice(16, 19)]).toEqual(overlayColour(1));
   });
 
-  it('scales a frame by its own range when no evaluation exists', () => {
-    expect(ownScale(Float32Array.of(2, 5, 3))).toEqual({ min: 2, max: 5 });
+  it('starts the ramp at the bottom of the range when the threshold is missing or outside it', () => {
+    expect(overlayFloor({ min: 1, max: 2 })).toBe(1);
+    expect(overlayFloor({ min: 1, max: 2, threshold: 5 })).toBe(1);
+    expect(overlayFloor({ min: 1, max: 2, threshold: 1.5 })).toBe(1.5);
+  });
+
+  it('greys and dims the base image so no surface colour reads as heat', () => {
+    const orange = Uint8ClampedArray.of(230, 140, 60, 255, 0, 0, 0, 255);
+    const g = greyBase(orange);
+    expect(g[0]).toBe(g[1]);
+    expect(g[1]).toBe(g[2]);
+    expect(g[0]).toBeLessThan(110);
+    expect(g[4]).toBeGreaterThan(0); // black stays distinguishable from the canvas
+    expect(g[3]).toBe(255);
+  });
+
+  it('colours the upper half of a frame without an evaluation', () => {
+    expect(ownScale(Float32Array.of(2, 5, 3))).toEqual({ min: 2, max: 5, threshold: 3.5 });
     const flat = ownScale(Float32Array.of(1, 1));
     expect(flat.max).toBeGreaterThan(flat.min);
+  });
+});
+
+describe('ground-truth outline', () => {
+  it('draws a closed outline around a square, through the border pixels’ centres', () => {
+    const size = 6;
+    const mask = new Uint8Array(size * size);
+    for (let y = 2; y < 4; y++) for (let x = 2; x < 4; x++) mask[y * size + x] = 1;
+    const segs = maskContour(mask, size);
+    // Every end point is shared by exactly two segments: the outline is closed.
+    const ends = new Map<string, number>();
+    for (const [x0, y0, x1, y1] of segs)
+      for (const k of [`${x0},${y0}`, `${x1},${y1}`]) ends.set(k, (ends.get(k) ?? 0) + 1);
+    expect([...ends.values()].every((n) => n === 2)).toBe(true);
+    const xs = segs.flatMap(([x0, , x1]) => [x0, x1]);
+    const ys = segs.flatMap(([, y0, , y1]) => [y0, y1]);
+    expect(Math.min(...xs)).toBe(2);
+    expect(Math.max(...xs)).toBe(4);
+    expect(Math.min(...ys)).toBe(2);
+    expect(Math.max(...ys)).toBe(4);
+  });
+
+  it('closes a region that touches the image border along the border, and is empty without one', () => {
+    const size = 4;
+    const mask = new Uint8Array(size * size);
+    mask[0] = 1;
+    const segs = maskContour(mask, size);
+    for (const s of segs) for (const v of s) expect(v).toBeGreaterThanOrEqual(0);
+    expect(segs.length).toBe(4);
+    expect(maskContour(new Uint8Array(16), 4)).toEqual([]);
+    expect(maskContour(new Uint8Array(16).fill(1), 4).length).toBeGreaterThan(0);
+  });
+
+  it('measures the map inside and outside a mask', () => {
+    const c = maskContrast(Float32Array.of(1, 3, 0, 0), Uint8Array.of(1, 1, 0, 0));
+    expect(c).toEqual({ inside: 2, outside: 0 });
   });
 });
 

@@ -4,7 +4,7 @@ import type { FrameReference } from '../../../workers/engine-api';
 import { getEngine } from '../../client/engine';
 import { errorText } from '../../state/engine-ready';
 import { cameraErrorMessage } from './camera-errors';
-import { framesPerSecond, heatmapRgba, ownScale } from './heatmap';
+import { framesPerSecond, heatOverlayRgba, ownScale } from './heatmap';
 
 interface CameraOption {
   deviceId: string;
@@ -77,7 +77,7 @@ export function LiveCamera({ large = false, autoStart = false }: { large?: boole
           ? { min: r.reference.mapMin, max: r.reference.mapMax, threshold: r.reference.pixelThreshold }
           : ownScale(r.map);
         const ctx = canvas.getContext('2d');
-        ctx?.putImageData(new ImageData(heatmapRgba(r.map, scale), r.size, r.size), 0, 0);
+        ctx?.putImageData(new ImageData(heatOverlayRgba(r.map, scale), r.size, r.size), 0, 0);
         frames += 1;
         times.push(performance.now());
         if (times.length > FPS_WINDOW) times.shift();
