@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Teacher } from '../backbones/teacher';
+import { withFilterCache } from '../kernels/filter-cache';
 import { gaussianBlur, resizeMaps } from '../scoring/anomaly-map';
 import { Rng } from '../synth/rng';
 import { GreedyCoreset, msPerDistance } from './coreset';
@@ -112,6 +113,7 @@ export class PatchCore {
     images: number,
     options: PatchCoreOptions,
     arrays: StoredArrays,
+    coveringRadius: number | null = null,
   ): PatchCore {
     const { dim } = fitShape(teacher.channels, images, options);
     const memory = arrays.get(MEMORY_ARRAY);
@@ -137,6 +139,7 @@ export class PatchCore {
       stored ? tf.tensor2d(stored.data as Float32Array, stored.shape as [number, number]) : null,
     );
     model.imagesDone = images;
+    model.finalRadius = coveringRadius;
     model.memory = prepareMemory(tf.tensor2d(memory.data as Float32Array, memory.shape as [number, number]));
     return model;
   }
@@ -160,7 +163,7 @@ export class PatchCore {
     return this.memory?.rows.shape[0] ?? 0;
   }
 
-  /** Covering radius of the final coreset (null for a restored or unfitted model). */
+  /** Covering radius of the final coreset (null before the fit ends, or not known to a restored model). */
   get coveringRadius(): number | null {
     return this.finalRadius;
   }
@@ -191,14 +194,17 @@ export class PatchCore {
     const memory = this.memory;
     if (!memory) throw new Error('PatchCore is not fitted yet: run its fit first.');
     const [n, s] = x.shape;
-    return tf.tidy(() => {
-      const taps = this.teacher.features(x);
-      const { patches, h, w } = patchFeatures(taps[1], taps[2], this.projection);
-      const distances = tf.reshape(nearestDistances(patches, memory), [n, h, w]) as tf.Tensor3D;
-      const scores = tf.max(distances, [1, 2]) as tf.Tensor1D;
-      const maps = gaussianBlur(resizeMaps(distances, s, s));
-      return { maps, scores };
-    });
+    // The teacher is frozen: its transformed filters are reused between calls (filter-cache.ts).
+    return withFilterCache(() =>
+      tf.tidy(() => {
+        const taps = this.teacher.features(x);
+        const { patches, h, w } = patchFeatures(taps[1], taps[2], this.projection);
+        const distances = tf.reshape(nearestDistances(patches, memory), [n, h, w]) as tf.Tensor3D;
+        const scores = tf.max(distances, [1, 2]) as tf.Tensor1D;
+        const maps = gaussianBlur(resizeMaps(distances, s, s));
+        return { maps, scores };
+      }),
+    );
   }
 
   /** The memory and projection for a checkpoint; empty before the fit ends. */
@@ -230,10 +236,12 @@ export class PatchCore {
     const start = this.imagesDone;
     const end = Math.min(this.images, start + EMBED_BATCH);
     const x = batch(start, end);
-    const out = tf.tidy(() => {
-      const taps = this.teacher.features(x);
-      return patchFeatures(taps[1], taps[2], this.projection).patches;
-    });
+    const out = withFilterCache(() =>
+      tf.tidy(() => {
+        const taps = this.teacher.features(x);
+        return patchFeatures(taps[1], taps[2], this.projection).patches;
+      }),
+    );
     x.dispose();
     try {
       if (out.shape[0] !== (end - start) * grid * grid)
