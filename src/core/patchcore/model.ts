@@ -3,7 +3,8 @@ import type { Teacher } from '../backbones/teacher';
 import { withFilterCache } from '../kernels/filter-cache';
 import { gaussianBlur, resizeMaps } from '../scoring/anomaly-map';
 import { Rng } from '../synth/rng';
-import { GreedyCoreset, msPerDistance } from './coreset';
+import { GreedyCoreset } from './coreset';
+import { FitClock } from './fit-clock';
 import { patchDimension, patchFeatures, projectionShape, randomProjection } from './features';
 import { nearestDistances, prepareMemory, type SearchMemory } from './nearest';
 
@@ -48,12 +49,6 @@ export const PROJECTION_ARRAY = 'patchcore.projection';
 const EMBED_BATCH = 4;
 /** A coreset step runs whole centres for about this long, so cancel and progress stay prompt. */
 const CORESET_SLICE_MS = 200;
-/**
- * Points the pruned coreset measures per centre, as a share of all points: about 0.03 on the patch
- * features of bottle and magnetic tile at k = 1 %. Only the estimate before the coreset starts uses
- * it; from then on the measured speed does.
- */
-const CORESET_VISIT_SHARE = 0.03;
 /** The in-memory features are refused above this size, before the fit allocates them. */
 const MAX_FEATURE_BYTES = 1.5 * 2 ** 30;
 
@@ -76,9 +71,8 @@ export class PatchCore {
   private coreset: GreedyCoreset | null = null;
   private memory: SearchMemory | null = null;
   private finalRadius: number | null = null;
-  private embedMs = 0;
   private coresetMs = 0;
-  private msPerDistance: number | null = null;
+  private readonly clock: FitClock;
   private readonly firstCentre: number;
   readonly shape: ReturnType<typeof fitShape>;
 
@@ -89,6 +83,8 @@ export class PatchCore {
     private readonly projection: tf.Tensor2D | null, // [C2+C3, D]
   ) {
     this.shape = fitShape(teacher.channels, images, options);
+    const { grid, memory, dim } = this.shape;
+    this.clock = new FitClock(images, grid * grid, memory, dim);
     this.firstCentre = new Rng(options.seed).int(0, this.shape.patches);
   }
 
@@ -184,6 +180,7 @@ export class PatchCore {
     const coreset = this.coreset;
     coreset.add(this.shape.memory - coreset.size, () => performance.now() - t0 >= CORESET_SLICE_MS);
     this.coresetMs += performance.now() - t0;
+    this.clock.coresetSlice(coreset.size, this.coresetMs, coreset.distances);
     if (coreset.size < this.shape.memory && !coreset.exhausted) return this.progress('coreset');
     this.assemble(coreset);
     return this.progress('done');
@@ -251,8 +248,7 @@ export class PatchCore {
       out.dispose();
     }
     this.imagesDone = end;
-    this.embedMs += performance.now() - t0;
-    this.msPerDistance ??= msPerDistance(this.features, dim, (end - start) * grid * grid);
+    this.clock.embedded(end - start, performance.now() - t0, this.features);
   }
 
   private assemble(coreset: GreedyCoreset): void {
@@ -268,18 +264,7 @@ export class PatchCore {
   }
 
   private progress(phase: FitPhase): FitProgress {
-    const { patches, memory } = this.shape;
-    const centres = this.coreset?.size ?? 0;
-    let etaMs = 0;
-    if (phase === 'features' || (phase === 'coreset' && centres === 0)) {
-      const perImage = this.embedMs / Math.max(1, this.imagesDone);
-      // Before any centre: the first measures every point, each later one a small share of them.
-      const visits = patches * (1 + CORESET_VISIT_SHARE * (memory - 1));
-      etaMs = perImage * (this.images - this.imagesDone) + visits * (this.msPerDistance ?? 0);
-    } else if (phase === 'coreset') {
-      // The later centres cost less than the earlier ones: the mean so far errs on the long side.
-      etaMs = (this.coresetMs / centres) * (memory - centres);
-    }
+    const etaMs = phase === 'done' ? 0 : this.clock.remainingMs();
     return {
       phase,
       done: this.stepsDone,
