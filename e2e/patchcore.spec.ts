@@ -48,6 +48,7 @@ test('PatchCore: its own options, a fit with progress, evaluation, checkpoint ro
   await page.getByTestId('cfg-model').selectOption('patchcore');
   for (const id of ['cfg-lr', 'cfg-steps', 'cfg-batchSize', 'cfg-paperSelect', 'cfg-checkpointEvery'])
     await expect(page.getByTestId(id)).toHaveCount(0);
+  await page.getByTestId('cfg-teacher').selectOption('mobilenet_v2');
   await page.getByTestId('cfg-imageSize').fill('64');
   await page.getByTestId('cfg-coresetFraction').fill('0.1');
   await expect(page.getByTestId('cfg-projectionDim')).toBeVisible();
