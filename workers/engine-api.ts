@@ -130,7 +130,8 @@ export type TaskState = 'started' | 'finished' | 'cancelled' | 'failed';
 
 /** Everything the worker pushes to the UI. Discriminate on `type`; add variants, never reuse tags. */
 export type EngineEvent =
-  | { type: 'progress'; task: TaskId; done: number; total: number; message?: string }
+  /** `etaMs`: the task's own estimate of the time left, where its steps differ too much in cost for a rate. */
+  | { type: 'progress'; task: TaskId; done: number; total: number; message?: string; etaMs?: number }
   | { type: 'log'; level: LogLevel; message: string }
   | { type: 'backend'; info: BackendInfo }
   | { type: 'task'; task: TaskId; state: TaskState; message?: string }

@@ -124,8 +124,10 @@ export interface SynthPreview {
 export interface SessionInfo {
   runId: string;
   config: TrainConfig;
-  /** Optimiser steps taken so far. */
+  /** Steps taken so far: optimiser steps, or PatchCore's images embedded plus coreset centres. */
   step: number;
+  /** Steps of the whole run: `config.steps`, or PatchCore's training images plus coreset size. */
+  totalSteps: number;
   parameters: number;
   teacherChannels: [number, number, number];
   /** Dataset image index (train) of each memory slot, normal and abnormal bank (DM-GRD only). */
@@ -289,10 +291,16 @@ export interface SessionCommands {
   /** A thumbnail of a dataset image (split index as in DatasetSummary). */
   thumbnail(split: 'train' | 'test', index: number, size: number): Promise<ImageBitmap>;
   synthPreview(opts: SynthPreviewOptions): Promise<SynthPreview>;
-  /** Loads the teacher, creates the network and builds the memory banks (progress events). */
+  /**
+   * Loads the teacher, creates the network and builds the memory banks (progress events); for
+   * PatchCore, the unfitted memory (`train` fits it).
+   */
   createSession(config: Partial<TrainConfig>, opts: { taskId: string }): Promise<SessionInfo>;
   sessionInfo(): Promise<SessionInfo | null>;
-  /** Trains, emitting a `step` event per step; cancel the task to pause, call again to resume. */
+  /**
+   * Trains, emitting a `step` event per step; cancel the task to pause, call again to resume.
+   * PatchCore is fitted instead: `progress` events count its images, then its coreset centres.
+   */
   train(opts: TrainOptions): Promise<TrainResult>;
   evaluate(opts: { taskId: string }): Promise<EvaluationSummary>;
   heatmap(testIndex: number): Promise<HeatmapData>;

@@ -1,5 +1,5 @@
 // The speed-benchmark part of the engine contract (engine-api.ts extends it). Types only.
-import type { ModelKind, TeacherName } from '../src/core/config';
+import type { TeacherName, TrainedModel } from '../src/core/config';
 import type { OpProfileRow } from '../src/core/perf/flops';
 import type { BackendName, TaskId } from './engine-api';
 
@@ -8,7 +8,7 @@ export type { OpProfileRow } from '../src/core/perf/flops';
 /** One teacher × method × size case. */
 export interface SpeedCaseSpec {
   teacher: TeacherName;
-  method: ModelKind;
+  method: TrainedModel;
   imageSize: number;
   /** Batches whose inference time is measured (e.g. [1, 8]). */
   inferBatches: number[];

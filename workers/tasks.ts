@@ -16,7 +16,7 @@ export interface TaskHandle {
    * CancelledError if the task was cancelled. Call it between steps (never inside tf.tidy).
    */
   checkpoint(): Promise<void>;
-  progress(done: number, total: number, message?: string): void;
+  progress(done: number, total: number, message?: string, etaMs?: number): void;
 }
 
 type Emit = (event: EngineEvent) => void;
@@ -58,7 +58,15 @@ export class TaskRegistry {
         await yieldToEventLoop();
         if (signal.aborted) throw new CancelledError(id);
       },
-      progress: (done, total, message) => this.emit({ type: 'progress', task: id, done, total, message }),
+      progress: (done, total, message, etaMs) =>
+        this.emit({
+          type: 'progress',
+          task: id,
+          done,
+          total,
+          message,
+          ...(etaMs === undefined ? {} : { etaMs }),
+        }),
     };
     this.emit({ type: 'task', task: id, state: 'started' });
     try {

@@ -2,7 +2,7 @@
 // the time per step, and the run's step count (so its whole learning-rate schedule: warm-up, peak,
 // decay) is set to end at the budget.
 import type { Page } from '@playwright/test';
-import { CONFIG_SCHEMA, type ModelKind, type OptionSpec, type TrainConfig } from '../../src/core/config';
+import { appliesTo, CONFIG_SCHEMA, type ModelKind, type TrainConfig } from '../../src/core/config';
 
 /** Steps of the probe; the first pays the one-off costs (kernel compilation, heap growth) and is not timed. */
 export const PROBE_STEPS = 4;
@@ -21,8 +21,7 @@ export interface BudgetPlan {
 
 /** Whether `model` trains in optimiser steps: a model the `steps` option does not apply to is fitted once. */
 export function trainsInSteps(model: ModelKind): boolean {
-  const spec: OptionSpec & { models?: readonly string[] } = CONFIG_SCHEMA.steps;
-  return spec.models?.includes(model) ?? true;
+  return appliesTo('steps', model);
 }
 
 /**

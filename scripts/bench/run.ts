@@ -70,7 +70,8 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
         log(`[worker ${e.level}] ${e.message}`);
       if (e.type === 'progress' && (now - lastProgress >= progressMs || e.done === e.total)) {
         lastProgress = now;
-        log(`  ${e.message ?? e.task}: ${e.done}/${e.total}`);
+        const eta = e.etaMs === undefined ? '' : `  ETA ${fmtDuration(e.etaMs)}`;
+        log(`  ${e.message ?? e.task}: ${e.done}/${e.total}${eta}`);
       }
       if (e.type === 'step' && !trainStart) {
         log(`probe step ${e.report.step}/${e.totalSteps}  ${e.report.ms.toFixed(0)} ms`);

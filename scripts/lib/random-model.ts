@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { RESNET_SPECS, ResNetTeacher, type ResNetArch } from '../../src/core/backbones/resnet';
-import type { TrainConfig } from '../../src/core/config';
+import { trainedModel, type TrainConfig } from '../../src/core/config';
 import { installWasmKernels } from '../../src/core/kernels/wasm';
 import { buildBank } from '../../src/core/model/build-banks';
 import { createNetwork, type Banks, type Network } from '../../src/core/model/dmgrd';
@@ -34,7 +34,7 @@ export async function randomModel(
   if (!(config.teacher in RESNET_SPECS))
     throw new Error(`--teacher: one of ${Object.keys(RESNET_SPECS).join(', ')}`);
   const teacher = ResNetTeacher.random(config.teacher as ResNetArch, 7);
-  const net = createNetwork(config.model, config.teacher, teacher.channels, 11);
+  const net = createNetwork(trainedModel(config), config.teacher, teacher.channels, 11);
   const size = config.imageSize;
   const pick = (i: number) => tf.randomUniform([1, size, size, 3], 0, 1, 'float32', i) as tf.Tensor4D;
   const sources = [...Array(config.memoryItems).keys()];

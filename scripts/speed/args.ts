@@ -1,12 +1,12 @@
 // Command-line flags of the speed benchmark (`npm run bench:speed -- [flags]`).
-import { MODELS, TEACHERS, type ModelKind, type TeacherName } from '../../src/core/config';
+import { TEACHERS, TRAINED_MODELS, type TeacherName, type TrainedModel } from '../../src/core/config';
 import * as flags from '../bench/flags';
 import type { BuildMode } from '../bench/cli';
 
 export interface SpeedOptions {
   backend: 'wasm' | 'webgpu';
   teachers: TeacherName[];
-  methods: ModelKind[];
+  methods: TrainedModel[];
   imageSize: number;
   repeats: number;
   inferBatches: number[];
@@ -198,7 +198,7 @@ function readFlags(tokens: readonly flags.FlagToken[]): ParsedSpeedArgs {
         o.teachers = list(flag, value, TEACHERS);
         break;
       case 'methods':
-        o.methods = list(flag, value, MODELS);
+        o.methods = list(flag, value, TRAINED_MODELS);
         break;
       case 'size': {
         const v = flags.wholeNumber(flag, value, 32);

@@ -28,8 +28,18 @@ export const SERVED_TEACHERS = [
 export const needsImportedWeights = (teacher: TeacherName): boolean =>
   !(SERVED_TEACHERS as readonly TeacherName[]).includes(teacher);
 
-export const MODELS = ['dmgrd', 'rd'] as const;
+export const MODELS = ['dmgrd', 'rd', 'patchcore'] as const;
 export type ModelKind = (typeof MODELS)[number];
+/** The models trained by gradient descent (PatchCore is fitted without training). */
+export const TRAINED_MODELS = ['dmgrd', 'rd'] as const satisfies readonly ModelKind[];
+export type TrainedModel = (typeof TRAINED_MODELS)[number];
+
+/** The model of `config` where a trained network is required; throws for PatchCore. */
+export function trainedModel(config: { model: ModelKind }): TrainedModel {
+  if (config.model === 'patchcore') throw new Error('PatchCore has no network: it is fitted, not trained.');
+  return config.model;
+}
+const PATCHCORE = ['patchcore'] as const satisfies readonly ModelKind[];
 
 interface NumberOption {
   kind: 'number';
@@ -62,20 +72,23 @@ interface BoolOption {
   help: string;
   default: boolean;
 }
-export type OptionSpec = NumberOption | ChoiceOption<string> | SwitchOption | BoolOption;
+/** `models`: the models an option applies to (absent: all); the form hides it for the others. */
+export type OptionSpec = (NumberOption | ChoiceOption<string> | SwitchOption | BoolOption) & {
+  models?: readonly ModelKind[];
+};
 
 export const CONFIG_SCHEMA = {
   teacher: {
     kind: 'choice',
     label: 'Teacher',
-    help: 'Frozen ImageNet encoder whose layer1/2/3 features are distilled.',
+    help: 'Frozen ImageNet encoder whose layer1/2/3 features are distilled (PatchCore: layer 2/3 features kept in its memory).',
     default: 'mobilenet_v2',
     choices: TEACHERS,
   },
   model: {
     kind: 'choice',
     label: 'Model',
-    help: 'DM-GRD (memories + MSFF) or plain Reverse Distillation on the same trainer.',
+    help: "DM-GRD (memories + MSFF), plain Reverse Distillation on the same trainer, or PatchCore: no training, a memory of the teacher's patch features.",
     default: 'dmgrd',
     choices: MODELS,
   },
@@ -90,6 +103,7 @@ export const CONFIG_SCHEMA = {
     integer: true,
   },
   batchSize: {
+    models: TRAINED_MODELS,
     kind: 'number',
     label: 'Batch',
     help: 'Images per step (about half are synthetic anomalies).',
@@ -99,6 +113,7 @@ export const CONFIG_SCHEMA = {
     integer: true,
   },
   steps: {
+    models: TRAINED_MODELS,
     kind: 'number',
     label: 'Steps',
     help: 'Optimiser steps (reference: 5000).',
@@ -108,6 +123,7 @@ export const CONFIG_SCHEMA = {
     integer: true,
   },
   lr: {
+    models: TRAINED_MODELS,
     kind: 'number',
     label: 'Learning rate',
     help: 'Peak Adam learning rate after warm-up.',
@@ -116,6 +132,7 @@ export const CONFIG_SCHEMA = {
     max: 0.1,
   },
   minLr: {
+    models: TRAINED_MODELS,
     kind: 'number',
     label: 'Min LR',
     help: 'Start of the warm-up and end of the cosine decay.',
@@ -124,6 +141,7 @@ export const CONFIG_SCHEMA = {
     max: 0.1,
   },
   warmupFraction: {
+    models: TRAINED_MODELS,
     kind: 'number',
     label: 'Warm-up',
     help: 'Fraction of steps with linear warm-up.',
@@ -132,6 +150,7 @@ export const CONFIG_SCHEMA = {
     max: 0.5,
   },
   alpha: {
+    models: TRAINED_MODELS,
     kind: 'number',
     label: 'alpha',
     help: 'Weight of the separation loss (L_OT + mu L_Con).',
@@ -140,6 +159,7 @@ export const CONFIG_SCHEMA = {
     max: 10,
   },
   mu: {
+    models: TRAINED_MODELS,
     kind: 'number',
     label: 'mu',
     help: 'Weight of the contrast term inside the separation loss.',
@@ -148,6 +168,7 @@ export const CONFIG_SCHEMA = {
     max: 10,
   },
   tau: {
+    models: TRAINED_MODELS,
     kind: 'number',
     label: 'tau',
     help: 'Weight of the triplet (memory separation) loss.',
@@ -156,6 +177,7 @@ export const CONFIG_SCHEMA = {
     max: 10,
   },
   memoryItems: {
+    models: TRAINED_MODELS,
     kind: 'number',
     label: 'Memory items L',
     help: 'Images per memory bank (30; 10 for tiny classes).',
@@ -174,6 +196,7 @@ export const CONFIG_SCHEMA = {
     integer: true,
   },
   paperLambda: {
+    models: TRAINED_MODELS,
     kind: 'switch',
     paper: true,
     label: 'Paper: gamma ~ N(0,1) in the Fourier mix',
@@ -181,6 +204,7 @@ export const CONFIG_SCHEMA = {
     default: false,
   },
   paperBeta: {
+    models: TRAINED_MODELS,
     kind: 'switch',
     paper: true,
     label: 'Paper: beta in [0.1, 1.0]',
@@ -188,6 +212,7 @@ export const CONFIG_SCHEMA = {
     default: false,
   },
   paperKdPerPixel: {
+    models: TRAINED_MODELS,
     kind: 'switch',
     paper: true,
     label: 'Paper: per-pixel KD cosine',
@@ -195,6 +220,7 @@ export const CONFIG_SCHEMA = {
     default: false,
   },
   paperSelect: {
+    models: TRAINED_MODELS,
     kind: 'switch',
     paper: true,
     label: 'Paper: select the nearest memory item',
@@ -202,6 +228,7 @@ export const CONFIG_SCHEMA = {
     default: false,
   },
   paperSinkhorn: {
+    models: TRAINED_MODELS,
     kind: 'switch',
     paper: true,
     label: 'Paper: Sinkhorn between normal and abnormal',
@@ -209,6 +236,7 @@ export const CONFIG_SCHEMA = {
     default: false,
   },
   paperTriplet: {
+    models: TRAINED_MODELS,
     kind: 'switch',
     paper: true,
     label: 'Paper: trainable memories in the triplet loss',
@@ -216,6 +244,7 @@ export const CONFIG_SCHEMA = {
     default: false,
   },
   gradNormEvery: {
+    models: TRAINED_MODELS,
     kind: 'number',
     label: 'Per-term gradient norms every',
     help: "Steps between measurements of each loss term's gradient norm (one extra backward pass per term on those steps; 0 = never).",
@@ -225,6 +254,7 @@ export const CONFIG_SCHEMA = {
     integer: true,
   },
   recompute: {
+    models: TRAINED_MODELS,
     kind: 'choice',
     label: 'Recompute MSFF activations',
     help: 'Gradient checkpointing: the MSFF blocks keep no activations for the backward pass and run again there, which saves memory for about a sixth more time per step. Auto: on where memory is tight (the WASM or CPU backend with a ResNet50-class DM-GRD network).',
@@ -232,6 +262,7 @@ export const CONFIG_SCHEMA = {
     choices: ['auto', 'on', 'off'],
   },
   imageScoreTopK: {
+    models: TRAINED_MODELS,
     kind: 'number',
     label: 'Top-k score',
     help: 'Image score = mean of the k largest map values (RD: 1 = max).',
@@ -240,9 +271,34 @@ export const CONFIG_SCHEMA = {
     max: 10000,
     integer: true,
   },
+  coresetFraction: {
+    kind: 'number',
+    models: PATCHCORE,
+    label: 'Coreset fraction',
+    help: 'Share of all training patches kept in the memory, chosen by greedy k-centre selection (in the PatchCore paper 1 % scores about as well as 10 % on MVTec AD).',
+    default: 0.01,
+    min: 0.001,
+    max: 1,
+  },
+  projectionDim: {
+    kind: 'number',
+    models: PATCHCORE,
+    label: 'Projection width',
+    help: 'Patch features wider than this (layer 2 + layer 3 channels: EfficientNet-B0 152, MobileNetV2 288, ResNet50 1536) are multiplied by a fixed random matrix down to this width; 0 = never.',
+    default: 384,
+    min: 0,
+    max: 4096,
+    integer: true,
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export type ConfigKey = keyof typeof CONFIG_SCHEMA;
+
+/** Whether option `key` has any effect on `model`. */
+export function appliesTo(key: ConfigKey, model: ModelKind): boolean {
+  const models = (CONFIG_SCHEMA[key] as OptionSpec).models;
+  return !models || models.includes(model);
+}
 
 type ValueOf<S> = S extends { kind: 'choice'; choices: readonly (infer C)[] }
   ? C

@@ -1,8 +1,11 @@
 import {
+  appliesTo,
   CONFIG_SCHEMA,
   ConfigError,
+  MODELS,
   validateConfig,
   type ConfigKey,
+  type ModelKind,
   type OptionSpec,
   type TrainConfig,
 } from '../core/config';
@@ -19,10 +22,25 @@ export function draftOf(config: TrainConfig): ConfigDraft {
   return out;
 }
 
-/** Parses the form; the ConfigError message is what the form shows. */
+/** The model the draft asks for, or null while it names none. */
+export function draftModel(draft: ConfigDraft): ModelKind | null {
+  return (MODELS as readonly unknown[]).includes(draft.model) ? (draft.model as ModelKind) : null;
+}
+
+/** Whether the form shows option `key` for the draft's model (every option while no model is chosen). */
+export function shownFor(draft: ConfigDraft, key: ConfigKey): boolean {
+  const model = draftModel(draft);
+  return model === null || appliesTo(key, model);
+}
+
+/**
+ * Parses the form; the ConfigError message is what the form shows. An option that does not apply
+ * to the chosen model is hidden, so it takes its default here (the draft keeps what was typed).
+ */
 export function parseDraft(draft: ConfigDraft): { config: TrainConfig | null; error: string | null } {
   const raw: Record<string, unknown> = {};
   for (const key of Object.keys(CONFIG_SCHEMA) as ConfigKey[]) {
+    if (!shownFor(draft, key)) continue;
     const spec = CONFIG_SCHEMA[key];
     const v = draft[key];
     if (spec.kind === 'number') {

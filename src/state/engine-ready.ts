@@ -28,4 +28,6 @@ export interface TaskProgress {
   done: number;
   total: number;
   message: string;
+  /** The task's own estimate of the time left, when it gives one. */
+  etaMs?: number;
 }

@@ -109,7 +109,7 @@ export const useTrainStore = create<TrainState>()((set, get) => {
     const ofRun = e.type === 'progress' ? e.task === taskId : 'runId' in e && e.runId === session?.runId;
     if (ofRun) watch?.beat(Date.now());
     if (e.type === 'progress' && e.task === taskId)
-      set({ progress: { done: e.done, total: e.total, message: e.message ?? '' } });
+      set({ progress: { done: e.done, total: e.total, message: e.message ?? '', etaMs: e.etaMs } });
     else if (e.type === 'step' && session && e.runId === session.runId) {
       buffer.push(e.report);
       if (e.totalSteps !== get().totalSteps) set({ totalSteps: e.totalSteps });
@@ -239,7 +239,7 @@ export const useTrainStore = create<TrainState>()((set, get) => {
         // A timing probe would compete with the run for the processor and the memory.
         await useEstimateStore.getState().cancel({ quiet: true });
         const session = await watched(getEngine().createSession(config, { taskId }));
-        set({ session, taskId: null, progress: null });
+        set({ session, totalSteps: session.totalSteps, taskId: null, progress: null });
       } catch (err) {
         if (handleStall(err, 'while creating the session')) return;
         set({
@@ -305,7 +305,7 @@ export const useTrainStore = create<TrainState>()((set, get) => {
     adopt(info, history, record) {
       buffer = [];
       const draft = draftOf(info.config);
-      const totalSteps = record?.targetStep ?? info.config.steps;
+      const totalSteps = record?.targetStep ?? info.totalSteps;
       const status = record ? statusOf(record) : info.step >= totalSteps ? 'finished' : 'paused';
       set({
         session: info,

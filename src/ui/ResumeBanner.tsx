@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { useDatasetStore } from '../state/dataset-store';
 import { useEngineStore } from '../state/engine-store';
 import { useRunsStore } from '../state/runs-store';
+import { targetStep } from './runs/run-actions';
 import { ProgressBar } from './common/ProgressBar';
 
 /** Offers to resume a run the previous page left mid-training (found once, at start-up). */
@@ -30,7 +31,7 @@ export function ResumeBanner({ onResume }: { onResume(): void }) {
     <div className="banner" role="region" aria-label="Unfinished run" data-testid="resume-banner">
       <p>
         A run on <strong>{run.dataset}</strong> ({run.config.model}/{run.config.teacher}) stopped at step{' '}
-        {run.step} of {run.config.steps} when the page closed.{' '}
+        {run.step} of {targetStep(run)} when the page closed.{' '}
         {!summary && (
           <span data-testid="resume-needs-dataset">
             Load the <strong>{run.dataset}</strong> dataset again (Dataset tab), then resume.

@@ -12,6 +12,7 @@ import { readPth } from '../../src/core/io/pth';
 import { SafetensorsError, readSafetensors, writeSafetensors } from '../../src/core/io/safetensors';
 import { createNetwork } from '../../src/core/model/dmgrd';
 import { decodeSession, type SessionMeta } from '../../src/core/pipeline/checkpoint';
+import { restoreSession } from '../../src/core/pipeline/model-session';
 import type { DatasetImages } from '../../src/core/pipeline/dataset';
 import { Session } from '../../src/core/pipeline/session';
 import {
@@ -336,13 +337,25 @@ describe('playground checkpoints of the wrong kind, damaged, or of another model
         new Map(),
       ),
     );
-    expect(() => Session.fromCheckpoint(mobilenet, data, other)).toThrow(
-      'The checkpoint was trained with the resnet50 teacher, not mobilenet_v2.',
+    expect(() => restoreSession(mobilenet, data, other)).toThrow(
+      'The checkpoint was made with the resnet50 teacher, not mobilenet_v2.',
     );
     const lying = decodeSession(encodeCheckpoint(meta({ teacherChannels: [256, 512, 1024] }), new Map()));
-    expect(() => Session.fromCheckpoint(mobilenet, data, lying)).toThrow(
+    expect(() => restoreSession(mobilenet, data, lying)).toThrow(
       "The checkpoint's teacher has channels 256/512/1024, this one 48/96/192.",
     );
+  });
+
+  it('a PatchCore memory described wrongly', () => {
+    for (const patchcore of [
+      null,
+      'x',
+      { trainImages: -1, coveringRadius: 1 },
+      { trainImages: 3, coveringRadius: 'far' },
+    ])
+      expect(() =>
+        decodeSession(encodeCheckpoint(meta({ patchcore } as unknown as Partial<SessionMeta>), new Map())),
+      ).toThrow('The checkpoint metadata describes its PatchCore memory wrongly: the file is damaged.');
   });
 
   it('CheckpointError is what the UI shows', () => {

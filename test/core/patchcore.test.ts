@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { loadTeacher, type ReadFile, type Teacher } from '../../src/core/backbones';
 import { GreedyCoreset } from '../../src/core/patchcore/coreset';
+import { FitClock } from '../../src/core/patchcore/fit-clock';
 import { patchDimension, patchFeatures, randomProjection } from '../../src/core/patchcore/features';
 import { PatchCore, type PatchCoreOptions } from '../../src/core/patchcore/model';
 import { nearestDistances, prepareMemory } from '../../src/core/patchcore/nearest';
@@ -133,6 +134,23 @@ describe('GreedyCoreset', () => {
     expect(coreset.add(20, () => ++calls >= 5)).toBe(5);
     expect(coreset.add(20)).toBe(20);
     expect(coreset.selected).toEqual(exhaustiveGreedy(points, 4, 0, 25));
+  });
+});
+
+describe('FitClock', () => {
+  it('adds the images left at their mean time, then takes the recent time per coreset centre', () => {
+    // 10 images of 100 patches: too few for the pilots, so no coreset estimate before it runs.
+    const clock = new FitClock(10, 100, 100, 4);
+    clock.embedded(4, 800, new Float32Array(1000 * 4));
+    expect(clock.remainingMs()).toBe(6 * 200);
+    clock.embedded(6, 1000, new Float32Array(1000 * 4));
+    expect(clock.remainingMs()).toBe(0);
+    // The estimate reads the recent slices that span at least 5 % of the centres (here 19 of them).
+    clock.coresetSlice(5, 300, 5000);
+    clock.coresetSlice(20, 400, 6000);
+    clock.coresetSlice(22, 420, 6100);
+    clock.coresetSlice(24, 430, 6200);
+    expect(clock.remainingMs()).toBeCloseTo(((430 - 300) / 19) * 76, 9);
   });
 });
 

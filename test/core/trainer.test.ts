@@ -1,7 +1,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { ResNetTeacher } from '../../src/core/backbones/resnet';
-import { validateConfig, type TrainConfig } from '../../src/core/config';
+import { trainedModel, validateConfig, type TrainConfig } from '../../src/core/config';
 import { createNetwork, type Banks } from '../../src/core/model/dmgrd';
 import { buildBank } from '../../src/core/model/build-banks';
 import { disposeMemoryBank } from '../../src/core/model/memory-bank';
@@ -22,7 +22,7 @@ function tinySetup(overrides: Partial<TrainConfig>) {
     ...overrides,
   });
   const teacher = ResNetTeacher.random('resnet18', 7);
-  const net = createNetwork(config.model, 'resnet18', teacher.channels, 11);
+  const net = createNetwork(trainedModel(config), 'resnet18', teacher.channels, 11);
   const images = tf.randomUniform([12, SIZE, SIZE, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
   const noisy = tf.tidy(() =>
     tf.clipByValue(tf.add(images, tf.randomNormal(images.shape, 0, 0.3, 'float32', 6)), 0, 1),

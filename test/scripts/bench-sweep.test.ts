@@ -37,6 +37,7 @@ describe('budget to steps', () => {
   it('gives a budget to the models that train in steps', () => {
     expect(trainsInSteps('dmgrd')).toBe(true);
     expect(trainsInSteps('rd')).toBe(true);
+    expect(trainsInSteps('patchcore')).toBe(false);
   });
 });
 
@@ -77,8 +78,13 @@ describe('sweep rows', () => {
 
   it('reads the rows of the results tables', () => {
     const rows = parseSweepSpec('scripts/bench/results-rows.txt');
-    expect(rows.map((r) => r.name)).toEqual(['DM-GRD (reference)', 'DM-GRD (paper switches)', 'RD']);
-    expect(rows.map((r) => r.config.model)).toEqual(['dmgrd', 'dmgrd', 'rd']);
+    expect(rows.map((r) => r.name)).toEqual([
+      'DM-GRD (reference)',
+      'DM-GRD (paper switches)',
+      'RD',
+      'PatchCore (memory baseline)',
+    ]);
+    expect(rows.map((r) => r.config.model)).toEqual(['dmgrd', 'dmgrd', 'rd', 'patchcore']);
     expect(rows[0].config.paperSelect).toBe(false);
     expect(rows[1].config.paperSelect).toBe(true);
   });

@@ -9,14 +9,14 @@ import {
   type GuardHost,
   type GuardOptions,
 } from '../../workers/session/recovery-guard';
-import type { Session } from '../../src/core/pipeline/session';
+import type { ModelSession } from '../../src/core/pipeline/model-session';
 
 // The guard's decision flow with a fake backend and fake sessions: no TF.js, no GPU. With
 // `device()` null the guard skips the WebGPU error scope and reads the loss from `lost()`.
 
 /** Just the fields the guard reads from a session. */
-const fakeSession = (step: number, batchSize = 8): Session =>
-  ({ trainer: { step }, config: { batchSize } }) as unknown as Session;
+const fakeSession = (step: number, batchSize = 8): ModelSession =>
+  ({ stepsDone: step, config: { batchSize } }) as unknown as ModelSession;
 
 interface Fake {
   host: GuardHost;
@@ -29,7 +29,7 @@ interface Fake {
 
 /** A worker whose backend can be lost and whose run restores to `savedStep` (or fails to). */
 function fakeWorker(
-  opts: { savedStep?: number; rebuild?: () => Promise<Session>; gate?: RecoveryGate } = {},
+  opts: { savedStep?: number; rebuild?: () => Promise<ModelSession>; gate?: RecoveryGate } = {},
 ) {
   const savedStep = opts.savedStep ?? 4;
   let lost: string | null = null;
@@ -78,11 +78,11 @@ describe('RecoveryGuard for evaluation', () => {
     fake.lose();
     const evaluated: number[] = [];
     const out = await guardOf(fake, EVALUATION).complete(fakeSession(6), async (s) => {
-      evaluated.push(s.trainer.step);
+      evaluated.push(s.stepsDone);
       return 'metrics';
     });
     expect(out.value).toBe('metrics');
-    expect(out.session.trainer.step).toBe(4);
+    expect(out.session.stepsDone).toBe(4);
     expect(evaluated).toEqual([4]);
     expect(fake.reselects).toBe(1);
     expect(fake.drops).toBe(1);
@@ -220,7 +220,7 @@ describe('RecoveryGuard for live scoring with a shared gate', () => {
     const fake = fakeWorker({ gate });
     let failOld = (): void => {};
     const scoring = guardOf(fake, SCORING).complete(fakeSession(4), async (s) => {
-      if (s.trainer.step === 4 && fake.reselects === 0) {
+      if (s.stepsDone === 4 && fake.reselects === 0) {
         // This frame's read hangs on the old device while another command recovers.
         await new Promise<void>((resolve) => (failOld = resolve));
         throw new DeviceLostError('destroyed');

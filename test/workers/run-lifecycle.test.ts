@@ -65,9 +65,18 @@ const report = (step: number): StepReport => ({
 /** A session whose steps only count (and may be told to fail or to cancel its task at a step). */
 function fakeSession(steps: number, hooks: { at?: number; then?: () => void } = {}): Session {
   const trainer = { step: 0, notes: [] as string[] };
+  const config = validateConfig({ steps, teacher: 'mobilenet_v2' });
   const session = {
-    config: validateConfig({ steps, teacher: 'mobilenet_v2' }),
+    kind: config.model,
+    config,
     trainer,
+    get stepsDone() {
+      return trainer.step;
+    },
+    totalSteps: steps,
+    parameters: 10,
+    notes: trainer.notes,
+    memorySources: null,
     net: { store: { count: () => 10 } },
     teacher: { channels: [1, 2, 3] },
     banks: null,

@@ -2,7 +2,7 @@ import type { RgbImage } from '../../src/core/data/image';
 import { demoFingerprint } from '../../src/core/data/fingerprint';
 import { generateDemoDataset } from '../../src/core/demo/generate';
 import type { DatasetImages } from '../../src/core/pipeline/dataset';
-import type { Evaluation } from '../../src/core/pipeline/session';
+import type { Evaluation } from '../../src/core/pipeline/evaluate';
 import type {
   DatasetImageInfo,
   DatasetSummary,

@@ -2,7 +2,8 @@
 import * as Comlink from 'comlink';
 import { resizeMask, resizeRgb } from '../../src/core/data/resize';
 import { toRgb, type DatasetImages } from '../../src/core/pipeline/dataset';
-import type { Evaluation, Session } from '../../src/core/pipeline/session';
+import type { Evaluation } from '../../src/core/pipeline/evaluate';
+import type { ModelSession } from '../../src/core/pipeline/model-session';
 import type { EvaluationSummary, HeatmapData, MetricsSummary, SessionCommands } from '../session-api';
 import { rgbToRgba } from './decode';
 import { EVALUATION } from './recovery-guard';
@@ -15,7 +16,7 @@ export function evaluationCommands(ctx: SessionContext): Pick<SessionCommands, '
     async evaluate(opts) {
       return tasks.run(opts.taskId, async (task) => {
         let s = await settledSession(ctx);
-        const evaluateOn = (session: Session): Promise<Evaluation> =>
+        const evaluateOn = (session: ModelSession): Promise<Evaluation> =>
           session.evaluate({ onProgress: (d, t, m) => task.progress(d, t, m), signal: task.signal });
         const guard = guardFor(ctx, EVALUATION);
         let ev: Evaluation;
@@ -23,7 +24,7 @@ export function evaluationCommands(ctx: SessionContext): Pick<SessionCommands, '
         if (guard) ({ value: ev, session: s } = await guard.complete(s, evaluateOn, () => task.checkpoint()));
         else ev = await evaluateOn(s);
         state.evaluation = ev;
-        const summary = summarizeEvaluation(ev, s.trainer.step);
+        const summary = summarizeEvaluation(ev, s.stepsDone);
         if (state.run) {
           state.run.metrics = summary.metrics;
           await persist(ctx, state.run.status, false);

@@ -4,7 +4,7 @@ import type { RgbImage } from '../../src/core/data/image';
 import { selectFromBank, type Levels } from '../../src/core/model/dmgrd';
 import { diffBankK, similarities, type MemoryBank } from '../../src/core/model/memory-bank';
 import { toBatch, toRgb } from '../../src/core/pipeline/dataset';
-import type { Session } from '../../src/core/pipeline/session';
+import type { ModelSession } from '../../src/core/pipeline/model-session';
 import type { BankExploration, MemoryExploration, SessionCommands } from '../session-api';
 import { EXPLORING } from './recovery-guard';
 import { guarded } from './recovery';
@@ -22,7 +22,11 @@ export function explorerCommands(ctx: SessionContext): Pick<SessionCommands, 'ex
 }
 
 /** The memory explorer's view of one test image: what each bank holds and selects for it. */
-async function exploreImage(s: Session, image: RgbImage, testIndex: number): Promise<MemoryExploration> {
+async function exploreImage(s: ModelSession, image: RgbImage, testIndex: number): Promise<MemoryExploration> {
+  if (s.kind === 'patchcore')
+    throw new Error(
+      'PatchCore keeps training patches, not memory banks of images: there are no banks to explore.',
+    );
   const banks = s.banks;
   if (!banks) throw new Error('Plain RD has no memory banks to explore.');
   const x = toBatch([image], s.config.imageSize);

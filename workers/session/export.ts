@@ -61,9 +61,10 @@ export function exportCommands(ctx: SessionContext): ExportCommands {
         ).catch(failed);
         replaceSession(state, session);
         state.run = newRun(state, session.config);
-        state.run.step = session.trainer.step;
+        state.run.step = session.stepsDone;
+        state.run.targetStep = session.totalSteps;
         // A checkpoint of a run that reached its steps is a finished run; any other can train on.
-        await persist(ctx, session.trainer.step >= session.config.steps ? 'finished' : 'paused', true);
+        await persist(ctx, session.stepsDone >= session.totalSteps ? 'finished' : 'paused', true);
         return info(state);
       });
     },

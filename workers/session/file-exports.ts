@@ -7,7 +7,7 @@ import {
   writePytorchBundle,
   type PytorchBundleInput,
 } from '../../src/core/export/pytorch-bundle';
-import type { Session } from '../../src/core/pipeline/session';
+import type { ModelSession } from '../../src/core/pipeline/model-session';
 import { renderReport } from '../../src/report/html';
 import type { ReportChoices } from '../../src/report/types';
 import type { ExportChoices, SessionCommands } from '../session-api';
@@ -21,21 +21,27 @@ type FileExportCommands = Pick<SessionCommands, 'exportPlan' | 'exportFile'>;
 type Progress = (done: number, total: number) => Promise<void>;
 
 interface Exporter {
-  plan(session: Session, choices: ExportChoices): ExportPlan;
+  plan(session: ModelSession, choices: ExportChoices): ExportPlan;
   /** What the progress bar says while it writes. */
   activity: string;
-  write(session: Session, choices: ExportChoices, progress: Progress): Promise<Blob>;
+  write(session: ModelSession, choices: ExportChoices, progress: Progress): Promise<Blob>;
 }
 
-const fileBase = (state: SessionState, s: Session): string =>
-  `${safeName(state.summary?.category ?? 'dataset')}-${s.config.model}-${s.config.teacher}-step${s.trainer.step}`;
+const fileBase = (state: SessionState, s: ModelSession): string =>
+  `${safeName(state.summary?.category ?? 'dataset')}-${s.config.model}-${s.config.teacher}-step${s.stepsDone}`;
 
 function pytorchExporter(state: SessionState): Exporter {
-  const input = (session: Session): PytorchBundleInput => ({
-    session,
-    category: state.summary?.category ?? 'dataset',
-    trainPaths: state.data?.train.map((t) => t.path) ?? [],
-  });
+  const input = (session: ModelSession): PytorchBundleInput => {
+    if (session.kind === 'patchcore')
+      throw new Error(
+        'PatchCore has no network for the authors’ PyTorch code: its checkpoint (Download checkpoint) holds its memory.',
+      );
+    return {
+      session,
+      category: state.summary?.category ?? 'dataset',
+      trainPaths: state.data?.train.map((t) => t.path) ?? [],
+    };
+  };
   return {
     activity: 'Writing the PyTorch checkpoint and memory banks',
     plan: (s) => pytorchPlan(input(s)),

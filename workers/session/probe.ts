@@ -22,6 +22,13 @@ export function probeCommands(ctx: SessionContext): ProbeCommands {
         const config = validateConfig(partial);
         const data = requireData(state);
         const backend = (ctx.backend?.active() ?? tf.getBackend()) as BackendName;
+        if (config.model === 'patchcore')
+          return {
+            kind: 'declined',
+            backend,
+            reason:
+              'PatchCore is fitted, not trained in steps: its fit estimates its own time once it runs (the images, then the coreset).',
+          };
         const t0 = performance.now();
         let teacher: Teacher;
         let teacherWeights: TrainingProbe['teacherWeights'];

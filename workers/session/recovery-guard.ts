@@ -10,7 +10,7 @@ import {
   onOutOfMemory,
   type FailureKind,
 } from '../recovery-policy';
-import type { Session } from '../../src/core/pipeline/session';
+import type { ModelSession } from '../../src/core/pipeline/model-session';
 
 /** What the guard needs from the worker's backend module. */
 export interface BackendControl {
@@ -36,7 +36,7 @@ export interface GuardHost {
    * Re-creates the session from the run's last saved checkpoint (from the config when there is
    * none) on the active backend, with `batchSize`.
    */
-  rebuild(batchSize: number): Promise<Session>;
+  rebuild(batchSize: number): Promise<ModelSession>;
   /** Shared by every guard of one worker, so concurrent commands never rebuild the backend twice. */
   gate?: RecoveryGate;
 }
@@ -81,8 +81,8 @@ const ACTIVITY_LABEL: Record<RecoveryActivity, string> = {
  * (or just after it did) takes that recovery's session instead of rebuilding the backend again.
  */
 export class RecoveryGate {
-  private inFlight: Promise<Session> | null = null;
-  private latest: Promise<Session> | null = null;
+  private inFlight: Promise<ModelSession> | null = null;
+  private latest: Promise<ModelSession> | null = null;
   /** Completed recoveries; a failure seen under an older generation was already recovered from. */
   generation = 0;
 
@@ -91,7 +91,7 @@ export class RecoveryGate {
   }
 
   /** The session of the recovery in flight, else of the last one. */
-  joined(): Promise<Session> {
+  joined(): Promise<ModelSession> {
     return this.inFlight ?? this.latest ?? Promise.reject(new Error('No recovery to join.'));
   }
 
@@ -100,7 +100,7 @@ export class RecoveryGate {
     while (this.inFlight) await this.inFlight.catch(() => null);
   }
 
-  async run(recover: () => Promise<Session>): Promise<Session> {
+  async run(recover: () => Promise<ModelSession>): Promise<ModelSession> {
     if (this.inFlight) return this.inFlight;
     const running = recover();
     this.inFlight = running;
@@ -137,7 +137,10 @@ export class RecoveryGuard {
    * Runs `work` on the active device. Resolves to its value, or to a recovered session when the
    * device was lost or memory ran out (the caller continues the loop with it). Other errors throw.
    */
-  async run<T>(session: Session, work: () => Promise<T>): Promise<{ value: T } | { session: Session }> {
+  async run<T>(
+    session: ModelSession,
+    work: () => Promise<T>,
+  ): Promise<{ value: T } | { session: ModelSession }> {
     const { gate } = this.host;
     if (gate?.busy) return { session: await gate.joined() };
     const generation = gate?.generation ?? 0;
@@ -158,10 +161,10 @@ export class RecoveryGuard {
    * under it. `between` runs after each recovery (a task's cancellation checkpoint).
    */
   async complete<T>(
-    session: Session,
-    work: (session: Session) => Promise<T>,
+    session: ModelSession,
+    work: (session: ModelSession) => Promise<T>,
     between: () => Promise<void> = async () => {},
-  ): Promise<{ value: T; session: Session }> {
+  ): Promise<{ value: T; session: ModelSession }> {
     let current = session;
     for (;;) {
       const outcome = await this.run(current, () => work(current));
@@ -194,16 +197,16 @@ export class RecoveryGuard {
     return first;
   }
 
-  private recover(kind: Recoverable, session: Session, error: unknown): Promise<Session> {
+  private recover(kind: Recoverable, session: ModelSession, error: unknown): Promise<ModelSession> {
     const recover = () => this.recoverNow(kind, session, error);
     return this.host.gate ? this.host.gate.run(recover) : recover();
   }
 
-  private async recoverNow(kind: Recoverable, session: Session, error: unknown): Promise<Session> {
+  private async recoverNow(kind: Recoverable, session: ModelSession, error: unknown): Promise<ModelSession> {
     const { host } = this;
     const { activity, maxRecoveries } = this.options;
     const label = ACTIVITY_LABEL[activity];
-    const failedStep = session.trainer.step;
+    const failedStep = session.stepsDone;
     const config = session.config;
     const failing = host.backend.active();
     const base = { type: 'recovery' as const, runId: host.runId(), cause: kind, failedStep, activity };
@@ -250,13 +253,13 @@ export class RecoveryGuard {
     // A lost device needs a new one; an aborted WASM module is dead too. A GPU out-of-memory
     // error leaves the device usable, and freeing the session was the point.
     if (kind === 'device-lost' || failing === 'wasm') await host.backend.reselect();
-    let restored: Session;
+    let restored: ModelSession;
     try {
       restored = await host.rebuild(batchSize);
     } catch (e) {
       return fail(`${intro} Restoring the run failed: ${(e as Error).message}`, 0);
     }
-    const savedStep = restored.trainer.step;
+    const savedStep = restored.stepsDone;
     const backend = host.backend.active();
     const where =
       kind === 'device-lost' ? ` ${label} continues on ${describeBackend(backend, failing)}.` : '';

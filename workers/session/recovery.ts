@@ -1,6 +1,6 @@
 // How commands that run device work survive a lost GPU or an out-of-memory step: the model is
 // dropped, the run rebuilt from its last checkpoint on a fresh backend, the work run again.
-import { Session } from '../../src/core/pipeline/session';
+import { createSession, type ModelSession } from '../../src/core/pipeline/model-session';
 import * as runsDb from './runs-db';
 import { RecoveryGuard, type GuardOptions } from './recovery-guard';
 import {
@@ -31,11 +31,11 @@ function dropModel(state: SessionState): void {
  * The current run again, from its last checkpoint (or from scratch when `fromScratch`: training
  * redoes the steps anyway), on the active backend.
  */
-async function rebuildRun(state: SessionState, batchSize: number, fromScratch = true): Promise<Session> {
+async function rebuildRun(state: SessionState, batchSize: number, fromScratch = true): Promise<ModelSession> {
   const run = state.run;
   if (!run) throw new Error('No run to restore.');
   const bytes = run.hasCheckpoint ? await runsDb.getCheckpoint(run.id) : undefined;
-  let session: Session;
+  let session: ModelSession;
   if (bytes) {
     session = await restore(state, bytes, () => {});
   } else if (!fromScratch) {
@@ -45,13 +45,13 @@ async function rebuildRun(state: SessionState, batchSize: number, fromScratch = 
     );
   } else {
     const teacher = await teacherFor(state, run.config.teacher);
-    session = await Session.create(teacher, requireData(state), { ...run.config });
+    session = await createSession(teacher, requireData(state), { ...run.config });
   }
   session.config.batchSize = batchSize;
   replaceSession(state, session);
   run.config = session.config;
-  run.history = run.history.filter((r) => r.step <= session.trainer.step);
-  run.step = session.trainer.step;
+  run.history = run.history.filter((r) => r.step <= session.stepsDone);
+  run.step = session.stepsDone;
   return session;
 }
 
@@ -74,7 +74,7 @@ export function guardFor(ctx: SessionContext, options: GuardOptions): RecoveryGu
 }
 
 /** The session, once any recovery in flight (started by another command) has finished. */
-export async function settledSession(ctx: SessionContext): Promise<Session> {
+export async function settledSession(ctx: SessionContext): Promise<ModelSession> {
   await ctx.gate.settled();
   return requireSession(ctx.state);
 }
@@ -86,7 +86,7 @@ export async function settledSession(ctx: SessionContext): Promise<Session> {
 export async function guarded<T>(
   ctx: SessionContext,
   options: GuardOptions,
-  work: (s: Session) => Promise<T>,
+  work: (s: ModelSession) => Promise<T>,
 ): Promise<T> {
   const s = await settledSession(ctx);
   const guard = guardFor(ctx, options);

@@ -2,7 +2,8 @@
 // per-defect-type metrics, the images the threshold gets wrong with their overlays, the timings.
 import { encodePng, pngDataUrl } from '../../src/core/io/png-writer';
 import type { DatasetImages } from '../../src/core/pipeline/dataset';
-import type { Evaluation, Session } from '../../src/core/pipeline/session';
+import type { Evaluation } from '../../src/core/pipeline/evaluate';
+import type { ModelSession } from '../../src/core/pipeline/model-session';
 import type { ReportChoices, ReportExample, RunReport, TypeRow } from '../../src/report/types';
 import { composeOverlay } from '../../src/ui/results/overlay';
 import type { DatasetSummary, RunRecord } from '../session-api';
@@ -12,7 +13,7 @@ import { heatmapData, mapRange } from './evaluation';
 export const REPORT_EXAMPLES = 8;
 
 export interface ReportSources {
-  session: Session;
+  session: ModelSession;
   evaluation: Evaluation;
   data: DatasetImages;
   summary: DatasetSummary;
@@ -88,7 +89,7 @@ export async function collectReport(src: ReportSources): Promise<RunReport> {
     },
     history,
     evaluation: {
-      step: session.trainer.step,
+      step: session.stepsDone,
       metrics: {
         imageAuroc: ev.metrics.imageAuroc,
         pixelAuroc: ev.metrics.pixelAuroc,

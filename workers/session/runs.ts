@@ -26,7 +26,7 @@ export function runsCommands({
         if (wrong) throw new Error(`This run cannot be opened on the loaded dataset: ${wrong}.`);
         const session = await restore(state, bytes, (d, t) => task.progress(d, t, 'Loading the teacher'));
         replaceSession(state, session);
-        record.history = record.history.filter((r) => r.step <= session.trainer.step);
+        record.history = record.history.filter((r) => r.step <= session.stepsDone);
         state.run = record;
         return info(state);
       });

@@ -6,7 +6,8 @@ import type { NamedArray } from '../../src/core/io/safetensors';
 import { freeDisposedFilters } from '../../src/core/kernels/filter-cache';
 import { decodeSession, encodeSession } from '../../src/core/pipeline/checkpoint';
 import type { DatasetImages } from '../../src/core/pipeline/dataset';
-import { Session, type Evaluation } from '../../src/core/pipeline/session';
+import type { Evaluation } from '../../src/core/pipeline/evaluate';
+import { restoreSession, type ModelSession } from '../../src/core/pipeline/model-session';
 import type { StepReport } from '../../src/core/train/trainer';
 import type { EngineEvent } from '../engine-api';
 import { DeviceLostError } from '../recovery-policy';
@@ -20,7 +21,7 @@ export interface SessionState {
   data: DatasetImages | null;
   summary: DatasetSummary | null;
   teacher: Teacher | null;
-  session: Session | null;
+  session: ModelSession | null;
   run: RunRecord | null;
   evaluation: Evaluation | null;
   /** Whether the current dataset is the user's (not the generated demo). */
@@ -67,7 +68,7 @@ export function requireData(state: SessionState): DatasetImages {
   return state.data;
 }
 
-export function requireSession(state: SessionState): Session {
+export function requireSession(state: SessionState): ModelSession {
   if (!state.session) throw new Error('No model yet: start training or import a checkpoint first.');
   return state.session;
 }
@@ -126,7 +127,7 @@ export async function teacherFor(
   return adoptTeacher(state, await candidateTeacher(state, name, onProgress));
 }
 
-export function replaceSession(state: SessionState, session: Session): void {
+export function replaceSession(state: SessionState, session: ModelSession): void {
   if (state.session && state.session !== session) disposeModels(state.session);
   state.session = session;
   state.evaluation = null;
@@ -137,12 +138,12 @@ export async function restore(
   state: SessionState,
   bytes: Uint8Array,
   onProgress: (d: number, t: number) => void,
-): Promise<Session> {
+): Promise<ModelSession> {
   const decoded = decodeSession(bytes);
   const data = requireData(state);
   const teacher = await candidateTeacher(state, decoded.meta.config.teacher, onProgress);
   try {
-    const session = Session.fromCheckpoint(teacher, data, decoded);
+    const session = restoreSession(teacher, data, decoded);
     adoptTeacher(state, teacher);
     return session;
   } catch (e) {
@@ -156,17 +157,18 @@ export function info(state: SessionState): SessionInfo {
   return {
     runId: state.run?.id ?? '',
     config: s.config,
-    step: s.trainer.step,
-    parameters: s.net.store.count(),
+    step: s.stepsDone,
+    totalSteps: s.totalSteps,
+    parameters: s.parameters,
     teacherChannels: [...s.teacher.channels] as [number, number, number],
-    memorySources: s.banks ? { normal: s.banks.normal.sources, abnormal: s.banks.abnormal.sources } : null,
-    notes: [...s.trainer.notes],
+    memorySources: s.memorySources,
+    notes: [...s.notes],
   };
 }
 
 export function newRun(
   state: SessionState,
-  config: Session['config'],
+  config: ModelSession['config'],
   history: StepReport[] = [],
 ): RunRecord {
   const now = Date.now();
@@ -198,7 +200,7 @@ export async function persist(
   const s = state.session;
   const run = state.run;
   if (!s || !run) return false;
-  run.step = s.trainer.step;
+  run.step = s.stepsDone;
   run.status = status;
   run.updatedAt = Date.now();
   if (backend) run.backend = backend.active();

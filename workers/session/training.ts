@@ -3,10 +3,13 @@
 // out-of-memory step, and Stop, which ends a run before its last step.
 import * as tf from '@tensorflow/tfjs';
 import { validateConfig } from '../../src/core/config';
-import { Session } from '../../src/core/pipeline/session';
+import { createSession, type ModelSession } from '../../src/core/pipeline/model-session';
+import type { PatchCoreSession } from '../../src/core/pipeline/patchcore-session';
+import type { Session } from '../../src/core/pipeline/session';
+import type { FitProgress } from '../../src/core/patchcore/model';
 import { wasmPreflight } from '../recovery-policy';
-import type { RunRecord, SessionCommands } from '../session-api';
-import { CancelledError } from '../tasks';
+import type { RunRecord, SessionCommands, TrainResult } from '../session-api';
+import { CancelledError, type TaskHandle } from '../tasks';
 import { TRAINING } from './recovery-guard';
 import { guardFor, settledSession } from './recovery';
 import { info, newRun, persist, replaceSession, requireData, teacherFor, type SessionContext } from './state';
@@ -28,7 +31,7 @@ export function trainingCommands(ctx: SessionContext): TrainingCommands {
         const teacher = await teacherFor(state, config.teacher, (d, t) =>
           task.progress(d, t, `Loading the ${config.teacher} teacher`),
         );
-        const session = await Session.create(teacher, data, config, {
+        const session = await createSession(teacher, data, config, {
           onProgress: (d, t, m) => task.progress(d, t, m),
           signal: task.signal,
         });
@@ -45,24 +48,28 @@ export function trainingCommands(ctx: SessionContext): TrainingCommands {
 
     async train(opts) {
       return tasks.run(opts.taskId, async (task) => {
-        let s = await settledSession(ctx);
+        const s = await settledSession(ctx);
+        if (s.kind === 'patchcore') return fitMemory(ctx, task, s, opts.untilStep);
+        let trained = s;
         const run = state.run ?? (state.run = newRun(state, s.config));
         const until = opts.untilStep ?? s.config.steps;
         run.targetStep = until;
         const every = opts.checkpointEvery ?? CHECKPOINT_EVERY;
         const guard = guardFor(ctx, TRAINING);
         /** Device work of the loop; a recovery hands back the session restored from the last checkpoint. */
-        const guarded = async <T>(work: () => Promise<T>): Promise<{ value: T } | { session: Session }> =>
-          guard ? guard.run(s, work) : { value: await work() };
-        if (backend?.active() === 'wasm' && s.trainer.step < until) {
-          const warning = wasmPreflight(s.net.store.count(), s.config);
+        const guarded = async <T>(work: () => Promise<T>): Promise<{ value: T } | { session: Session }> => {
+          const r = guard ? await guard.run(trained, work) : { value: await work() };
+          return 'session' in r ? { session: sameKind(r.session, trained) } : r;
+        };
+        if (backend?.active() === 'wasm' && trained.stepsDone < until) {
+          const warning = wasmPreflight(trained.parameters, trained.config);
           if (warning) emit({ type: 'log', level: 'warn', message: warning });
         }
         try {
-          while (s.trainer.step < until) {
-            const stepped = await guarded(() => s.step());
+          while (trained.stepsDone < until) {
+            const stepped = await guarded(() => trained.step());
             if ('session' in stepped) {
-              s = stepped.session;
+              trained = stepped.session;
               await task.checkpoint();
               continue;
             }
@@ -71,23 +78,23 @@ export function trainingCommands(ctx: SessionContext): TrainingCommands {
             const numTensors = tf.memory().numTensors;
             emit({ type: 'step', runId: run.id, report, totalSteps: until, numTensors });
             // The last step is saved below, with the run's final status.
-            if (every > 0 && s.trainer.step % every === 0 && s.trainer.step < until) {
+            if (every > 0 && trained.stepsDone % every === 0 && trained.stepsDone < until) {
               const saved = await guarded(() => persist(ctx, 'training', true));
-              if ('session' in saved) s = saved.session;
+              if ('session' in saved) trained = saved.session;
             }
             await task.checkpoint();
           }
         } catch (e) {
           if (e instanceof CancelledError) {
-            await persist(ctx, 'paused', !savedAt(run, s.trainer.step));
-            return { step: s.trainer.step, paused: true };
+            await persist(ctx, 'paused', !savedAt(run, trained.stepsDone));
+            return { step: trained.stepsDone, paused: true };
           }
           // After a loss the weights are gone: the last checkpoint stays the run's state.
           if (!backend?.lost()) await persist(ctx, 'failed', true);
           throw e;
         }
         await persist(ctx, 'finished', true);
-        return { step: s.trainer.step, paused: false };
+        return { step: trained.stepsDone, paused: false };
       });
     },
 
@@ -95,10 +102,66 @@ export function trainingCommands(ctx: SessionContext): TrainingCommands {
       const s = await settledSession(ctx);
       const run = state.run;
       if (!run) throw new Error('No run to stop.');
-      const reached = s.trainer.step >= (run.targetStep ?? s.config.steps);
+      const reached = s.stepsDone >= (run.targetStep ?? s.totalSteps);
       // A pause just before saved this very step; a failed save or none is made up for here.
-      await persist(ctx, reached ? 'finished' : 'stopped', !savedAt(run, s.trainer.step));
+      await persist(ctx, reached ? 'finished' : 'stopped', !savedAt(run, s.stepsDone));
       return info(state);
     },
   };
+}
+
+/** A session rebuilt for the run of `before` holds the same kind of model (the run's config). */
+function sameKind<S extends ModelSession>(session: ModelSession, before: S): S {
+  if (session.kind !== before.kind)
+    throw new Error(`The run was rebuilt as ${session.kind}, not ${before.kind}.`);
+  return session as S;
+}
+
+const FIT_PHASE: Record<FitProgress['phase'], string> = {
+  features: 'Embedding the training images',
+  coreset: 'Choosing the coreset',
+  done: 'Memory ready',
+};
+
+/**
+ * PatchCore's "training": the fit, one step at a time, as `progress` events (images embedded, then
+ * coreset centres chosen, with the fit's own time estimate, as an image and a centre take very
+ * different times). Cancel pauses it; the fit goes on from where it stopped while the session
+ * lives. A checkpoint of an unfinished fit holds no memory, so a run resumed from storage fits again.
+ */
+async function fitMemory(
+  ctx: SessionContext,
+  task: TaskHandle,
+  start: PatchCoreSession,
+  untilStep?: number,
+): Promise<TrainResult> {
+  const { state, backend } = ctx;
+  let s = start;
+  const run = state.run ?? (state.run = newRun(state, s.config));
+  const until = Math.min(untilStep ?? s.totalSteps, s.totalSteps);
+  run.targetStep = s.totalSteps;
+  const guard = guardFor(ctx, TRAINING);
+  try {
+    while (!s.fitted && s.stepsDone < until) {
+      const stepped = guard ? await guard.run(s, () => s.fitStep()) : { value: await s.fitStep() };
+      if ('session' in stepped) {
+        s = sameKind(stepped.session, s);
+        await task.checkpoint();
+        continue;
+      }
+      const p = stepped.value;
+      const radius = p.radius === null ? '' : `, covering radius ${p.radius.toPrecision(4)}`;
+      task.progress(p.done, p.total, `${FIT_PHASE[p.phase]}${radius}`, p.etaMs);
+      await task.checkpoint();
+    }
+  } catch (e) {
+    if (e instanceof CancelledError) {
+      await persist(ctx, 'paused', !savedAt(run, s.stepsDone));
+      return { step: s.stepsDone, paused: true };
+    }
+    if (!backend?.lost()) await persist(ctx, 'failed', true);
+    throw e;
+  }
+  await persist(ctx, s.fitted ? 'finished' : 'paused', true);
+  return { step: s.stepsDone, paused: false };
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ModelKind, TeacherName } from '../config';
+import type { TeacherName, TrainedModel } from '../config';
 import { ParamStore, Scope, type Mode } from '../nn/params';
 import { createMsff, msffChannelsForTeacher, msffForward } from './msff';
 import { createOcbe, ocbeForward } from './ocbe';
@@ -13,7 +13,7 @@ import { selectNearest, selectReference, type MemoryBank } from './memory-bank';
  * the same network without memories and MSFF: the OCBE reads the teacher features directly.
  */
 export interface Network {
-  readonly kind: ModelKind;
+  readonly kind: TrainedModel;
   readonly teacher: TeacherName;
   readonly teacherChannels: readonly [number, number, number];
   readonly rd: RdConfig;
@@ -28,7 +28,7 @@ export interface Banks {
 }
 
 export function createNetwork(
-  kind: ModelKind,
+  kind: TrainedModel,
   teacher: TeacherName,
   teacherChannels: readonly [number, number, number],
   seed: number,

@@ -17,6 +17,8 @@ export class GreedyCoreset {
   readonly selected: number[] = [];
   /** radii[j]: the largest distance from any point to its nearest of the first j + 1 centres. */
   readonly radii: number[] = [];
+  /** Squared distances computed so far: the work done (the fit's time estimate reads it). */
+  distances = 0;
 
   private readonly count: number;
   /** Squared distance of each point to its nearest centre (float64: no rounding at the skip test). */
@@ -138,6 +140,7 @@ export class GreedyCoreset {
   }
 
   private squaredDistance(p: number, q: number): number {
+    this.distances++;
     return squaredDistance(this.points, p, q, this.dim);
   }
 }
@@ -164,15 +167,4 @@ function squaredDistance(x: Float32Array, p: number, q: number, d: number): numb
     s0 += t * t;
   }
   return s0 + s1 + s2 + s3;
-}
-
-/** Milliseconds one distance of the coreset takes here, timed on the first `rows` rows of `points`. */
-export function msPerDistance(points: Float32Array, dim: number, rows: number): number {
-  const n = Math.min(rows, points.length / dim);
-  const t0 = performance.now();
-  let sum = 0;
-  for (let i = 1; i < n; i++) sum += squaredDistance(points, 0, i * dim, dim);
-  const ms = performance.now() - t0;
-  // The sum is read so that the loop cannot be dropped as dead code.
-  return Number.isFinite(sum) ? ms / Math.max(1, n - 1) : 0;
 }

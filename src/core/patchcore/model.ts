@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Teacher } from '../backbones/teacher';
+import { withFilterCache } from '../kernels/filter-cache';
 import { gaussianBlur, resizeMaps } from '../scoring/anomaly-map';
 import { Rng } from '../synth/rng';
-import { GreedyCoreset, msPerDistance } from './coreset';
+import { GreedyCoreset } from './coreset';
+import { FitClock } from './fit-clock';
 import { patchDimension, patchFeatures, projectionShape, randomProjection } from './features';
 import { nearestDistances, prepareMemory, type SearchMemory } from './nearest';
 
@@ -47,12 +49,6 @@ export const PROJECTION_ARRAY = 'patchcore.projection';
 const EMBED_BATCH = 4;
 /** A coreset step runs whole centres for about this long, so cancel and progress stay prompt. */
 const CORESET_SLICE_MS = 200;
-/**
- * Points the pruned coreset measures per centre, as a share of all points: about 0.03 on the patch
- * features of bottle and magnetic tile at k = 1 %. Only the estimate before the coreset starts uses
- * it; from then on the measured speed does.
- */
-const CORESET_VISIT_SHARE = 0.03;
 /** The in-memory features are refused above this size, before the fit allocates them. */
 const MAX_FEATURE_BYTES = 1.5 * 2 ** 30;
 
@@ -75,9 +71,8 @@ export class PatchCore {
   private coreset: GreedyCoreset | null = null;
   private memory: SearchMemory | null = null;
   private finalRadius: number | null = null;
-  private embedMs = 0;
   private coresetMs = 0;
-  private msPerDistance: number | null = null;
+  private readonly clock: FitClock;
   private readonly firstCentre: number;
   readonly shape: ReturnType<typeof fitShape>;
 
@@ -88,6 +83,8 @@ export class PatchCore {
     private readonly projection: tf.Tensor2D | null, // [C2+C3, D]
   ) {
     this.shape = fitShape(teacher.channels, images, options);
+    const { grid, memory, dim } = this.shape;
+    this.clock = new FitClock(images, grid * grid, memory, dim);
     this.firstCentre = new Rng(options.seed).int(0, this.shape.patches);
   }
 
@@ -112,6 +109,7 @@ export class PatchCore {
     images: number,
     options: PatchCoreOptions,
     arrays: StoredArrays,
+    coveringRadius: number | null = null,
   ): PatchCore {
     const { dim } = fitShape(teacher.channels, images, options);
     const memory = arrays.get(MEMORY_ARRAY);
@@ -137,6 +135,7 @@ export class PatchCore {
       stored ? tf.tensor2d(stored.data as Float32Array, stored.shape as [number, number]) : null,
     );
     model.imagesDone = images;
+    model.finalRadius = coveringRadius;
     model.memory = prepareMemory(tf.tensor2d(memory.data as Float32Array, memory.shape as [number, number]));
     return model;
   }
@@ -160,7 +159,7 @@ export class PatchCore {
     return this.memory?.rows.shape[0] ?? 0;
   }
 
-  /** Covering radius of the final coreset (null for a restored or unfitted model). */
+  /** Covering radius of the final coreset (null before the fit ends, or not known to a restored model). */
   get coveringRadius(): number | null {
     return this.finalRadius;
   }
@@ -181,6 +180,7 @@ export class PatchCore {
     const coreset = this.coreset;
     coreset.add(this.shape.memory - coreset.size, () => performance.now() - t0 >= CORESET_SLICE_MS);
     this.coresetMs += performance.now() - t0;
+    this.clock.coresetSlice(coreset.size, this.coresetMs, coreset.distances);
     if (coreset.size < this.shape.memory && !coreset.exhausted) return this.progress('coreset');
     this.assemble(coreset);
     return this.progress('done');
@@ -191,14 +191,17 @@ export class PatchCore {
     const memory = this.memory;
     if (!memory) throw new Error('PatchCore is not fitted yet: run its fit first.');
     const [n, s] = x.shape;
-    return tf.tidy(() => {
-      const taps = this.teacher.features(x);
-      const { patches, h, w } = patchFeatures(taps[1], taps[2], this.projection);
-      const distances = tf.reshape(nearestDistances(patches, memory), [n, h, w]) as tf.Tensor3D;
-      const scores = tf.max(distances, [1, 2]) as tf.Tensor1D;
-      const maps = gaussianBlur(resizeMaps(distances, s, s));
-      return { maps, scores };
-    });
+    // The teacher is frozen: its transformed filters are reused between calls (filter-cache.ts).
+    return withFilterCache(() =>
+      tf.tidy(() => {
+        const taps = this.teacher.features(x);
+        const { patches, h, w } = patchFeatures(taps[1], taps[2], this.projection);
+        const distances = tf.reshape(nearestDistances(patches, memory), [n, h, w]) as tf.Tensor3D;
+        const scores = tf.max(distances, [1, 2]) as tf.Tensor1D;
+        const maps = gaussianBlur(resizeMaps(distances, s, s));
+        return { maps, scores };
+      }),
+    );
   }
 
   /** The memory and projection for a checkpoint; empty before the fit ends. */
@@ -230,10 +233,12 @@ export class PatchCore {
     const start = this.imagesDone;
     const end = Math.min(this.images, start + EMBED_BATCH);
     const x = batch(start, end);
-    const out = tf.tidy(() => {
-      const taps = this.teacher.features(x);
-      return patchFeatures(taps[1], taps[2], this.projection).patches;
-    });
+    const out = withFilterCache(() =>
+      tf.tidy(() => {
+        const taps = this.teacher.features(x);
+        return patchFeatures(taps[1], taps[2], this.projection).patches;
+      }),
+    );
     x.dispose();
     try {
       if (out.shape[0] !== (end - start) * grid * grid)
@@ -243,8 +248,7 @@ export class PatchCore {
       out.dispose();
     }
     this.imagesDone = end;
-    this.embedMs += performance.now() - t0;
-    this.msPerDistance ??= msPerDistance(this.features, dim, (end - start) * grid * grid);
+    this.clock.embedded(end - start, performance.now() - t0, this.features);
   }
 
   private assemble(coreset: GreedyCoreset): void {
@@ -260,18 +264,7 @@ export class PatchCore {
   }
 
   private progress(phase: FitPhase): FitProgress {
-    const { patches, memory } = this.shape;
-    const centres = this.coreset?.size ?? 0;
-    let etaMs = 0;
-    if (phase === 'features' || (phase === 'coreset' && centres === 0)) {
-      const perImage = this.embedMs / Math.max(1, this.imagesDone);
-      // Before any centre: the first measures every point, each later one a small share of them.
-      const visits = patches * (1 + CORESET_VISIT_SHARE * (memory - 1));
-      etaMs = perImage * (this.images - this.imagesDone) + visits * (this.msPerDistance ?? 0);
-    } else if (phase === 'coreset') {
-      // The later centres cost less than the earlier ones: the mean so far errs on the long side.
-      etaMs = (this.coresetMs / centres) * (memory - centres);
-    }
+    const etaMs = phase === 'done' ? 0 : this.clock.remainingMs();
     return {
       phase,
       done: this.stepsDone,

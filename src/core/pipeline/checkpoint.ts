@@ -9,6 +9,8 @@ import {
   loadStoreFromArrays,
   storeToArrays,
 } from '../train/checkpoint';
+import type { ModelSession } from './model-session';
+import type { PatchCoreSession } from './patchcore-session';
 import type { Session } from './session';
 
 /** What a playground checkpoint's metadata holds besides its tensors. */
@@ -18,6 +20,11 @@ export interface SessionMeta {
   adamStep: number;
   teacherChannels: [number, number, number];
   banks: { normal: number[]; abnormal: number[] } | null;
+  /**
+   * PatchCore with a fitted memory: the training images it came from (the fit's step count is those
+   * plus the coreset size) and its covering radius. Absent for the other models and unfinished fits.
+   */
+  patchcore?: { trainImages: number; coveringRadius: number | null };
   /** Free-form extras (dataset name, metrics, ...). */
   extra: Record<string, unknown>;
 }
@@ -42,9 +49,37 @@ async function bankArrays(prefix: string, bank: MemoryBank, into: Arrays): Promi
  * to use or inspect the model, so downloads leave them out and the run store keeps them.
  */
 export async function encodeSession(
-  session: Session,
+  session: ModelSession,
   extra: Record<string, unknown> = {},
   opts: { optimizer: boolean } = { optimizer: false },
+): Promise<Uint8Array> {
+  return session.kind === 'patchcore' ? encodePatchCore(session, extra) : encodeTrained(session, extra, opts);
+}
+
+/** PatchCore's memory and projection; an unfinished fit is saved as its configuration alone. */
+async function encodePatchCore(
+  session: PatchCoreSession,
+  extra: Record<string, unknown>,
+): Promise<Uint8Array> {
+  const model = session.model;
+  const meta: SessionMeta = {
+    config: session.config,
+    step: model.fitted ? model.stepsDone : 0,
+    adamStep: 0,
+    teacherChannels: [...session.teacher.channels] as [number, number, number],
+    banks: null,
+    ...(model.fitted
+      ? { patchcore: { trainImages: model.images, coveringRadius: model.coveringRadius } }
+      : {}),
+    extra,
+  };
+  return encodeCheckpoint(meta, await model.toArrays());
+}
+
+async function encodeTrained(
+  session: Session,
+  extra: Record<string, unknown>,
+  opts: { optimizer: boolean },
 ): Promise<Uint8Array> {
   const arrays = await storeToArrays(session.net.store);
   const adam = session.trainer.adam;
@@ -103,6 +138,19 @@ export function decodeSession(bytes: Uint8Array): DecodedSession {
   )
     throw new CheckpointError(
       'The checkpoint metadata describes its memory banks wrongly: the file is damaged.',
+    );
+  const fit = meta.patchcore;
+  if (
+    fit !== undefined &&
+    !(
+      typeof fit === 'object' &&
+      fit !== null &&
+      count(fit.trainImages) &&
+      (fit.coveringRadius === null || (typeof fit.coveringRadius === 'number' && fit.coveringRadius >= 0))
+    )
+  )
+    throw new CheckpointError(
+      'The checkpoint metadata describes its PatchCore memory wrongly: the file is damaged.',
     );
   if (typeof meta.extra !== 'object' || meta.extra === null) meta.extra = {};
   return { meta, arrays };

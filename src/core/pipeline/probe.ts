@@ -8,7 +8,8 @@ import type { Teacher } from '../backbones/teacher';
 import type { TrainConfig } from '../config';
 import type { StepTiming } from '../perf/run-time';
 import type { DatasetImages } from './dataset';
-import { Session, type Progress } from './session';
+import type { Progress } from './evaluate';
+import { Session } from './session';
 
 export interface ProbeOptions {
   /**

@@ -1,13 +1,6 @@
-import type { TrainConfig } from '../config';
+import { trainedModel, type TrainConfig, type TrainedModel } from '../config';
 import type { Teacher } from '../backbones/teacher';
 import type { RgbImage } from '../data/image';
-import { resizeMask } from '../data/resize';
-import {
-  evaluate as computeMetrics,
-  evaluateByType,
-  type EvaluateResult,
-  type TypeMetrics,
-} from '../metrics';
 import { buildBank } from '../model/build-banks';
 import { createNetwork, type Banks, type Network } from '../model/dmgrd';
 import { disposeMemoryBank, type MemoryBank } from '../model/memory-bank';
@@ -18,30 +11,16 @@ import { ReferenceSampler } from '../train/sampler';
 import { Trainer, type StepReport } from '../train/trainer';
 import { toBatch, toRgb, type DatasetImages } from './dataset';
 import { bankFromArrays, restoreTraining, type DecodedSession } from './checkpoint';
+import { evaluateTestSet, type EvaluateOptions, type Evaluation, type Progress } from './evaluate';
+import type { SessionSurface } from './model-session';
 import { disposeScores, scoreImages } from './score';
 
-export type Progress = (done: number, total: number, message: string) => void;
-
-export interface Evaluation {
-  /** Blurred anomaly maps, [N*S*S] row-major, S = config.imageSize. */
-  maps: Float32Array;
-  size: number;
-  scores: Float32Array;
-  labels: Uint8Array;
-  /** Normal-bank slot each test image selected (DM-GRD), else -1. */
-  selected: Int32Array;
-  metrics: EvaluateResult;
-  /** The metrics of each defect type against the normal images. */
-  perType: Record<string, TypeMetrics>;
-  msPerImage: number;
-}
-
 /**
- * One model on one dataset: builds the network and the two memory banks, trains, evaluates. The
- * worker, the Node tests and the benchmark all drive training through this class, so there is one
- * training pipeline. Tensors never leave it: results are typed arrays.
+ * A distillation model (DM-GRD or RD) on one dataset: builds the network and the two memory banks,
+ * trains, evaluates. The worker, the Node tests and the benchmark all drive training through this
+ * class, so there is one training pipeline. Tensors never leave it: results are typed arrays.
  */
-export class Session {
+export class Session implements SessionSurface {
   readonly rng: Rng;
   readonly trainer: Trainer;
   private readonly sampler: ReferenceSampler;
@@ -57,6 +36,30 @@ export class Session {
     this.rng = rng;
     this.trainer = new Trainer(net, teacher, banks, config, rng.fork());
     this.sampler = new ReferenceSampler(data.train.length, rng.fork());
+  }
+
+  get kind(): TrainedModel {
+    return this.net.kind;
+  }
+
+  get stepsDone(): number {
+    return this.trainer.step;
+  }
+
+  get totalSteps(): number {
+    return this.config.steps;
+  }
+
+  get parameters(): number {
+    return this.net.store.count();
+  }
+
+  get notes(): readonly string[] {
+    return this.trainer.notes;
+  }
+
+  get memorySources(): { normal: number[]; abnormal: number[] } | null {
+    return this.banks ? { normal: this.banks.normal.sources, abnormal: this.banks.abnormal.sources } : null;
   }
 
   /** Creates the network and (DM-GRD) builds both memory banks from L random training images. */
@@ -75,7 +78,7 @@ export class Session {
     if (config.teacher !== teacher.name)
       throw new Error(`Config asks for ${config.teacher} but ${teacher.name} is loaded.`);
     const rng = new Rng(config.seed);
-    const net = createNetwork(config.model, config.teacher, teacher.channels, config.seed);
+    const net = createNetwork(trainedModel(config), config.teacher, teacher.channels, config.seed);
     let banks: Banks | null = null;
     try {
       opts.checkNetwork?.(net);
@@ -88,21 +91,14 @@ export class Session {
   }
 
   /**
-   * A session from a checkpoint (see checkpoint.ts): same network, its memory banks as saved (so
-   * scores are identical without rebuilding them), weights, statistics and optimiser state.
+   * A session from a checkpoint (see checkpoint.ts) made with `teacher` (restoreSession checks it):
+   * same network, its memory banks as saved (so scores are identical without rebuilding them),
+   * weights, statistics and optimiser state.
    */
   static fromCheckpoint(teacher: Teacher, data: DatasetImages, decoded: DecodedSession): Session {
     const { meta, arrays } = decoded;
     const config = meta.config;
-    if (config.teacher !== teacher.name)
-      throw new Error(`The checkpoint was trained with the ${config.teacher} teacher, not ${teacher.name}.`);
-    const channels = teacher.channels.join(',');
-    if (meta.teacherChannels.join(',') !== channels) {
-      throw new Error(
-        `The checkpoint's teacher has channels ${meta.teacherChannels.join('/')}, this one ${channels.replaceAll(',', '/')}.`,
-      );
-    }
-    const net = createNetwork(config.model, config.teacher, teacher.channels, config.seed);
+    const net = createNetwork(trainedModel(config), config.teacher, teacher.channels, config.seed);
     let banks: Banks | null = null;
     try {
       if (config.model === 'dmgrd') {
@@ -146,42 +142,8 @@ export class Session {
   }
 
   /** Scores every test image with the current weights (eval mode) and computes all metrics. */
-  async evaluate(
-    opts: { onProgress?: Progress; signal?: AbortSignal; chunk?: number } = {},
-  ): Promise<Evaluation> {
-    const test = this.data.test;
-    if (test.length === 0) throw new Error('No test images to evaluate.');
-    const s = this.config.imageSize;
-    const chunk = opts.chunk ?? 4;
-    const maps = new Float32Array(test.length * s * s);
-    const scores = new Float32Array(test.length);
-    const selected = new Int32Array(test.length).fill(-1);
-    const t0 = performance.now();
-    for (let start = 0; start < test.length; start += chunk) {
-      opts.signal?.throwIfAborted();
-      const end = Math.min(test.length, start + chunk);
-      const r = await this.score(test.slice(start, end).map((t) => toRgb(t, this.data.size)));
-      maps.set(r.maps, start * s * s);
-      scores.set(r.scores, start);
-      if (r.selected) selected.set(r.selected, start);
-      opts.onProgress?.(end, test.length, 'Scoring test images');
-    }
-    const msPerImage = (performance.now() - t0) / test.length;
-    const masks = new Uint8Array(test.length * s * s);
-    test.forEach((t, i) => {
-      if (t.mask)
-        masks.set(
-          t.mask.length === s * s
-            ? t.mask
-            : resizeMask(t.mask, this.data.size, this.data.size, s, s, { method: 'nearest' }),
-          i * s * s,
-        );
-    });
-    const labels = Uint8Array.from(test, (t) => t.label);
-    const input = { maps, masks, shape: [test.length, s, s] as const, imageScores: scores, labels };
-    const metrics = computeMetrics(input);
-    const perType = evaluateByType({ ...input, types: test.map((t) => t.defectType) });
-    return { maps, size: s, scores, labels, selected, metrics, perType, msPerImage };
+  evaluate(opts: EvaluateOptions = {}): Promise<Evaluation> {
+    return evaluateTestSet(this.data, this.config.imageSize, (images) => this.score(images), opts);
   }
 
   /** Anomaly maps and image scores of a few images (eval mode). */

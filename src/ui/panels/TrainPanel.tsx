@@ -114,15 +114,25 @@ export function TrainPanel() {
   const lrs = useMemo(() => lrRows(history), [history]);
 
   const busy = t.status === 'creating' || t.status === 'training' || t.status === 'pausing';
+  // PatchCore is fitted, not trained: its progress events count images, then coreset centres, and
+  // carry the fit's own estimate (an image and a centre take very different times).
+  const fitting = t.session?.config.model === 'patchcore';
+  const fitProgress = fitting && t.status !== 'creating' ? t.progress : null;
   const last = t.history[t.history.length - 1];
-  const step = Math.max(last?.step ?? 0, t.session?.step ?? 0);
+  const step = Math.max(last?.step ?? 0, t.session?.step ?? 0, fitProgress?.done ?? 0);
   const first = t.timing[0];
   const latest = t.timing[t.timing.length - 1];
   const rate =
     first && latest && latest.at > first.at
       ? ((latest.step - first.step) * 1000) / (latest.at - first.at)
       : null;
-  const eta = rate ? secondsLeft(step, t.totalSteps, rate) : null;
+  const eta = fitting
+    ? fitProgress?.etaMs !== undefined
+      ? fitProgress.etaMs / 1000
+      : null
+    : rate
+      ? secondsLeft(step, t.totalSteps, rate)
+      : null;
   const canStart = !busy && !!t.config && !!summary && engineStatus === 'ready';
 
   return (
@@ -156,8 +166,10 @@ export function TrainPanel() {
           {t.config && (
             <span className="muted">
               {' '}
-              — {t.config.model} / {t.config.teacher}, {t.config.imageSize} px, batch {t.config.batchSize},{' '}
-              {t.config.steps} steps
+              — {t.config.model} / {t.config.teacher}, {t.config.imageSize} px,{' '}
+              {t.config.model === 'patchcore'
+                ? `coreset ${100 * t.config.coresetFraction} %`
+                : `batch ${t.config.batchSize}, ${t.config.steps} steps`}
             </span>
           )}
         </summary>
@@ -218,7 +230,7 @@ export function TrainPanel() {
       <section className="train-status" aria-labelledby="train-status-heading">
         <h3 id="train-status-heading">Status</h3>
         <p data-testid="train-status" data-status={t.status} aria-live="polite">
-          {STATUS_TEXT[t.status]}
+          {fitting && t.status === 'training' ? 'Fitting the memory' : STATUS_TEXT[t.status]}
           {t.error && `: ${t.error}`}
         </p>
         {t.status === 'error' && engineStatus === 'error' && (
@@ -237,7 +249,13 @@ export function TrainPanel() {
         )}
         {t.session && (
           <>
-            <ProgressBar label="Training steps" done={step} total={t.totalSteps} testId="train-progress" />
+            <ProgressBar
+              label={fitting ? 'Fit steps (training images, then coreset centres)' : 'Training steps'}
+              done={step}
+              total={t.totalSteps}
+              message={fitProgress?.message}
+              testId="train-progress"
+            />
             <dl className="facts inline-facts">
               <dt>Step</dt>
               <dd data-testid="train-step" data-step={step}>
@@ -288,53 +306,64 @@ export function TrainPanel() {
         )}
       </section>
 
-      <section aria-labelledby="train-charts-heading">
-        <div className="chart-head">
+      {fitting ? (
+        <section aria-labelledby="train-charts-heading">
           <h3 id="train-charts-heading">Live curves</h3>
-          <label>
-            <input
-              type="checkbox"
-              checked={log}
-              onChange={(e) => setLog(e.currentTarget.checked)}
-              data-testid="chart-log"
-            />{' '}
-            log scale
-          </label>
-          <span className="muted">
-            {t.history.length > 0 &&
-              `${t.history.length} steps, ≤ ${Math.min(t.history.length, MAX_POINTS)} points drawn`}
-          </span>
-        </div>
-        <div className="chart-grid">
-          <StepChart
-            title="Loss terms (unweighted) and weighted total"
-            rows={losses}
-            series={LOSS_SERIES}
-            log={log}
-            testId="loss-chart"
-          />
-          <StepChart
-            title="Gradient norm of each weighted term (measured steps only)"
-            rows={grads}
-            series={GRAD_SERIES}
-            log={log}
-            dots={grads.length <= 60}
-            testId="grad-chart"
-            emptyText={gradChartEmptyText(
-              (t.session?.config ?? t.config)?.gradNormEvery ?? CONFIG_SCHEMA.gradNormEvery.default,
-            )}
-            lagMs={150}
-          />
-          <StepChart
-            title="Learning rate"
-            rows={lrs}
-            series={LR_SERIES}
-            log={log}
-            testId="lr-chart"
-            lagMs={300}
-          />
-        </div>
-      </section>
+          <p className="muted" data-testid="fit-note">
+            PatchCore is not trained, so it has no loss curves: its fit runs the training images through the
+            frozen teacher and keeps a coreset of their patch features. The progress above counts the images,
+            then the coreset centres.
+          </p>
+        </section>
+      ) : (
+        <section aria-labelledby="train-charts-heading">
+          <div className="chart-head">
+            <h3 id="train-charts-heading">Live curves</h3>
+            <label>
+              <input
+                type="checkbox"
+                checked={log}
+                onChange={(e) => setLog(e.currentTarget.checked)}
+                data-testid="chart-log"
+              />{' '}
+              log scale
+            </label>
+            <span className="muted">
+              {t.history.length > 0 &&
+                `${t.history.length} steps, ≤ ${Math.min(t.history.length, MAX_POINTS)} points drawn`}
+            </span>
+          </div>
+          <div className="chart-grid">
+            <StepChart
+              title="Loss terms (unweighted) and weighted total"
+              rows={losses}
+              series={LOSS_SERIES}
+              log={log}
+              testId="loss-chart"
+            />
+            <StepChart
+              title="Gradient norm of each weighted term (measured steps only)"
+              rows={grads}
+              series={GRAD_SERIES}
+              log={log}
+              dots={grads.length <= 60}
+              testId="grad-chart"
+              emptyText={gradChartEmptyText(
+                (t.session?.config ?? t.config)?.gradNormEvery ?? CONFIG_SCHEMA.gradNormEvery.default,
+              )}
+              lagMs={150}
+            />
+            <StepChart
+              title="Learning rate"
+              rows={lrs}
+              series={LR_SERIES}
+              log={log}
+              testId="lr-chart"
+              lagMs={300}
+            />
+          </div>
+        </section>
+      )}
     </div>
   );
 }

@@ -4,6 +4,7 @@ import type { MetricsSummary, RunRecord, StepReport } from '../../../workers/eng
 import { StepChart, type SeriesSpec } from '../train/charts';
 import { formatMetric } from '../train/format';
 import { overlayRows } from '../train/series';
+import { targetStep } from './run-actions';
 
 const TERMS: { key: keyof StepReport['loss']; label: string }[] = [
   { key: 'total', label: 'total' },
@@ -85,7 +86,7 @@ export function RunCompare({ runs }: { runs: [RunRecord, RunRecord] }) {
             <th scope="row">Step</th>
             {runs.map((r) => (
               <td key={r.id}>
-                {r.step} / {r.config.steps}
+                {r.step} / {targetStep(r)}
               </td>
             ))}
           </tr>

@@ -6,7 +6,7 @@ import {
   type OptionSpec,
   type TeacherName,
 } from '../../core/config';
-import type { ConfigDraft } from '../../state/config-draft';
+import { shownFor, type ConfigDraft } from '../../state/config-draft';
 
 interface ConfigFormProps {
   draft: ConfigDraft;
@@ -138,7 +138,10 @@ function TeacherImportNote({ teacher, loaded }: { teacher: TeacherName; loaded: 
   );
 }
 
-/** The training form, generated from CONFIG_SCHEMA; paper-vs-reference switches get their own group. */
+/**
+ * The training form, generated from CONFIG_SCHEMA: the options of the chosen model only (PatchCore
+ * has neither a schedule nor paper switches); paper-vs-reference switches get their own group.
+ */
 export function ConfigForm({
   draft,
   disabled,
@@ -149,9 +152,12 @@ export function ConfigForm({
   onChange,
   onCheckpointEvery,
 }: ConfigFormProps) {
-  const main = KEYS.filter((k) => spec(k).kind === 'number' || spec(k).kind === 'choice');
-  const switches = KEYS.filter((k) => spec(k).kind === 'switch');
-  const bools = KEYS.filter((k) => spec(k).kind === 'bool');
+  const keys = KEYS.filter((k) => shownFor(draft, k));
+  const main = keys.filter((k) => spec(k).kind === 'number' || spec(k).kind === 'choice');
+  const switches = keys.filter((k) => spec(k).kind === 'switch');
+  const bools = keys.filter((k) => spec(k).kind === 'bool');
+  // PatchCore saves its memory when the fit ends or pauses, not every so many steps.
+  const checkpoints = draft.model !== 'patchcore';
   return (
     <form
       className="config-form"
@@ -170,41 +176,45 @@ export function ConfigForm({
               {fieldNotes[k]}
             </Field>
           ))}
-          <div className="field">
-            <label
-              htmlFor="cfg-checkpointEvery"
-              title="Saved checkpoints make a run resumable after a reload."
-            >
-              Checkpoint every
-            </label>
-            <input
-              id="cfg-checkpointEvery"
-              type="number"
-              min={0}
-              step={1}
-              value={checkpointEvery}
-              onChange={(e) => onCheckpointEvery(e.currentTarget.value)}
-              aria-describedby="cfg-checkpointEvery-help"
-              data-testid="cfg-checkpointEvery"
-            />
-            <small id="cfg-checkpointEvery-help" className="help">
-              Steps between checkpoints saved in the browser, to resume after a reload (0 = never).
-            </small>
-          </div>
+          {checkpoints && (
+            <div className="field">
+              <label
+                htmlFor="cfg-checkpointEvery"
+                title="Saved checkpoints make a run resumable after a reload."
+              >
+                Checkpoint every
+              </label>
+              <input
+                id="cfg-checkpointEvery"
+                type="number"
+                min={0}
+                step={1}
+                value={checkpointEvery}
+                onChange={(e) => onCheckpointEvery(e.currentTarget.value)}
+                aria-describedby="cfg-checkpointEvery-help"
+                data-testid="cfg-checkpointEvery"
+              />
+              <small id="cfg-checkpointEvery-help" className="help">
+                Steps between checkpoints saved in the browser, to resume after a reload (0 = never).
+              </small>
+            </div>
+          )}
           {bools.map((k) => (
             <Field key={k} k={k} draft={draft} disabled={disabled} onChange={onChange} />
           ))}
         </div>
       </fieldset>
-      <fieldset disabled={disabled} className="paper-switches">
-        <legend>Paper vs reference</legend>
-        <p className="muted">
-          Unchecked = what the authors' reference code does; checked = what the paper describes.
-        </p>
-        {switches.map((k) => (
-          <Field key={k} k={k} draft={draft} disabled={disabled} onChange={onChange} />
-        ))}
-      </fieldset>
+      {switches.length > 0 && (
+        <fieldset disabled={disabled} className="paper-switches">
+          <legend>Paper vs reference</legend>
+          <p className="muted">
+            Unchecked = what the authors' reference code does; checked = what the paper describes.
+          </p>
+          {switches.map((k) => (
+            <Field key={k} k={k} draft={draft} disabled={disabled} onChange={onChange} />
+          ))}
+        </fieldset>
+      )}
       <p
         id="config-error"
         className={error ? 'alert' : 'sr-only'}
