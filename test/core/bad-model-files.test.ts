@@ -24,17 +24,12 @@ import {
 import { useBackend } from '../helpers/backends';
 
 // Model files of docs/reliability.md: every bad weight file is refused with a message naming the
-// file and the fault, before anything large is allocated, and nothing in it is ever executed.
+// file and the fault, before anything large is allocated, and nothing in it is ever executed. The
+// messages on absurd sizes come from the checks on declared sizes, which run before any allocation
+// or inflation: one made after it would end in a RangeError or an exhausted heap instead.
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/pth');
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(resolve(FIXTURES, name)));
-
-/** Runs `f` and returns how long it took to throw (it must throw). */
-function throwsFast(f: () => unknown, pattern: RegExp | string, ms = 200): void {
-  const t0 = performance.now();
-  expect(f).toThrow(pattern);
-  expect(performance.now() - t0).toBeLessThan(ms);
-}
 
 // ---------------------------------------------------------------- a tiny pickle writer
 
@@ -147,8 +142,7 @@ describe('.pth files', () => {
         .tuple([(q) => q.str('echo pwned > /tmp/pwned')])
         .op(0x52)
         .bytes();
-      throwsFast(
-        () => readModelFile('evil.pth', torchZip(pkl)),
+      expect(() => readModelFile('evil.pth', torchZip(pkl))).toThrow(
         `evil.pth: this PyTorch checkpoint cannot be read: checkpoint tries to call ${module}.${name}: refused.`,
       );
     });
@@ -157,23 +151,19 @@ describe('.pth files', () => {
   it('absurd declared sizes are refused before allocating', () => {
     const four = new Uint8Array(16);
     // A storage that declares 10^12 elements over 16 bytes.
-    throwsFast(
-      () => readPth(torchZip(tensorPickle(1e12, [4], [1]), { '0': four })),
+    expect(() => readPth(torchZip(tensorPickle(1e12, [4], [1]), { '0': four }))).toThrow(
       /its storage declares 1000000000000 elements but the file holds 4/,
     );
     // A 10^12-element view of a 4-element storage.
-    throwsFast(
-      () => readPth(torchZip(tensorPickle(4, [1e6, 1e6], [1, 1]), { '0': four })),
+    expect(() => readPth(torchZip(tensorPickle(4, [1e6, 1e6], [1, 1]), { '0': four }))).toThrow(
       /1000000000000 elements is absurdly large/,
     );
     // A 10^8-element stride-0 view of one element: within JS limits, still refused (400 MB for 4 bytes).
-    throwsFast(
-      () => readPth(torchZip(tensorPickle(1, [1e8], [0]), { '0': four })),
+    expect(() => readPth(torchZip(tensorPickle(1, [1e8], [0]), { '0': four }))).toThrow(
       /its shape declares 100000000 elements from a storage of 1: refused as absurd/,
     );
     // Shape and strides that reach past the storage.
-    throwsFast(
-      () => readPth(torchZip(tensorPickle(4, [4, 4], [4, 1]), { '0': four })),
+    expect(() => readPth(torchZip(tensorPickle(4, [4, 4], [4, 1]), { '0': four }))).toThrow(
       /reach past the end of its storage/,
     );
   });
@@ -185,8 +175,7 @@ describe('.pth files', () => {
       { level: 9 },
     );
     expect(bomb.byteLength).toBeLessThan(64 * 1024);
-    throwsFast(
-      () => readPth(bomb),
+    expect(() => readPth(bomb)).toThrow(
       /declares 8388608 bytes from \d+ compressed bytes: refused as a zip bomb/,
     );
   });
@@ -215,8 +204,7 @@ describe('.safetensors files', () => {
     );
     const absurd = new Uint8Array(64);
     new DataView(absurd.buffer).setBigUint64(0, 2n ** 40n, true);
-    throwsFast(
-      () => readSafetensors(absurd),
+    expect(() => readSafetensors(absurd)).toThrow(
       /Declared header size 1099511627776 bytes does not fit the 64-byte file/,
     );
     expect(() => readSafetensors(withHeader('{"w": {'))).toThrow(/header is not valid JSON/);
@@ -228,12 +216,10 @@ describe('.safetensors files', () => {
     const file = withHeader(
       '{"w":{"dtype":"F32","shape":[1000000,1000000],"data_offsets":[0,4000000000000]}}',
     );
-    throwsFast(
-      () => readSafetensors(file),
+    expect(() => readSafetensors(file)).toThrow(
       /Tensor w: declared F32\[1000000,1000000\] lies at bytes 0-4000000000000, past the end of the file's 16 data bytes/,
     );
-    throwsFast(
-      () => readModelFile('teacher.safetensors', file),
+    expect(() => readModelFile('teacher.safetensors', file)).toThrow(
       /^teacher\.safetensors: this safetensors file cannot be read: Tensor w: declared F32/,
     );
   });
@@ -398,14 +384,12 @@ describe('TF.js teacher folders (model.json + shards)', () => {
     await expect(load({ 'model.json': json, 'group1-shard1of1.bin': new Uint8Array(12) })).rejects.toThrow(
       /weight shard group1-shard1of1\.bin has 12 bytes, model\.json needs 16/,
     );
-    const t0 = performance.now();
     await expect(
       load({
         'model.json': JSON.stringify(manifest([1e6, 1e6])),
         'group1-shard1of1.bin': new Uint8Array(16),
       }),
     ).rejects.toThrow(/has 16 bytes, model\.json needs 4000000000000/);
-    expect(performance.now() - t0).toBeLessThan(200);
     await expect(
       load({
         'model.json': JSON.stringify(manifest([2], 'complex64')),

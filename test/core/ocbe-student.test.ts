@@ -158,7 +158,7 @@ describe.skipIf(!hasShared())('OCBE + reverse student (resnet18) vs the referenc
 
       tf.dispose([...f, ...fv, ...outs, value, ...Object.values(grads)]);
       m.store.dispose();
-    }, 120_000);
+    });
   }
 });
 

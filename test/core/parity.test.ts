@@ -38,7 +38,7 @@ describe.skipIf(!hasShared())('runParityChecks (the in-browser golden run) in No
     expect(reports.length).toBeGreaterThan(60);
     expect(reports.every((r) => r.backend === 'wasm')).toBe(true);
     expect(reports.filter((r) => !r.pass)).toEqual([]);
-  }, 120_000);
+  });
 
   it('`only` selects fixtures by name, with or without the extension', async () => {
     await useBackend('wasm');

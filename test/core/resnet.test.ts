@@ -35,7 +35,7 @@ describe.skipIf(!hasShared())('ResNet teacher (torchvision layout) vs the refere
   it('resnet50 (Bottleneck, v1.5) matches backbone_resnet50', async () => {
     await tf.setBackend('cpu');
     checkBackbone('resnet50', 'backbone_resnet50.safetensors.gz');
-  }, 60_000);
+  });
 });
 
 describe('ResNet teacher construction', () => {

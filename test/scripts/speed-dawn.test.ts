@@ -11,6 +11,11 @@ import type { SpeedReport } from '../../scripts/speed/report';
 // with a GPU and no browser. Structure only: speed is the benchmark's job.
 const DAWN = resolve('node_modules/webgpu/dist/linux-x64/dawn.node');
 const CHROMIUM_LIB = '/usr/lib/chromium';
+/**
+ * The CLI's run measured 4 min on the 2-core machine with a load average of ~15 from other jobs. The
+ * limit only guards against a hang, so it sits well above that (and the test's own limit above it).
+ */
+const CLI_LIMIT_MS = 540_000;
 
 interface Exit {
   status: number | null;
@@ -55,7 +60,7 @@ describe('bench:speed --dawn', () => {
           LD_LIBRARY_PATH: CHROMIUM_LIB,
           VK_ICD_FILENAMES: join(CHROMIUM_LIB, 'vk_swiftshader_icd.json'),
         },
-        280_000,
+        CLI_LIMIT_MS,
       );
       expect(run.status, run.stderr + run.stdout).toBe(0);
       const report = JSON.parse(readFileSync(out, 'utf8')) as SpeedReport;
@@ -78,5 +83,5 @@ describe('bench:speed --dawn', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 300_000);
+  }, 600_000);
 });
