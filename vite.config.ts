@@ -3,6 +3,7 @@ import react from '@vitejs/plugin-react';
 import { precacheManifest } from './scripts/precache-plugin';
 import { CSP, CSP_DEV, cspMeta } from './scripts/csp';
 import { watModules } from './scripts/wat-plugin';
+import { webPackage } from './scripts/web-package-plugin';
 
 // Cross-origin isolation makes SharedArrayBuffer available, which the multi-threaded WASM backend needs.
 export const isolationHeaders = {
@@ -15,7 +16,8 @@ export const isolationHeaders = {
 export const securityHeaders = { ...isolationHeaders, 'Content-Security-Policy': CSP } as const;
 
 export default defineConfig({
-  plugins: [react(), precacheManifest(), cspMeta(), watModules()],
+  // webPackage emits its files before precacheManifest lists the bundle.
+  plugins: [react(), webPackage(), precacheManifest(), cspMeta(), watModules()],
   server: { headers: { ...isolationHeaders, 'Content-Security-Policy': CSP_DEV }, port: 5173 },
   preview: { headers: securityHeaders, port: 4173 },
   worker: { format: 'es', plugins: () => [watModules()] },

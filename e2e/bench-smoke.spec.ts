@@ -1,7 +1,9 @@
 import { expect, test } from '@playwright/test';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { unzipSync } from 'fflate';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { readPth } from '../src/core/io/pth';
 import { REPORT_FORMAT, type BenchReport } from '../scripts/bench/report';
 import { BenchError, runBenchmark, writeReport } from '../scripts/bench/run';
 import { runSweep } from '../scripts/bench/sweep';
@@ -16,7 +18,9 @@ const BOTTLE = join(SHARED, 'data/mvtec-256/bottle');
 test('bench runner: trains, evaluates and writes a well-formed report', async () => {
   test.setTimeout(600_000);
   const lines: string[] = [];
+  const exported = mkdtempSync(join(tmpdir(), 'bench-export-'));
   const report = await runBenchmark({
+    export: exported,
     data: BOTTLE,
     backend: 'wasm',
     build: 'never',
@@ -77,8 +81,26 @@ test('bench runner: trains, evaluates and writes a well-formed report', async ()
     }
     expect(back.paper?.category).toBe('bottle');
     expect(lines.some((l) => /^step +30\/30 .*steps\/s/.test(l))).toBe(true);
+    // --export: the three exports under the Export panel's names, each as large as it says.
+    const base = 'bottle-dmgrd-mobilenet_v2-step30';
+    expect(back.exports.map((e) => [e.kind, basename(e.path)])).toEqual([
+      ['pytorch', `${base}-pytorch.zip`],
+      ['report', `${base}-report.html`],
+      ['web', `${base}-web.zip`],
+    ]);
+    for (const e of back.exports) expect(statSync(e.path).size).toBe(e.bytes);
+    const weights = readPth(unzipSync(readFileSync(back.exports[0].path))['bottle/best_model.pt']);
+    expect(weights.has('msff.blk1.conv1.weight')).toBe(true);
+    const html = readFileSync(back.exports[1].path, 'utf8');
+    expect(html).toContain(
+      `data-testid="report-metric-i-auroc">${(back.metrics.imageAuroc * 100).toFixed(2)} %<`,
+    );
+    const web = unzipSync(readFileSync(back.exports[2].path));
+    for (const f of ['index.html', 'detector.js', 'model/model.json', 'model/weights.safetensors'])
+      expect(web[`${base}-web/${f}`], f).toBeDefined();
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    rmSync(exported, { recursive: true, force: true });
   }
 });
 

@@ -1,46 +1,14 @@
 import { expect, test, type Page } from '@playwright/test';
 import { unzipSync } from 'fflate';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readPth } from '../src/core/io/pth';
-import { SHARED } from './helpers/serve-folder';
+import { openTab, resultsCsv, trainAndEvaluate } from './helpers/tiny-run';
 
 // The Export panel's file exports end to end on WASM: a tiny model trained and evaluated through the
 // UI, then the PyTorch export (read back as torch would) and the run report, opened offline in a
 // fresh browser context, whose figures must be the ones the Results tab shows.
 const SHOTS = 'test-results/screenshots';
-const BOTTLE = join(SHARED, 'data/mvtec-fullres-subset/bottle');
-
-async function openTab(page: Page, id: string): Promise<void> {
-  await page.getByTestId(`tab-${id}`).click();
-  await expect(page.getByTestId(`panel-${id}`)).toBeVisible();
-}
-
-async function trainAndEvaluate(page: Page): Promise<void> {
-  await page.goto('/?backend=wasm&demo=0');
-  await expect(page.getByTestId('engine-status')).toHaveAttribute('data-status', 'ready', {
-    timeout: 120_000,
-  });
-  await openTab(page, 'dataset');
-  await page.getByTestId('dataset-size').selectOption('64');
-  await page.getByTestId('folder-input').setInputFiles(BOTTLE);
-  await expect(page.getByTestId('dataset-summary')).toBeVisible();
-  await openTab(page, 'train');
-  await page.getByTestId('cfg-teacher').selectOption('mobilenet_v2');
-  await page.getByTestId('cfg-imageSize').fill('64');
-  await page.getByTestId('cfg-batchSize').fill('2');
-  await page.getByTestId('cfg-steps').fill('3');
-  await page.getByTestId('cfg-memoryItems').fill('3');
-  await page.getByTestId('train-start').click();
-  await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'finished', {
-    timeout: 600_000,
-  });
-  await openTab(page, 'results');
-  await page.getByTestId('evaluate').click();
-  await expect(page.getByTestId('metrics-table')).toBeVisible({ timeout: 120_000 });
-  await expect(page.getByTestId('evaluate')).toBeEnabled();
-}
 
 /** What the Results tab shows: metrics, threshold, confusion counts, histogram bars, tile scores. */
 async function appFigures(page: Page) {
@@ -97,11 +65,7 @@ test('PyTorch export and run report from the Export panel', async ({ page, brows
   expect(reportDownload.suggestedFilename()).toBe('bottle-dmgrd-mobilenet_v2-step3-report.html');
   const reportPath = test.info().outputPath('report.html');
   await reportDownload.saveAs(reportPath);
-  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
-  const rows = readFileSync(await csv.path(), 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1);
+  const rows = await resultsCsv(page);
 
   // Offline, in a context that shares nothing with the app: the only request is the file itself.
   const context = await browser.newContext({ offline: true });
@@ -126,7 +90,7 @@ test('PyTorch export and run report from the Export panel', async ({ page, brows
     choices: { imageThreshold: number };
   };
   const t = data.choices.imageThreshold;
-  const tests = rows.map((r, i) => ({ i, label: Number(r.split(',')[1]), score: Number(r.split(',')[2]) }));
+  const tests = rows.map((r, i) => ({ i, label: r.label, score: r.score }));
   const fp = tests.filter((x) => x.label === 0 && x.score >= t).sort((a, b) => b.score - a.score);
   const fn = tests.filter((x) => x.label === 1 && x.score < t).sort((a, b) => a.score - b.score);
   const shown = async (kind: string) =>

@@ -7,7 +7,7 @@ import type { TypeMetrics } from '../src/core/metrics/per-type';
 import type { LossTerm, StepReport } from '../src/core/train/trainer';
 import type { DemoCategory } from '../src/core/demo/surfaces';
 import type { ExportItem, ExportKind, ExportPlan } from '../src/core/export/plan';
-import type { ReportChoices } from '../src/report/types';
+import type { ResultsChoices } from '../src/report/types';
 
 export type {
   LossTerm,
@@ -20,7 +20,7 @@ export type {
   ExportItem,
   ExportKind,
   ExportPlan,
-  ReportChoices,
+  ResultsChoices,
 };
 
 /** A file picked or dropped by the user; `path` is relative to the dropped folder's parent. */
@@ -187,9 +187,9 @@ export interface EvaluationSummary {
   msPerImage: number;
 }
 
-/** What an export follows from the UI: the report, the Results tab's threshold and overlay style. */
+/** What an export follows from the UI: the Results tab's thresholds (report, web package) and overlay style (report). */
 export interface ExportChoices {
-  report?: ReportChoices;
+  results?: ResultsChoices;
 }
 
 export interface ExportFileOptions extends ExportChoices {

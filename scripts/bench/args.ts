@@ -97,7 +97,7 @@ const RUNNER_FLAGS: Record<string, flags.FlagSpec> = {
   },
   export: {
     type: 'string',
-    help: 'folder to write the exports into after evaluating (the PyTorch checkpoint, the run report)',
+    help: 'folder to write the exports into after evaluating (PyTorch checkpoint, run report, web package)',
   },
   ...flags.HELP_FLAG,
 };

@@ -248,7 +248,9 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
         page.evaluate(() => window.__engine!.evaluate({ taskId: 'bench-eval' })),
       );
       const evaluateMs = performance.now() - tEval;
-      const exports = opts.export ? await writeExports(page, pump, resolve(opts.export), log) : [];
+      const exports = opts.export
+        ? await writeExports(page, pump, resolve(opts.export), evaluation, backendInfo, log)
+        : [];
       polling = false;
       await memoryLoop;
 

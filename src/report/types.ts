@@ -6,14 +6,14 @@ import type { StepReport } from '../core/train/trainer';
 import type { CurvePoints, MetricsSummary } from '../../workers/session-api';
 import type { OverlayView } from '../state/results-store';
 
-/** The Results tab's choices the report follows (its threshold and overlay style). */
-export interface ReportChoices {
+/** The Results tab's choices the exports follow: its thresholds and overlay style, and the backend. */
+export interface ResultsChoices {
   /** Image-score threshold (the histogram's). */
   imageThreshold: number;
   /** Map threshold of the segmentation contour. */
   pixelThreshold: number;
   view: OverlayView;
-  /** How the engine runs, in words (backend, adapter or threads), as the app shows it. */
+  /** How the engine runs, in words (backend, adapter or threads), for the report. */
   backend: string;
 }
 
@@ -64,7 +64,7 @@ export interface RunReport {
     msPerImage: number;
   };
   perType: TypeRow[];
-  choices: ReportChoices;
+  choices: ResultsChoices;
   /** F1-max image threshold (the histogram's reset value). */
   bestImageThreshold: number;
   falsePositives: ReportExample[];

@@ -3,6 +3,7 @@ import type { EvaluationSummary, HeatmapData } from '../../workers/engine-api';
 import { getEngine, newTaskId } from '../client/engine';
 import { onEngineEvent } from '../client/event-bus';
 import type { ColormapName } from '../ui/results/colormaps';
+import { DEFAULT_VIEW } from '../ui/results/view';
 import { useDatasetStore } from './dataset-store';
 import { engineReady, errorText, isCancelled, type TaskProgress } from './engine-ready';
 
@@ -61,7 +62,7 @@ export const useResultsStore = create<ResultsState>()((set, get) => {
     imageThreshold: 0,
     pixelThreshold: 0,
     detail: null,
-    view: { opacity: 0.5, colormap: 'jet', showMask: true, showSeg: true },
+    view: { ...DEFAULT_VIEW },
 
     async evaluate() {
       if (get().evaluating) return;

@@ -19,6 +19,7 @@ import {
 import { importReferenceWeights } from '../../src/core/pipeline/reference-import';
 import { useBackend } from '../helpers/backends';
 import { firstBitDifference } from '../helpers/bits';
+import { yieldToEventLoop } from '../helpers/event-loop';
 
 /** Tap widths of each teacher (backbones/*.ts); the network's shapes follow from them. */
 const CHANNELS: Record<TeacherName, [number, number, number]> = {
@@ -68,12 +69,15 @@ async function roundTrip(teacher: TeacherName): Promise<void> {
   const target = networkFor(teacher, 2);
   try {
     const file = concatParts(await encodeReferenceCheckpoint(source, { steps: 321 }));
+    await yieldToEventLoop();
     const weights = readPth(file);
+    await yieldToEventLoop();
     for (const [k, t] of weights)
       if (k.endsWith('num_batches_tracked')) expect(Array.from(t.data), k).toEqual([321]);
     const firstParam = source.store.params.keys().next().value!;
     expect(firstBitDifference(target.store.get(firstParam), source.store.get(firstParam))).not.toBe(-1);
     importReferenceWeights(target, weights);
+    await yieldToEventLoop();
     for (const [name, v] of source.store.entries())
       expect(firstBitDifference(target.store.get(name), v), `${teacher} ${name}`).toBe(-1);
   } finally {

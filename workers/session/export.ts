@@ -102,6 +102,7 @@ export function exportCommands(ctx: SessionContext): ExportCommands {
         };
         const { teacher, session } = await build().catch(failed);
         adoptTeacher(state, teacher);
+        state.teacherFile = { teacher, file: files.teacher };
         replaceSession(state, session);
         state.run = newRun(state, session.config);
         await persist(ctx, 'paused', true);
@@ -115,7 +116,8 @@ export function exportCommands(ctx: SessionContext): ExportCommands {
         const weights = await read(file);
         const arch = detectTorchvisionArch(weights);
         task.progress(1, 2, `Loading the ${arch} teacher`);
-        adoptTeacher(state, await candidateTeacher(state, arch, undefined, weights));
+        const teacher = adoptTeacher(state, await candidateTeacher(state, arch, undefined, weights));
+        state.teacherFile = { teacher, file };
         task.progress(2, 2, `Loaded the ${arch} teacher`);
         return { teacher: arch };
       });

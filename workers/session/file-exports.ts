@@ -1,6 +1,6 @@
 // The exports that leave the playground as files for other tools: the model for the authors'
-// PyTorch code, and the run report. Each has a plan (its files, contents and sizes, shown before
-// anything is written) and a cancellable writer.
+// PyTorch code, the run report, and the scoring package for web pages. Each has a plan (its files,
+// contents and sizes, shown before anything is written) and a cancellable writer.
 import { planOf, safeName, type ExportKind, type ExportPlan } from '../../src/core/export/plan';
 import {
   pytorchPlan,
@@ -8,12 +8,14 @@ import {
   type PytorchBundleInput,
 } from '../../src/core/export/pytorch-bundle';
 import type { ModelSession } from '../../src/core/pipeline/model-session';
+import type { Session } from '../../src/core/pipeline/session';
 import { renderReport } from '../../src/report/html';
-import type { ReportChoices } from '../../src/report/types';
+import type { ResultsChoices } from '../../src/report/types';
 import type { ExportChoices, SessionCommands } from '../session-api';
 import { EXPORTING } from './recovery-guard';
 import { guarded, settledSession } from './recovery';
 import { collectReport, REPORT_EXAMPLES } from './run-report';
+import { webPackage, webPlan, writeWebPackage } from './web-export';
 import type { SessionContext, SessionState } from './state';
 
 type FileExportCommands = Pick<SessionCommands, 'exportPlan' | 'exportFile'>;
@@ -21,7 +23,7 @@ type FileExportCommands = Pick<SessionCommands, 'exportPlan' | 'exportFile'>;
 type Progress = (done: number, total: number) => Promise<void>;
 
 interface Exporter {
-  plan(session: ModelSession, choices: ExportChoices): ExportPlan;
+  plan(session: ModelSession, choices: ExportChoices): Promise<ExportPlan>;
   /** What the progress bar says while it writes. */
   activity: string;
   write(session: ModelSession, choices: ExportChoices, progress: Progress): Promise<Blob>;
@@ -44,7 +46,7 @@ function pytorchExporter(state: SessionState): Exporter {
   };
   return {
     activity: 'Writing the PyTorch checkpoint and memory banks',
-    plan: (s) => pytorchPlan(input(s)),
+    plan: async (s) => pytorchPlan(input(s)),
     async write(s, _choices, progress) {
       const parts = await writePytorchBundle(input(s), progress);
       return new Blob(parts as Uint8Array<ArrayBuffer>[], { type: 'application/zip' });
@@ -57,12 +59,13 @@ function reportExporter(state: SessionState): Exporter {
     const { evaluation, data, summary } = state;
     if (!evaluation || !data || !summary)
       throw new Error('Evaluate the model first: the report shows its results.');
-    if (!choices.report) throw new Error('The report needs the Results tab’s threshold and overlay choices.');
-    return { evaluation, data, summary, choices: choices.report };
+    if (!choices.results)
+      throw new Error('The report needs the Results tab’s threshold and overlay choices.');
+    return { evaluation, data, summary, choices: choices.results };
   };
   return {
     activity: 'Writing the run report',
-    plan(s, choices) {
+    async plan(s, choices) {
       const { evaluation, choices: c } = sources(choices);
       const wrong = countMistakes(evaluation.scores, evaluation.labels, c);
       // Overlay PNGs as base64 run at about 2 bytes per pixel; curves, tables and JSON about 100 kB.
@@ -84,8 +87,28 @@ function reportExporter(state: SessionState): Exporter {
   };
 }
 
+function webExporter(state: SessionState): Exporter {
+  const distillation = (s: ModelSession): Session => {
+    if (s.kind === 'patchcore')
+      throw new Error(
+        'the web package scores DM-GRD and RD models; PatchCore is not packaged for the web yet',
+      );
+    return s;
+  };
+  return {
+    activity: 'Writing the web package',
+    plan: async (s, choices) =>
+      webPlan(await webPackage(state, distillation(s), choices, fileBase(state, s))),
+    async write(s, choices, progress) {
+      const pkg = await webPackage(state, distillation(s), choices, fileBase(state, s));
+      const parts = await writeWebPackage(pkg, progress);
+      return new Blob(parts as Uint8Array<ArrayBuffer>[], { type: 'application/zip' });
+    },
+  };
+}
+
 /** False positives and false negatives the report shows at the threshold (each capped). */
-function countMistakes(scores: Float32Array, labels: Uint8Array, c: ReportChoices): number {
+function countMistakes(scores: Float32Array, labels: Uint8Array, c: ResultsChoices): number {
   let fp = 0;
   let fn = 0;
   scores.forEach((s, i) => {
@@ -100,6 +123,7 @@ export function fileExportCommands(ctx: SessionContext): FileExportCommands {
   const exporters: Record<ExportKind, Exporter> = {
     pytorch: pytorchExporter(state),
     report: reportExporter(state),
+    web: webExporter(state),
   };
   return {
     async exportPlan(kind, choices = {}) {
@@ -115,7 +139,7 @@ export function fileExportCommands(ctx: SessionContext): FileExportCommands {
         };
         // Reads the model off the device: after a lost GPU it restores the last checkpoint first.
         return guarded(ctx, EXPORTING, async (s) => {
-          const { fileName } = exporter.plan(s, opts);
+          const { fileName } = await exporter.plan(s, opts);
           return { fileName, blob: await exporter.write(s, opts, progress) };
         });
       });

@@ -4,7 +4,7 @@ import { encodePng, pngDataUrl } from '../../src/core/io/png-writer';
 import type { DatasetImages } from '../../src/core/pipeline/dataset';
 import type { Evaluation } from '../../src/core/pipeline/evaluate';
 import type { ModelSession } from '../../src/core/pipeline/model-session';
-import type { ReportChoices, ReportExample, RunReport, TypeRow } from '../../src/report/types';
+import type { ResultsChoices, ReportExample, RunReport, TypeRow } from '../../src/report/types';
 import { composeOverlay } from '../../src/ui/results/overlay';
 import type { DatasetSummary, RunRecord } from '../session-api';
 import { heatmapData, mapRange } from './evaluation';
@@ -18,7 +18,7 @@ export interface ReportSources {
   data: DatasetImages;
   summary: DatasetSummary;
   run: RunRecord | null;
-  choices: ReportChoices;
+  choices: ResultsChoices;
   /** Called after each overlay; may throw to cancel. */
   progress: (done: number, total: number) => Promise<void>;
 }

@@ -11,7 +11,7 @@ import { restoreSession, type ModelSession } from '../../src/core/pipeline/model
 import type { StepReport } from '../../src/core/train/trainer';
 import type { EngineEvent } from '../engine-api';
 import { DeviceLostError } from '../recovery-policy';
-import type { DatasetSummary, RunRecord, SessionInfo } from '../session-api';
+import type { DatasetSummary, InputFile, RunRecord, SessionInfo } from '../session-api';
 import type { TaskRegistry } from '../tasks';
 import { RecoveryGate, type BackendControl } from './recovery-guard';
 import * as runsDb from './runs-db';
@@ -21,6 +21,11 @@ export interface SessionState {
   data: DatasetImages | null;
   summary: DatasetSummary | null;
   teacher: Teacher | null;
+  /**
+   * The torchvision weights file a teacher was loaded from (their weights are not served), kept so
+   * the web package can carry it; valid while `teacher` is the one it loaded.
+   */
+  teacherFile: { teacher: Teacher; file: InputFile } | null;
   session: ModelSession | null;
   run: RunRecord | null;
   evaluation: Evaluation | null;
@@ -53,6 +58,7 @@ export function createSessionContext(
     data: null,
     summary: null,
     teacher: null,
+    teacherFile: null,
     session: null,
     run: null,
     evaluation: null,

@@ -48,7 +48,8 @@ export function fetchReader(baseUrl: string, fetchImpl: typeof fetch = fetch): R
   };
 }
 
-function weightBytes(w: tf.io.WeightsManifestEntry): number {
+/** Bytes a weight takes in its shard (its quantised dtype when quantised). */
+export function weightBytes(w: tf.io.WeightsManifestEntry): number {
   const dtype = w.quantization ? w.quantization.dtype : w.dtype;
   const bytes = DTYPE_BYTES[dtype];
   if (bytes === undefined) throw new Error(`weight ${w.name}: unsupported dtype ${dtype}`);

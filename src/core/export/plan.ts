@@ -1,6 +1,6 @@
 /** What an export will write, shown before anything is written: its files, their contents and sizes. */
 
-export const EXPORT_KINDS = ['pytorch', 'report'] as const;
+export const EXPORT_KINDS = ['pytorch', 'report', 'web'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
 
 export interface ExportItem {

@@ -16,7 +16,7 @@ export function ExportPanel() {
   const imageThreshold = useResultsStore((s) => s.imageThreshold);
   const pixelThreshold = useResultsStore((s) => s.pixelThreshold);
   const view = useResultsStore((s) => s.view);
-  const report = { imageThreshold, pixelThreshold, view, backend: describeBackend(backend) };
+  const results = { imageThreshold, pixelThreshold, view, backend: describeBackend(backend) };
   return (
     <section className="export-panel" aria-label="Export and import" data-testid="export-panel">
       <CheckpointExport />
@@ -26,10 +26,16 @@ export function ExportPanel() {
         checkpoint) and the memory banks it was evaluated with, as a tensor file with the paths of their
         source images.
       </FileExport>
-      <FileExport kind="report" title="Run report" planKey={`${step}-${stamp}`} choices={{ report }}>
+      <FileExport kind="report" title="Run report" planKey={`${step}-${stamp}`} choices={{ results }}>
         One HTML page that opens offline in any browser: the configuration, the dataset, the training curves,
         the metrics per defect type, the curves and histogram of the last evaluation at the Results tab’s
         threshold, and the images it gets wrong with their overlays as the detail view draws them.
+      </FileExport>
+      <FileExport kind="web" title="Export for the web" planKey={`${step}-${stamp}`} choices={{ results }}>
+        A zip any web page can score with: the model (teacher, trained weights, normal memory bank, the
+        threshold chosen in the Results tab, preprocessing), <code>detector.js</code> (
+        <code>await (await load(url)).score(image)</code>, needing only TF.js) and an <code>index.html</code>{' '}
+        that scores a dropped image or the camera offline from any static server.
       </FileExport>
       <h3>Results</h3>
       <ResultsExport />

@@ -1,0 +1,54 @@
+import { expect, type Page } from '@playwright/test';
+import { join } from 'node:path';
+import { SHARED } from './serve-folder';
+
+/** The full-resolution MVTec bottle subset (5 train, 10 test images) the export tests train on. */
+export const BOTTLE = join(SHARED, 'data/mvtec-fullres-subset/bottle');
+
+export async function openTab(page: Page, id: string): Promise<void> {
+  await page.getByTestId(`tab-${id}`).click();
+  await expect(page.getByTestId(`panel-${id}`)).toBeVisible();
+}
+
+/**
+ * Through the UI on WASM: the bottle subset stored at 64 px, a MobileNetV2 DM-GRD model with 3
+ * memory items trained 3 steps, evaluated. Leaves the Results tab open.
+ */
+export async function trainAndEvaluate(page: Page): Promise<void> {
+  await page.goto('/?backend=wasm&demo=0');
+  await expect(page.getByTestId('engine-status')).toHaveAttribute('data-status', 'ready', {
+    timeout: 120_000,
+  });
+  await openTab(page, 'dataset');
+  await page.getByTestId('dataset-size').selectOption('64');
+  await page.getByTestId('folder-input').setInputFiles(BOTTLE);
+  await expect(page.getByTestId('dataset-summary')).toBeVisible();
+  await openTab(page, 'train');
+  await page.getByTestId('cfg-teacher').selectOption('mobilenet_v2');
+  await page.getByTestId('cfg-imageSize').fill('64');
+  await page.getByTestId('cfg-batchSize').fill('2');
+  await page.getByTestId('cfg-steps').fill('3');
+  await page.getByTestId('cfg-memoryItems').fill('3');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'finished', {
+    timeout: 600_000,
+  });
+  await openTab(page, 'results');
+  await page.getByTestId('evaluate').click();
+  await expect(page.getByTestId('metrics-table')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('evaluate')).toBeEnabled();
+}
+
+/** The test images' paths, labels and scores as the app's results CSV gives them (Export tab). */
+export async function resultsCsv(page: Page): Promise<{ path: string; label: number; score: number }[]> {
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+  const { readFileSync } = await import('node:fs');
+  return readFileSync(await csv.path(), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((row) => {
+      const [path, label, score] = row.split(',');
+      return { path, label: Number(label), score: Number(score) };
+    });
+}

@@ -1,0 +1,132 @@
+import { expect, test } from '@playwright/test';
+import { unzipSync } from 'fflate';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { dirname, extname, join, normalize } from 'node:path';
+import { BOTTLE, openTab, resultsCsv, trainAndEvaluate } from './helpers/tiny-run';
+
+// "Export for the web" end to end: a tiny model trained and evaluated through the UI on WASM, its
+// package unzipped and served by a plain static server on another origin (no special headers, so
+// no cross-origin isolation), where detector.js must score the test images as the app did.
+const TOLERANCE = 1e-5;
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.json': 'application/json',
+  '.md': 'text/markdown',
+  '.png': 'image/png',
+  '.wasm': 'application/wasm',
+};
+
+/** A blank origin: the package folder at /, the dataset's parent folder at /data/. */
+function staticServer(root: string, data: string): Promise<{ server: Server; origin: string }> {
+  const server = createServer((req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    const file = path.startsWith('/data/')
+      ? join(data, path.slice('/data/'.length))
+      : join(root, path === '/' ? 'index.html' : path);
+    try {
+      const body = readFileSync(file);
+      res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      resolve({ server, origin: `http://127.0.0.1:${port}` });
+    }),
+  );
+}
+
+test('the web package scores the test images as the app does, from a blank origin', async ({
+  page,
+  browser,
+}) => {
+  test.setTimeout(900_000);
+  await trainAndEvaluate(page);
+  await openTab(page, 'export');
+  const app = await resultsCsv(page);
+
+  const plan = page.getByTestId('export-plan-web');
+  for (const part of [
+    'index.html',
+    'detector.js',
+    'vendor/',
+    'model/weights.safetensors',
+    'model/memory.safetensors',
+    'model/teacher/',
+  ])
+    await expect(plan).toContainText(part);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('export-write-web').click(),
+  ]);
+  const name = 'bottle-dmgrd-mobilenet_v2-step3-web';
+  expect(download.suggestedFilename()).toBe(`${name}.zip`);
+  await expect(page.getByTestId('export-done-web')).toBeVisible();
+  const dir = test.info().outputPath('unzipped');
+  for (const [path, bytes] of Object.entries(unzipSync(readFileSync(await download.path())))) {
+    if (path.endsWith('/')) continue;
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), bytes);
+  }
+  // detector.js needs nothing but TF.js and its backends.
+  const imports = [
+    ...readFileSync(join(dir, name, 'detector.js'), 'utf8').matchAll(/(?:from|import)\s*"([^"]+)"/g),
+  ].map((m) => m[1]);
+  expect(new Set(imports)).toEqual(
+    new Set(['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu']),
+  );
+
+  const { server, origin } = await staticServer(join(dir, name), dirname(BOTTLE));
+  const context = await browser.newContext();
+  try {
+    const blank = await context.newPage();
+    const requests: string[] = [];
+    blank.on('request', (r) => requests.push(r.url()));
+    await blank.goto(`${origin}/index.html`);
+    await expect(blank.locator('#status')).toContainText('Ready (wasm)', { timeout: 120_000 });
+
+    // The API, on every test image the app scored.
+    const scores = await blank.evaluate(
+      async (paths) => {
+        const detector = (
+          window as unknown as {
+            detector: { score(b: Blob): Promise<{ score: number; map: Float32Array; anomalous: boolean }> };
+          }
+        ).detector;
+        const out: { score: number; mapLength: number }[] = [];
+        for (const p of paths) {
+          const r = await detector.score(await (await fetch(`/data/${p}`)).blob());
+          out.push({ score: r.score, mapLength: r.map.length });
+        }
+        return out;
+      },
+      app.map((a) => a.path),
+    );
+    const worst = Math.max(...scores.map((s, i) => Math.abs(s.score - app[i].score)));
+    console.log(
+      `web package vs app on ${app.length} images: max |score difference| ${worst.toExponential(2)}`,
+    );
+    expect(worst).toBeLessThanOrEqual(TOLERANCE);
+    expect(scores.every((s) => s.mapLength === 64 * 64)).toBe(true);
+
+    // The page itself: a picked image shows its score and verdict.
+    const first = app[0];
+    await blank.locator('#file').setInputFiles(join(dirname(BOTTLE), first.path));
+    await expect(blank.getByTestId('score')).toHaveText(/^Score \d/);
+    const shown = Number((await blank.getByTestId('score').innerText()).replace('Score ', ''));
+    expect(Math.abs(shown - first.score)).toBeLessThanOrEqual(TOLERANCE + 5e-7);
+    await expect(blank.getByTestId('verdict')).toHaveText(/^(Normal|Anomalous)$/);
+    await blank.screenshot({ path: 'test-results/screenshots/web-package.png' });
+    // Nothing was fetched from anywhere but the package's own origin.
+    expect(requests.filter((u) => !u.startsWith(origin))).toEqual([]);
+  } finally {
+    await context.close();
+    server.close();
+  }
+});
