@@ -34,11 +34,13 @@ const fetchBytes = async (url: string): Promise<Uint8Array> => {
 
 /** detector.js and vendor/, as this build lists them in web-package/files.json. */
 async function codeFiles(): Promise<PackageFile[]> {
-  const res = await fetch(`${BASE}web-package/files.json`);
-  if (!res.ok || !(res.headers.get('content-type') ?? '').includes('json'))
-    throw new Error(
-      'this copy of the app has no web package code (web-package/files.json is missing): it was built without it',
-    );
+  const missing = new Error(
+    'this copy of the app has no web package code (web-package/files.json is missing): it was built without it',
+  );
+  const res = await fetch(`${BASE}web-package/files.json`).catch(() => {
+    throw missing;
+  });
+  if (!res.ok || !(res.headers.get('content-type') ?? '').includes('json')) throw missing;
   const { files } = (await res.json()) as { files: { path: string; bytes: number }[] };
   return files.map(({ path, bytes }) => ({
     path,

@@ -1,0 +1,83 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadTeacher, type ReadFile } from '../../src/core/backbones';
+import { validateConfig } from '../../src/core/config';
+import { Session } from '../../src/core/pipeline/session';
+import { CANCELLED_ERROR_NAME, type DatasetSummary, type EngineEvent } from '../../workers/engine-api';
+import { fileExportCommands } from '../../workers/session/file-exports';
+import { createSessionContext, type SessionContext } from '../../workers/session/state';
+import { TaskRegistry } from '../../workers/tasks';
+import { loadMvtecFolder } from '../../scripts/lib/node-dataset';
+import { useBackend } from '../helpers/backends';
+import { sharedPath } from '../helpers/golden';
+
+const dirReader =
+  (dir: string): ReadFile =>
+  async (path) => {
+    const b = await readFile(join(dir, path));
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  };
+
+// The worker's export commands on a tiny session: plan, write with progress, cancel, and the
+// message when an export cannot be written.
+describe('the worker’s file exports', () => {
+  const events: EngineEvent[] = [];
+  let ctx: SessionContext;
+  let commands: ReturnType<typeof fileExportCommands>;
+
+  beforeAll(async () => {
+    await useBackend('wasm');
+    const data = loadMvtecFolder(sharedPath('data/mvtec-256/bottle'), 32, { maxTrain: 6, testEvery: 40 });
+    const teacher = await loadTeacher(
+      'mobilenet_v2',
+      dirReader(sharedPath('models/mobilenet_v2_0.35_keras')),
+    );
+    const config = validateConfig({ teacher: 'mobilenet_v2', imageSize: 32, batchSize: 2, memoryItems: 3 });
+    const tasks = new TaskRegistry((e) => events.push(e));
+    ctx = createSessionContext(tasks, (e) => events.push(e));
+    ctx.state.data = data;
+    ctx.state.teacher = teacher;
+    ctx.state.summary = { category: 'bottle', layout: 'mvtec', size: 32 } as DatasetSummary;
+    ctx.state.session = await Session.create(teacher, data, config);
+    commands = fileExportCommands(ctx);
+  });
+  afterAll(() => {
+    ctx.state.session?.dispose();
+    ctx.state.teacher?.dispose();
+  });
+
+  it('plans the PyTorch export, then writes it with progress events', async () => {
+    const plan = await commands.exportPlan('pytorch');
+    expect(plan.fileName).toBe('bottle-dmgrd-mobilenet_v2-step0-pytorch.zip');
+    const file = await commands.exportFile('pytorch', { taskId: 'export-1' });
+    expect(file.fileName).toBe(plan.fileName);
+    expect(Math.abs(file.blob.size - plan.totalBytes) / file.blob.size).toBeLessThan(0.02);
+    const progress = events.filter((e) => e.type === 'progress' && e.task === 'export-1');
+    expect(progress.length).toBeGreaterThan(10);
+    expect(events.at(-1)).toEqual({ type: 'task', task: 'export-1', state: 'finished' });
+  });
+
+  it('stops at the next storage when the task is cancelled, writing nothing', async () => {
+    const running = commands.exportFile('pytorch', { taskId: 'export-2' });
+    ctx.tasks.cancel('export-2');
+    await expect(running).rejects.toMatchObject({ name: CANCELLED_ERROR_NAME });
+  });
+
+  it('says why the report and the web package cannot be written yet', async () => {
+    await expect(commands.exportPlan('report', {})).rejects.toThrow(/Evaluate the model first/);
+    await expect(commands.exportPlan('web', {})).rejects.toThrow(/Evaluate the model first/);
+    ctx.state.evaluation = await ctx.state.session!.evaluate();
+    // Node has no copy of the built app to fetch the package's code from.
+    await expect(commands.exportPlan('web', {})).rejects.toThrow(/no web package code/);
+    const plan = await commands.exportPlan('report', {
+      results: {
+        imageThreshold: 0,
+        pixelThreshold: 0,
+        view: { opacity: 0.5, colormap: 'jet', showMask: true, showSeg: true },
+        backend: 'WASM',
+      },
+    });
+    expect(plan.fileName).toBe('bottle-dmgrd-mobilenet_v2-step0-report.html');
+  });
+});
