@@ -202,7 +202,7 @@ export async function webPackage(
   return { root: `${base}-web`, files };
 }
 
-/** The plan: the package's files grouped (code, vendor, teacher) so the list stays short. */
+/** The plan: the package's files (paths inside its folder), vendor/ and the teacher grouped so the list stays short. */
 export function webPlan(pkg: WebPackage): ExportPlan {
   const groups = new Map<string, ExportItem>();
   for (const f of pkg.files) {
@@ -217,7 +217,7 @@ export function webPlan(pkg: WebPackage): ExportPlan {
       item.approximate ||= f.approximate;
     } else
       groups.set(group, {
-        path: `${pkg.root}/${group}`,
+        path: group,
         bytes: f.bytes,
         approximate: f.approximate,
         what: group === 'vendor/' ? 'TF.js 4.22 with its WASM and WebGPU backends, for index.html' : f.what,
