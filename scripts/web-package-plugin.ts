@@ -22,6 +22,12 @@ const VENDOR_PREFIX = '\0web-package-vendor:';
 
 type Files = Map<string, Uint8Array>;
 
+const CONTENT_TYPES: Record<string, string> = {
+  js: 'text/javascript',
+  json: 'application/json',
+  wasm: 'application/wasm',
+};
+
 function outputFiles(result: Awaited<ReturnType<typeof build>>, prefix: string, into: Files): void {
   const outputs = (Array.isArray(result) ? result : [result]) as Rollup.RollupOutput[];
   for (const out of outputs)
@@ -139,10 +145,8 @@ export function webPackage(): Plugin {
           .then((all) => {
             const bytes = all.get(decodeURIComponent((req.url ?? '').split('?')[0].replace(/^\//, '')));
             if (!bytes) return next();
-            res.setHeader(
-              'Content-Type',
-              req.url?.endsWith('.js') ? 'text/javascript' : 'application/octet-stream',
-            );
+            const ext = (req.url ?? '').split('?')[0].split('.').pop() ?? '';
+            res.setHeader('Content-Type', CONTENT_TYPES[ext] ?? 'application/octet-stream');
             res.end(bytes);
           })
           .catch(next);
