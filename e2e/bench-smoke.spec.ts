@@ -12,8 +12,10 @@ import { SWEEP_FORMAT, type SweepResult } from '../scripts/bench/sweep-table';
 import { SHARED } from './helpers/serve-folder';
 
 // The benchmark runner end to end at CI size: its own preview server and Chromium, the real MVTec
-// bottle images (a subset), the light teacher at 64 px, WASM. `.ci/run` builds dist/ before this.
+// bottle images (a subset), the light teacher at 64 px, WASM. `.ci/run` builds dist/ (or E2E_DIST)
+// before this.
 const BOTTLE = join(SHARED, 'data/mvtec-256/bottle');
+const DIST = process.env.E2E_DIST ?? 'dist';
 
 test('bench runner: trains, evaluates and writes a well-formed report', async () => {
   test.setTimeout(600_000);
@@ -24,6 +26,7 @@ test('bench runner: trains, evaluates and writes a well-formed report', async ()
     data: BOTTLE,
     backend: 'wasm',
     build: 'never',
+    dist: DIST,
     maxTrain: 40,
     maxTestPerType: 5,
     config: {
@@ -108,7 +111,13 @@ test('bench runner: a folder that is not a dataset is a clear error', async () =
   test.setTimeout(120_000);
   const folder = join(SHARED, 'data/mvtec-256/bottle/ground_truth');
   expect(existsSync(folder)).toBe(true);
-  const run = runBenchmark({ data: folder, build: 'never', config: { imageSize: 64 }, log: () => {} });
+  const run = runBenchmark({
+    data: folder,
+    build: 'never',
+    dist: DIST,
+    config: { imageSize: 64 },
+    log: () => {},
+  });
   await expect(run).rejects.toBeInstanceOf(BenchError);
   await expect(run).rejects.toThrow(/not a usable dataset/);
 });
@@ -122,6 +131,7 @@ test('bench sweep: a budgeted row and a failing row in one table', async () => {
         data: BOTTLE,
         backend: 'wasm',
         build: 'never',
+        dist: DIST,
         maxTrain: 20,
         maxTestPerType: 2,
         progressMs: 2000,
