@@ -21,6 +21,9 @@ export interface TaskHandle {
 
 type Emit = (event: EngineEvent) => void;
 
+const isAbortError = (err: unknown): boolean =>
+  err instanceof CancelledError || (err instanceof Error && err.name === 'AbortError');
+
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 /** Running tasks by id, so `cancel(taskId)` (a separate comlink call) can reach them. */
@@ -41,7 +44,9 @@ export class TaskRegistry {
   cancel(id: TaskId): boolean {
     const controller = this.running.get(id);
     if (!controller || controller.signal.aborted) return false;
-    controller.abort();
+    // The reason is what `signal.throwIfAborted()` and an aborted fetch throw: without one they
+    // throw a bare AbortError ("signal is aborted without reason") that no caller reads as a cancel.
+    controller.abort(new CancelledError(id));
     return true;
   }
 
@@ -73,7 +78,9 @@ export class TaskRegistry {
       const result = await body(handle);
       this.emit({ type: 'task', task: id, state: 'finished' });
       return result;
-    } catch (err) {
+    } catch (thrown) {
+      // Code that checks the signal itself may throw its own AbortError; after a cancel it is one.
+      const err = signal.aborted && isAbortError(thrown) ? new CancelledError(id) : thrown;
       const cancelled = err instanceof CancelledError;
       const message = err instanceof Error ? err.message : String(err);
       this.emit({ type: 'task', task: id, state: cancelled ? 'cancelled' : 'failed', message });

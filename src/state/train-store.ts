@@ -53,6 +53,8 @@ interface TrainState {
   /** Recent (step, time) pairs for steps/s. */
   timing: Timing[];
   error: string | null;
+  /** A plain word on how the last action ended when that was no failure (a cancelled start). */
+  notice: string | null;
 
   setField(key: ConfigKey, value: string | boolean): void;
   /** Replaces the whole form (a preset). */
@@ -81,6 +83,8 @@ interface TrainState {
  * curves live.
  */
 const FLUSH_MS = 500;
+/** The status line's word after Stop during session creation. */
+export const CREATION_CANCELLED = 'cancelled while creating the session; nothing was trained or saved.';
 const TIMING_WINDOW = 30;
 const DEFAULT_CHECKPOINT_EVERY = 25;
 
@@ -204,6 +208,7 @@ export const useTrainStore = create<TrainState>()((set, get) => {
     checkpointError: null,
     timing: [],
     error: null,
+    notice: null,
 
     setField(key, value) {
       const draft = { ...get().draft, [key]: value };
@@ -222,11 +227,13 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       const { config, status } = get();
       if (!config || status === 'creating' || status === 'training' || status === 'pausing') return;
       const taskId = newTaskId('session');
+      stopRequested = false;
       set({
         status: 'creating',
         taskId,
         progress: null,
         error: null,
+        notice: null,
         session: null,
         history: [],
         timing: [],
@@ -238,13 +245,25 @@ export const useTrainStore = create<TrainState>()((set, get) => {
         await engineReady();
         // A timing probe would compete with the run for the processor and the memory.
         await useEstimateStore.getState().cancel({ quiet: true });
+        // Stop pressed before the worker had the task: there was nothing to cancel there yet.
+        if (stopRequested) {
+          set({ status: 'idle', notice: CREATION_CANCELLED, taskId: null, progress: null });
+          return;
+        }
         const session = await watched(getEngine().createSession(config, { taskId }));
         set({ session, totalSteps: session.totalSteps, taskId: null, progress: null });
+        // Stop reached the worker only after the session was made: end the run there and then.
+        if (stopRequested) {
+          await get().stop();
+          return;
+        }
       } catch (err) {
         if (handleStall(err, 'while creating the session')) return;
+        const cancelled = isCancelled(err);
         set({
-          status: isCancelled(err) ? 'idle' : 'error',
-          error: isCancelled(err) ? null : errorText(err),
+          status: cancelled ? 'idle' : 'error',
+          error: cancelled ? null : errorText(err),
+          notice: cancelled ? CREATION_CANCELLED : null,
           taskId: null,
           progress: null,
         });

@@ -40,6 +40,30 @@ describe('TaskRegistry', () => {
     expect(registry.cancel('t2')).toBe(false);
   });
 
+  it('a cancelled task that checks its signal itself rejects as cancelled, not as a bare AbortError', async () => {
+    const { events, registry } = recorder();
+    let signal: AbortSignal | null = null;
+    const running = registry.run('t5', async (task) => {
+      signal = task.signal;
+      await new Promise((r) => setTimeout(r, 5));
+      task.signal.throwIfAborted();
+    });
+    expect(registry.cancel('t5')).toBe(true);
+    await expect(running).rejects.toMatchObject({
+      name: CANCELLED_ERROR_NAME,
+      message: 'Task t5 was cancelled',
+    });
+    expect(signal!.reason).toMatchObject({ name: CANCELLED_ERROR_NAME });
+    expect(events.at(-1)).toMatchObject({ type: 'task', task: 't5', state: 'cancelled' });
+    // Code that aborts with its own AbortError (a fetch given the signal) is read the same way.
+    const fetching = registry.run('t6', async (task) => {
+      await new Promise((r) => setTimeout(r, 5));
+      if (task.signal.aborted) throw new DOMException('signal is aborted without reason', 'AbortError');
+    });
+    registry.cancel('t6');
+    await expect(fetching).rejects.toMatchObject({ name: CANCELLED_ERROR_NAME });
+  });
+
   it('reports failures and rejects duplicate ids', async () => {
     const { events, registry } = recorder();
     let release = (): void => {};

@@ -35,6 +35,11 @@ export function trainingCommands(ctx: SessionContext): TrainingCommands {
           onProgress: (d, t, m) => task.progress(d, t, m),
           signal: task.signal,
         });
+        // A Stop that arrives after the last check inside createSession still cancels.
+        if (task.signal.aborted) {
+          session.dispose();
+          throw new CancelledError(task.id);
+        }
         replaceSession(state, session);
         state.run = newRun(state, config);
         await persist(ctx, 'training', false);

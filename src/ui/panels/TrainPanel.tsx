@@ -232,6 +232,7 @@ export function TrainPanel() {
         <p data-testid="train-status" data-status={t.status} aria-live="polite">
           {fitting && t.status === 'training' ? 'Fitting the memory' : STATUS_TEXT[t.status]}
           {t.error && `: ${t.error}`}
+          {t.notice && `: ${t.notice}`}
         </p>
         {t.status === 'error' && engineStatus === 'error' && (
           <button type="button" onClick={() => location.reload()} data-testid="train-reload">
