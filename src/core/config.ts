@@ -231,8 +231,8 @@ export const CONFIG_SCHEMA = {
     models: TRAINED_MODELS,
     kind: 'switch',
     paper: true,
-    label: 'Paper: Sinkhorn between normal and abnormal',
-    help: 'Reference compares the batch with its own permutation (always ~0); paper mode compares normal-bank with abnormal-bank MSFF outputs.',
+    label: 'Paper: Sinkhorn between the samples of the batch',
+    help: 'Reference compares the batch with its own permutation (always ~0); paper mode compares the samples of the batch with each other (normal-memory MSFF outputs, Eq. 9).',
     default: false,
   },
   paperTriplet: {

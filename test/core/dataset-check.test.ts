@@ -38,11 +38,34 @@ describe('a folder that is not a dataset', () => {
     expect(ix.problems.length).toBeGreaterThan(50);
     const reason = notADatasetReason(ix, paths);
     expect(reason).toMatch(
-      /^it has no normal training image \(looked for playground\/train\/good\/\); \d+ of its files are not images$/,
+      /^it has no normal training image \(no train\/good\/ folder with images in it\); \d+ of its files are not images$/,
     );
     const message = notADatasetMessage(paths, reason!);
     expect(message).toMatch(/^playground is not a dataset folder: it has no normal training image/);
     expect(message).toContain('A dataset folder is an MVTec AD category (bottle/train/good/*.png');
+  });
+
+  it('a source folder named src is refused by what a dataset holds, not by a path made of its code folders', () => {
+    const paths = listing(join(REPO, 'src'), 'src').map((f) => f.path);
+    // src/core/train/ holds the trainer: the layout reads src/core as a category root.
+    expect(detectLayout(paths).root).toBe('src/core');
+    const message = notADatasetMessage(paths, reasonFor(paths)!);
+    expect(message).not.toContain('src/core/train/good');
+    expect(message).toMatch(
+      /^src is not a dataset folder: it has no normal training image \(no train\/good\/ folder with images in it\); \d+ of its files are not images\. /,
+    );
+    expect(message).toContain(
+      'A dataset folder is an MVTec AD category (bottle/train/good/*.png to train on',
+    );
+  });
+
+  it('a category with test images but no training image says where they were expected', () => {
+    const paths = [
+      'cable/test/good/000.png',
+      'cable/test/bent/000.png',
+      'cable/ground_truth/bent/000_mask.png',
+    ];
+    expect(reasonFor(paths)).toBe('it has no normal training image (none in cable/train/good/)');
   });
 
   it('a folder of mostly other files with a few pictures is not a plain image folder', () => {

@@ -25,9 +25,15 @@ export function notADatasetReason(index: DatasetIndex, paths: readonly string[])
   if (index.layout === 'empty')
     return others > 0 ? `none of its ${plural(others, 'file')} is an image` : 'it holds no image';
   if (index.train.length === 0) {
-    const where = index.root ? `${index.root}/train/good/` : 'train/good/';
     const note = others > 0 ? `; ${others} of its files are not images` : '';
-    return `it has no normal training image (looked for ${where})${note}`;
+    // Where training images were expected only helps when the category holds test images; without
+    // any image its "category" is a folder that happens to be called train or test (src/core/train/
+    // in a source tree), and a path built from it would be nonsense.
+    const where =
+      index.test.length > 0
+        ? `none in ${index.root ? `${index.root}/` : ''}train/good/`
+        : 'no train/good/ folder with images in it';
+    return `it has no normal training image (${where})${note}`;
   }
   if (index.layout === 'plain' && others > index.train.length) {
     const example = index.problems.find((p) => p.code === 'not-an-image')?.path;

@@ -6,6 +6,8 @@ import { CurveCharts } from '../results/CurveCharts';
 import { DetailView } from '../results/DetailView';
 import { EvaluateBar } from '../results/EvaluateBar';
 import { MetricsTable } from '../results/MetricsTable';
+import { useResultsReadiness } from '../results/model-readiness';
+import { resultsNextStep } from '../results/next-step';
 import { byScore } from '../results/order';
 import { ResultGrid } from '../results/ResultGrid';
 import { ScoreHistogram } from '../results/ScoreHistogram';
@@ -15,14 +17,14 @@ export function ResultsPanel() {
   const summary = useResultsStore((s) => s.summary);
   const tests = useDatasetStore((s) => s.summary?.test ?? null);
   const order = useMemo(() => (summary ? byScore(summary.scores) : []), [summary]);
+  const readiness = useResultsReadiness(!summary);
 
   return (
     <section className="results-panel" aria-label="Results" data-testid="results-panel">
       <EvaluateBar />
       {!summary && (
-        <p className="placeholder">
-          Evaluate the current model to see its metrics, curves and heat maps (load a dataset and create or
-          import a model first).
+        <p className="placeholder" data-testid="results-next-step">
+          {resultsNextStep(readiness)}
         </p>
       )}
       {summary && (

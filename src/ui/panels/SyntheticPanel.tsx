@@ -3,6 +3,7 @@ import type { SynthPreview } from '../../../workers/engine-api';
 import { useDatasetStore } from '../../state/dataset-store';
 import { SAMPLE_COUNT, useSynthStore } from '../../state/synth-store';
 import { BitmapCanvas } from '../common/BitmapCanvas';
+import { BlendNote } from '../synthetic/BlendNote';
 
 const STAGES: {
   key: keyof Pick<SynthPreview, 'source' | 'texture' | 'fourierMix' | 'perlinMask' | 'result'>;
@@ -92,11 +93,10 @@ export function SyntheticPanel() {
 
   return (
     <div className="synth-panel">
+      <BlendNote />
       <p className="muted">
-        A texture's amplitude spectrum is mixed into the image's (weight λ), and the result is blended in
-        (opacity β) where a thresholded, rotated Perlin noise mask is on. Values left on “random” are drawn
-        like in training: from the ranges chosen by the current session's “Paper vs reference” switches, or
-        the reference ranges before a session exists.
+        Values left on “random” are drawn like in training: from the ranges chosen by the current session's
+        “Paper vs reference” switches, or the reference ranges before a session exists.
       </p>
       <fieldset className="synth-controls">
         <legend>Parameters</legend>
@@ -121,7 +121,7 @@ export function SyntheticPanel() {
         </div>
         <ParamSlider
           name="beta"
-          symbol="β opacity"
+          symbol="β (outside the mask × (2−β))"
           value={beta}
           fallback={0.5}
           min={0}

@@ -14,6 +14,7 @@ import { gradNormCostLine } from '../train/estimate-text';
 import { PresetPicker } from '../train/PresetPicker';
 import { RunEstimate } from '../train/RunEstimate';
 import { useLoadedTeacher } from '../train/loaded-teacher';
+import { lossHints } from '../train/loss-hints';
 import { formatBytes, formatDuration } from '../train/format';
 import {
   GRAD_SERIES,
@@ -112,6 +113,8 @@ export function TrainPanel() {
   const losses = useMemo(() => lossRows(history, log), [history, log]);
   const grads = useMemo(() => gradRows(history, log), [history, log]);
   const lrs = useMemo(() => lrRows(history), [history]);
+  const runConfig = t.session?.config ?? t.config;
+  const hints = useMemo(() => (runConfig ? lossHints(runConfig, history) : []), [runConfig, history]);
 
   const busy = t.status === 'creating' || t.status === 'training' || t.status === 'pausing';
   // PatchCore is fitted, not trained: its progress events count images, then coreset centres, and
@@ -363,6 +366,19 @@ export function TrainPanel() {
               lagMs={300}
             />
           </div>
+          {hints.length > 0 && (
+            <ul
+              className="muted small loss-hints"
+              data-testid="loss-hints"
+              aria-label="Why some terms are flat"
+            >
+              {hints.map((h) => (
+                <li key={h.term} data-term={h.term}>
+                  {h.text}
+                </li>
+              ))}
+            </ul>
+          )}
         </section>
       )}
     </div>
