@@ -1,9 +1,11 @@
 import { expect, test } from '@playwright/test';
+import { DEMO_PRESET } from '../src/ui/demo/demo-params';
 import { runDemo } from './helpers/demo';
 
 // The conference demo with no user files: the built-in dataset, the one-click run, kiosk mode and
 // the offline service worker (the live camera is in demo-camera.spec.ts, which needs its own
-// browser). Runs on WASM with a one- to three-step preset so it fits the test time.
+// browser). Runs on WASM; only the accuracy test trains the whole preset, the others one to three
+// steps so they fit the test time.
 
 test.describe('demo without user files', () => {
   test('the start page loads the built-in dataset, trains in one click and shows results', async ({
@@ -44,6 +46,65 @@ test.describe('demo without user files', () => {
     await page.getByTestId('demo-camera-toggle').click();
     await page.getByTestId('camera-start').click();
     await expect(page.getByTestId('camera-error')).toContainText(/camera/i);
+    expect(errors).toEqual([]);
+  });
+
+  test('the whole one-click preset localises the defects: pixel AUROC ≥ 95, maps hotter inside the masks', async ({
+    page,
+  }) => {
+    test.setTimeout(1_500_000);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    // A budget no loaded machine reaches, so the run always trains every step of the preset (the
+    // assertions are on what those steps give, never on how long they took).
+    await page.goto('/?backend=wasm&automation=1&demo=1&demoSeconds=3600');
+    await runDemo(page, 1_400_000);
+    await expect(page.getByTestId('demo-budget-note')).toHaveCount(0);
+    const info = await page.evaluate(() => window.__engine!.sessionInfo());
+    expect(info?.step).toBe(DEMO_PRESET.steps);
+    const pixel = Number((await page.getByTestId('demo-pixel-auroc').textContent())?.replace('%', ''));
+    const image = Number((await page.getByTestId('demo-image-auroc').textContent())?.replace('%', ''));
+    expect(pixel).toBeGreaterThanOrEqual(95);
+    expect(image).toBe(100);
+
+    // The maps the showcase draws (the worker's heatmap command), for every defect image: hotter
+    // inside the painted defect than around it.
+    const contrast = await page.evaluate(async () => {
+      const engine = window.__engine!;
+      const out: { index: number; inside: number; outside: number }[] = [];
+      // The demo set has 20 test images; good ones come back without a mask.
+      for (let i = 0; i < 20; i++) {
+        const h = await engine.heatmap(i);
+        if (!h.mask) continue;
+        let si = 0;
+        let ni = 0;
+        let so = 0;
+        let no = 0;
+        h.map.forEach((v, p) => {
+          if (h.mask![p]) {
+            si += v;
+            ni++;
+          } else {
+            so += v;
+            no++;
+          }
+        });
+        out.push({ index: i, inside: si / ni, outside: so / no });
+      }
+      return out;
+    });
+    expect(contrast.length).toBe(12);
+    for (const c of contrast) expect(c.inside, `test image ${c.index}`).toBeGreaterThan(c.outside);
+
+    // The showcase: a defect with its map, the legend and the ground truth explained; the figure
+    // reports the mean of the map it drew inside and outside the outline.
+    const showcase = page.getByTestId('demo-showcase');
+    await expect(showcase).not.toHaveAttribute('data-inside', '');
+    const inside = Number(await showcase.getAttribute('data-inside'));
+    const outside = Number(await showcase.getAttribute('data-outside'));
+    expect(inside).toBeGreaterThan(outside);
+    await expect(page.getByTestId('heat-legend')).toBeVisible();
+    await expect(page.getByTestId('demo-showcase-explain')).toContainText('ground truth');
     expect(errors).toEqual([]);
   });
 

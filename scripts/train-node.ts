@@ -3,8 +3,12 @@
  *   npx vite-node scripts/train-node.ts -- --data ../shared/data/mvtec-256/bottle --teacher mobilenet_v2 --steps 200
  * Any CONFIG_SCHEMA option is a flag (--imageSize 128, --paperSelect true, ...); --maxTrain N and
  * --testEvery K subsample the data. Prints every step's loss terms and gradient norms, then metrics.
+ * `--demo SEED` trains on the built-in demo dataset generated with that seed (the app's is seed 1)
+ * instead of a folder. The last lines give the training time, its CPU time (this process runs one
+ * thread, so on an idle machine the two agree) and the load average.
  */
 import { readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -12,6 +16,8 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { installWasmKernels } from '../src/core/kernels/wasm';
 import { loadTeacher, type ReadFile } from '../src/core/backbones';
 import { validateConfig } from '../src/core/config';
+import { generateDemoDataset } from '../src/core/demo/generate';
+import type { DatasetImages } from '../src/core/pipeline/dataset';
 import { Session } from '../src/core/pipeline/session';
 import { parseConfigFlags } from './lib/config-flags';
 import { loadMvtecFolder } from './lib/node-dataset';
@@ -27,15 +33,18 @@ const dirReader =
 
 async function main(): Promise<void> {
   const { config: flags, extra } = parseConfigFlags(process.argv.slice(2));
-  if (!extra.data) throw new Error('--data <MVTec category folder> is required');
+  if (!extra.data && !extra.demo)
+    throw new Error('--data <MVTec category folder> or --demo <seed> is required');
   const config = validateConfig(flags);
   setWasmPaths(join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + '/');
   installWasmKernels();
   await tf.setBackend('wasm');
-  const data = loadMvtecFolder(resolve(extra.data), config.imageSize, {
-    maxTrain: extra.maxTrain ? Number(extra.maxTrain) : undefined,
-    testEvery: extra.testEvery ? Number(extra.testEvery) : undefined,
-  });
+  const data: DatasetImages = extra.demo
+    ? generateDemoDataset({ seed: Number(extra.demo) })
+    : loadMvtecFolder(resolve(extra.data), config.imageSize, {
+        maxTrain: extra.maxTrain ? Number(extra.maxTrain) : undefined,
+        testEvery: extra.testEvery ? Number(extra.testEvery) : undefined,
+      });
   const teacher = await loadTeacher(config.teacher, dirReader(join(ROOT, 'public/teachers', config.teacher)));
   console.log(
     `data: ${data.train.length} train, ${data.test.length} test at ${config.imageSize}px; config ${JSON.stringify(config)}`,
@@ -46,6 +55,13 @@ async function main(): Promise<void> {
     `memory banks built in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${session.net.store.count()} trainable parameters`,
   );
   const f = (x: number) => x.toExponential(3);
+  const load = (): string =>
+    loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ');
+  const loadBefore = load();
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
   for (let i = 0; i < config.steps; i++) {
     const r = await session.step();
     const g = r.gradNorm
@@ -58,6 +74,12 @@ async function main(): Promise<void> {
       `step ${r.step} lr ${r.lr.toExponential(2)} kd ${r.loss.kd.toFixed(4)} ot ${f(r.loss.ot)} con ${r.loss.con.toFixed(4)} se ${r.loss.se.toFixed(4)}${g}${sel} (${r.ms.toFixed(0)} ms)`,
     );
   }
+  const wall = (performance.now() - wall0) / 1000;
+  const used = process.cpuUsage(cpu0);
+  const cpu = (used.user + used.system) / 1e6;
+  console.log(
+    `training: ${config.steps} steps in ${wall.toFixed(1)} s, CPU ${cpu.toFixed(1)} s (${((1000 * cpu) / config.steps).toFixed(0)} ms a step); load average ${loadBefore} before, ${load()} after`,
+  );
   for (const n of session.trainer.notes) console.log(`note: ${n}`);
   if (extra.evaluate !== 'false') {
     const ev = await session.evaluate();
