@@ -147,6 +147,59 @@ export interface TrainOptions {
    * step is always saved (finished, paused, failed), each save announced by a `checkpoint` event.
    */
   checkpointEvery?: number;
+  /** Re-score a few fixed images between steps and send `live-maps` events; absent = off. */
+  live?: LiveMapsOptions;
+}
+
+export interface LiveMapsOptions {
+  /** How many images (default 6): test images, or training images with synthetic anomalies. */
+  images?: number;
+  /** Most of the training time the scoring may take (default 0.1). */
+  maxShare?: number;
+  /** Least time between two scorings in ms (default 3000). */
+  minGapMs?: number;
+  /**
+   * Keep the weights of the step with the best live P-AUROC (I-AUROC without masks) and restore
+   * them when training finishes. On test images this picks on the test set (the reference's
+   * protocol): its figures are optimistic.
+   */
+  keepBest?: boolean;
+}
+
+export interface LiveMapsItem {
+  split: 'test' | 'train';
+  /** Index in that split of the dataset. */
+  index: number;
+  label: 0 | 1;
+  /** Defect type, 'synthetic' or 'good'. */
+  kind: string;
+}
+
+/** One re-scoring of the live images during training. */
+export interface LiveMapsEvent {
+  type: 'live-maps';
+  runId: string;
+  step: number;
+  /** Test images, or training images with synthetic anomalies (which the model also trains on). */
+  source: 'test' | 'synthetic';
+  /** Side of each map (the model's input size). */
+  size: number;
+  /** Side of the images and masks (the dataset's stored size). */
+  storedSize: number;
+  items: LiveMapsItem[];
+  /** Blurred anomaly maps [items*size*size]. */
+  maps: Float32Array;
+  scores: number[];
+  /** Over these few images only; null where a class is missing. */
+  imageAuroc: number | null;
+  pixelAuroc: number | null;
+  /** Scoring time over training time so far. */
+  overhead: number;
+  /** With keepBest: the step whose weights are kept so far. */
+  keptStep: number | null;
+  /** First event of a training call only: the images as RGBA [storedSize²·4] and their masks. */
+  images?: Uint8ClampedArray[];
+  masks?: (Uint8Array | null)[];
 }
 
 export interface TrainResult {
@@ -356,4 +409,5 @@ export type SessionEvent =
   | { type: 'checkpoint'; runId: string; step: number }
   /** A save of the run failed (e.g. storage quota): training goes on, the last stored checkpoint stays. */
   | { type: 'checkpoint-failed'; runId: string; step: number; message: string }
-  | { type: 'evaluation'; runId: string; summary: EvaluationSummary };
+  | { type: 'evaluation'; runId: string; summary: EvaluationSummary }
+  | LiveMapsEvent;

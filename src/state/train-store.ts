@@ -8,6 +8,7 @@ import { onEngineEvent } from '../client/event-bus';
 import { configOf, draftOf, loadForm, pageStorage, saveForm, type ConfigDraft } from './config-draft';
 import { engineReady, errorText, isCancelled, type TaskProgress } from './engine-ready';
 import { useEstimateStore } from './estimate-store';
+import { useLiveStore } from './live-store';
 
 export type TrainStatus =
   'idle' | 'creating' | 'training' | 'pausing' | 'paused' | 'stopped' | 'finished' | 'error';
@@ -166,7 +167,12 @@ export const useTrainStore = create<TrainState>()((set, get) => {
     try {
       await useEstimateStore.getState().cancel({ quiet: true });
       const result = await watched(
-        getEngine().train({ taskId, untilStep: totalSteps, checkpointEvery: every }),
+        getEngine().train({
+          taskId,
+          untilStep: totalSteps,
+          checkpointEvery: every,
+          live: useLiveStore.getState().trainOptions(),
+        }),
       );
       flush();
       // After Stop, stop() sets the status once the run is saved as stopped.

@@ -11,6 +11,7 @@ import { wasmPreflight } from '../recovery-policy';
 import type { RunRecord, SessionCommands, TrainResult } from '../session-api';
 import { CancelledError, type TaskHandle } from '../tasks';
 import { TRAINING } from './recovery-guard';
+import { LiveMaps } from './live-maps';
 import { guardFor, settledSession } from './recovery';
 import { info, newRun, persist, replaceSession, requireData, teacherFor, type SessionContext } from './state';
 
@@ -61,6 +62,7 @@ export function trainingCommands(ctx: SessionContext): TrainingCommands {
         run.targetStep = until;
         const every = opts.checkpointEvery ?? CHECKPOINT_EVERY;
         const guard = guardFor(ctx, TRAINING);
+        const live = opts.live ? new LiveMaps(ctx, run.id, opts.live, s) : null;
         /** Device work of the loop; a recovery hands back the session restored from the last checkpoint. */
         const guarded = async <T>(work: () => Promise<T>): Promise<{ value: T } | { session: Session }> => {
           const r = guard ? await guard.run(trained, work) : { value: await work() };
@@ -82,6 +84,10 @@ export function trainingCommands(ctx: SessionContext): TrainingCommands {
             run.history.push({ ...report, selected: null });
             const numTensors = tf.memory().numTensors;
             emit({ type: 'step', runId: run.id, report, totalSteps: until, numTensors });
+            if (live) {
+              const scored = await guarded(() => live.afterStep(trained, report.ms));
+              if ('session' in scored) trained = scored.session;
+            }
             // The last step is saved below, with the run's final status.
             if (every > 0 && trained.stepsDone % every === 0 && trained.stepsDone < until) {
               const saved = await guarded(() => persist(ctx, 'training', true));
@@ -97,6 +103,11 @@ export function trainingCommands(ctx: SessionContext): TrainingCommands {
           // After a loss the weights are gone: the last checkpoint stays the run's state.
           if (!backend?.lost()) await persist(ctx, 'failed', true);
           throw e;
+        }
+        if (live) {
+          const scored = await guarded(() => live.finish(trained));
+          if ('session' in scored) trained = scored.session;
+          live.restoreBest(trained);
         }
         await persist(ctx, 'finished', true);
         return { step: trained.stepsDone, paused: false };

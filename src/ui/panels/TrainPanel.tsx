@@ -9,6 +9,7 @@ import { ProgressBar } from '../common/ProgressBar';
 import { PanelShown, useHeldWhileHidden } from '../panel-shown';
 import { StepChart } from '../train/charts';
 import { useAutoEstimate } from '../train/auto-estimate';
+import { LiveMaps } from '../train/LiveMaps';
 import { ConfigForm } from '../train/ConfigForm';
 import { gradNormCostLine } from '../train/estimate-text';
 import { PresetPicker } from '../train/PresetPicker';
@@ -309,6 +310,8 @@ export function TrainPanel() {
           </>
         )}
       </section>
+
+      {!fitting && <LiveMaps disabled={busy} />}
 
       {fitting ? (
         <section aria-labelledby="train-charts-heading">
