@@ -293,8 +293,8 @@ export interface MemoryExploration {
 
 /**
  * Where a run stands. `training`: a page is training it (or was, until it closed mid-run);
- * `paused`: cancelled by Pause (or a time budget) before its last step; `stopped`: ended by Stop
- * before its last step; `finished`: reached the step it trained to; `failed`: training threw.
+ * `paused`: cancelled by Pause before its last step; `stopped`: ended by Stop (or the demo's time
+ * budget) before its last step; `finished`: reached the step it trained to; `failed`: training threw.
  * Every status but `training` has the run's last step in its checkpoint (unless that save failed).
  */
 export type RunStatus = 'training' | 'paused' | 'stopped' | 'finished' | 'failed';

@@ -4,6 +4,7 @@ import type { DatasetSummary, DemoCategory, EvaluationSummary, StepReport } from
 import { getEngine, newTaskId } from '../client/engine';
 import { onEngineEvent } from '../client/event-bus';
 import { DEMO_BUDGET_SECONDS, DEMO_PRESET } from '../ui/demo/demo-params';
+import { budgetStopNote } from '../ui/demo/demo-eta';
 import { pickHighlights } from '../ui/demo/heatmap';
 import { useDatasetStore } from './dataset-store';
 import { engineReady, errorText, isCancelled, type TaskProgress } from './engine-ready';
@@ -206,13 +207,24 @@ export const useDemoStore = create<DemoState>()((set, get) => {
         // A pause by the time budget still evaluates; one by the Stop button ends the run.
         if (trained.paused && get().budgetHitAtStep === null)
           throw Object.assign(new Error('Stopped.'), { name: 'CancelledError' });
+        // The budget ended the run: stored as stopped (a pause would offer to go on as if asked to).
+        if (trained.paused) await engine.stopRun();
         set({ stoppedByBudget: trained.paused, step: trained.step });
         taskId = newTaskId('demo-eval');
         set({ phase: 'evaluating', taskId, progress: null });
         const evaluation = await engine.evaluate({ taskId });
-        // Show the run in the Train tab as a finished session with its loss history.
+        // Show the run in the Train tab with its loss history and how it ended.
         const final = await engine.sessionInfo();
-        if (final) useTrainStore.getState().adopt(final, history.slice());
+        if (final)
+          useTrainStore
+            .getState()
+            .adopt(
+              final,
+              history.slice(),
+              trained.paused
+                ? { status: 'stopped', note: budgetStopNote(trained.step, final.totalSteps, budgetSeconds) }
+                : { status: 'finished' },
+            );
         set({
           phase: 'done',
           evaluation,
@@ -239,4 +251,14 @@ export const useDemoStore = create<DemoState>()((set, get) => {
       set({ hasModel: info !== null });
     },
   };
+});
+
+// The demo's results are of the demo's dataset and model: a dataset of the user's puts them away
+// (the showcase would otherwise draw the new dataset's images under the demo's scores).
+useDatasetStore.subscribe((s, prev) => {
+  if (s.summary === prev.summary || !s.summary) return;
+  const demo = useDemoStore.getState();
+  if (demo.phase !== 'done' && demo.phase !== 'error') return;
+  if (demo.dataset && s.summary.category === demo.dataset.category) return;
+  useDemoStore.setState({ phase: 'idle', evaluation: null, highlights: [], error: null });
 });

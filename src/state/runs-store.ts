@@ -118,7 +118,7 @@ export const useRunsStore = create<RunsState>()((set, get) => {
       await useEstimateStore.getState().cancel({ quiet: true });
       const info = await getEngine().openRun(record.id, { taskId });
       const history = record.history.filter((r) => r.step <= info.step);
-      useTrainStore.getState().adopt(info, history, record);
+      useTrainStore.getState().adopt(info, history, { record });
       // Results and explorations of the model open before are not this one's.
       useResultsStore.getState().setSummary(null);
       useMemoryStore.setState({ exploration: null, point: null, error: null });

@@ -28,6 +28,16 @@ function statusOf(record: RunRecord): TrainStatus {
   }
 }
 
+/** How a run taken over from elsewhere stands: from its stored record, or as its owner says. */
+export interface AdoptedAs {
+  /** The stored run (Runs tab): its status and target step. */
+  record?: RunRecord;
+  /** The status when no record says it (else: finished at its last step, paused before). */
+  status?: TrainStatus;
+  /** What the status alone does not say, e.g. 'at the 90 s budget after 40 of 90 steps'. */
+  note?: string;
+}
+
 interface Timing {
   step: number;
   at: number;
@@ -56,6 +66,8 @@ interface TrainState {
   error: string | null;
   /** A plain word on how the last action ended when that was no failure (a cancelled start). */
   notice: string | null;
+  /** Why the run stopped where it did, when its status alone does not say (cleared by training). */
+  statusNote: string | null;
 
   setField(key: ConfigKey, value: string | boolean): void;
   /** Replaces the whole form (a preset). */
@@ -71,10 +83,10 @@ interface TrainState {
   /** Trains a finished run on to `steps` in all (the schedule's last learning rate holds). */
   trainFurther(steps: number): Promise<void>;
   /**
-   * Takes over a session re-created from a saved run (Runs tab), with its past losses, its config
-   * in the form and its status (from `record`; else by its step).
+   * Takes over a session re-created from a saved run (Runs tab) or trained by the demo, with its
+   * past losses, its config in the form and its status (see AdoptedAs).
    */
-  adopt(info: SessionInfo, history: StepReport[], record?: RunRecord): void;
+  adopt(info: SessionInfo, history: StepReport[], as?: AdoptedAs): void;
 }
 
 /**
@@ -162,7 +174,7 @@ export const useTrainStore = create<TrainState>()((set, get) => {
     if (!session) return;
     const taskId = newTaskId('train');
     stopRequested = false;
-    set({ status: 'training', taskId, error: null, timing: [] });
+    set({ status: 'training', taskId, error: null, statusNote: null, timing: [] });
     const every = Math.max(0, Math.floor(Number(get().checkpointEvery) || 0));
     try {
       await useEstimateStore.getState().cancel({ quiet: true });
@@ -215,6 +227,7 @@ export const useTrainStore = create<TrainState>()((set, get) => {
     timing: [],
     error: null,
     notice: null,
+    statusNote: null,
 
     setField(key, value) {
       const draft = { ...get().draft, [key]: value };
@@ -240,6 +253,7 @@ export const useTrainStore = create<TrainState>()((set, get) => {
         progress: null,
         error: null,
         notice: null,
+        statusNote: null,
         session: null,
         history: [],
         timing: [],
@@ -327,11 +341,14 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       }
     },
 
-    adopt(info, history, record) {
+    adopt(info, history, as = {}) {
       buffer = [];
+      const { record } = as;
       const draft = draftOf(info.config);
       const totalSteps = record?.targetStep ?? info.totalSteps;
-      const status = record ? statusOf(record) : info.step >= totalSteps ? 'finished' : 'paused';
+      const status = record
+        ? statusOf(record)
+        : (as.status ?? (info.step >= totalSteps ? 'finished' : 'paused'));
       set({
         session: info,
         history,
@@ -343,6 +360,7 @@ export const useTrainStore = create<TrainState>()((set, get) => {
         checkpointError: null,
         timing: [],
         error: status === 'error' ? `training failed at step ${record?.step ?? info.step}` : null,
+        statusNote: as.note ?? null,
       });
     },
   };

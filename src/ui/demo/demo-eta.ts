@@ -40,6 +40,11 @@ export function trainingLine(c: DemoClock): string {
   );
 }
 
+/** Where a run stopped by the time budget ended ("Stopped …" in the demo bar and the Train panel). */
+export function budgetStopNote(step: number, total: number, budgetSeconds: number): string {
+  return `at the ${budgetSeconds} s budget after ${step} of ${total} steps`;
+}
+
 /** The headline once the run has evaluated: "Done" only when every step ran. */
 export function finishedLine(
   step: number,
@@ -47,7 +52,5 @@ export function finishedLine(
   budgetSeconds: number,
   stoppedByBudget: boolean,
 ): string {
-  return stoppedByBudget
-    ? `Stopped at the ${budgetSeconds} s budget after ${step} of ${total} steps`
-    : 'Done';
+  return stoppedByBudget ? `Stopped ${budgetStopNote(step, total, budgetSeconds)}` : 'Done';
 }

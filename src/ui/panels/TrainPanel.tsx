@@ -235,6 +235,7 @@ export function TrainPanel() {
         <h3 id="train-status-heading">Status</h3>
         <p data-testid="train-status" data-status={t.status} aria-live="polite">
           {fitting && t.status === 'training' ? 'Fitting the memory' : STATUS_TEXT[t.status]}
+          {t.statusNote && ` ${t.statusNote}`}
           {t.error && `: ${t.error}`}
           {t.notice && `: ${t.notice}`}
         </p>
