@@ -1,7 +1,8 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { evaluateScores, openTab } from './helpers/panels';
 import { SHARED } from './helpers/serve-folder';
 
 // Runs are documents: a run trained on the bottle subset is opened again after a reload, its
@@ -9,26 +10,6 @@ import { SHARED } from './helpers/serve-folder';
 
 const BOTTLE = join(SHARED, 'data/mvtec-fullres-subset/bottle');
 const STEPS = 4;
-
-async function openTab(page: Page, id: string): Promise<void> {
-  await page.getByTestId(`tab-${id}`).click();
-  await expect(page.getByTestId(`panel-${id}`)).toBeVisible();
-}
-
-/** Evaluates the open model in Results; the score of each test image, in dataset order. */
-async function evaluateScores(page: Page): Promise<number[]> {
-  await openTab(page, 'results');
-  await page.getByTestId('evaluate').click();
-  await expect(page.getByTestId('metrics-table')).toBeVisible({ timeout: 300_000 });
-  const tiles = page.locator('[data-testid^=result-tile-]');
-  await expect(tiles).toHaveCount(10);
-  return page.evaluate(() => {
-    const out: number[] = [];
-    for (let i = 0; i < 10; i++)
-      out.push(Number(document.querySelector<HTMLElement>(`[data-testid=result-tile-${i}]`)!.dataset.score));
-    return out;
-  });
-}
 
 test('a run trained on the bottle subset reopens after a reload and evaluates to the same scores', async ({
   page,
@@ -64,7 +45,7 @@ test('a run trained on the bottle subset reopens after a reload and evaluates to
       timeout: 600_000,
     });
     await expect(page.getByTestId('train-checkpoint')).toHaveText(`saved at step ${STEPS}`);
-    const before = await evaluateScores(page);
+    const before = await evaluateScores(page, 10);
     expect(before.every((s) => Number.isFinite(s))).toBe(true);
     expect(new Set(before).size).toBeGreaterThan(1);
 
@@ -114,7 +95,7 @@ test('a run trained on the bottle subset reopens after a reload and evaluates to
     await expect(page.getByTestId('cfg-teacher')).toHaveValue('mobilenet_v2');
     await expect(page.getByTestId('cfg-memoryItems')).toHaveValue('3');
 
-    const after = await evaluateScores(page);
+    const after = await evaluateScores(page, 10);
     expect(after).toEqual(before);
     expect(errors).toEqual([]);
   } finally {
