@@ -62,6 +62,11 @@ describe('what the Train panel says about time', () => {
       'About 3:23 on this device (setup 0:03, 100 steps × 2.00 s; measured on wasm from 3 steps after a warm-up, ' +
         'teacher timed with random weights).',
     );
+    // The live maps may add a tenth of the training time (not of the setup): 3 s + 1.1 × 208 s.
+    expect(estimateLine(config, { kind: 'measured', probe: probe(t, 1) }, 0.1)).toBe(
+      'About 3:52 on this device (setup 0:03, 100 steps × 2.00 s, gradient norms every 25 steps +4.0 %, ' +
+        'live maps at most +10 %; measured on wasm from 1 step after a warm-up).',
+    );
     expect(estimateLine(config, { kind: 'declined', backend: 'wasm', reason: 'it would not fit.' })).toBe(
       'Not measured on wasm: it would not fit.',
     );

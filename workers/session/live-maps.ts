@@ -2,7 +2,14 @@
 // the training time), their maps and strip metrics sent as events, and, on request, the weights of
 // the best-scoring step kept in host memory and restored when training finishes.
 import * as tf from '@tensorflow/tfjs';
-import { LiveSchedule, liveMetrics, pickLiveSet, type LiveSet } from '../../src/core/pipeline/live-maps';
+import {
+  LIVE_MAX_SHARE,
+  LIVE_MIN_GAP_MS,
+  LiveSchedule,
+  liveMetrics,
+  pickLiveSet,
+  type LiveSet,
+} from '../../src/core/pipeline/live-maps';
 import type { Session } from '../../src/core/pipeline/session';
 import type { LiveMapsEvent, LiveMapsOptions } from '../session-api';
 import { rgbToRgba } from './decode';
@@ -28,7 +35,7 @@ export class LiveMaps {
     session: Session,
   ) {
     this.set = pickLiveSet(session.data, opts.images);
-    this.schedule = new LiveSchedule(opts.maxShare ?? 0.1, opts.minGapMs ?? 3000);
+    this.schedule = new LiveSchedule(opts.maxShare ?? LIVE_MAX_SHARE, opts.minGapMs ?? LIVE_MIN_GAP_MS);
   }
 
   /** After each training step of `ms`: scores the set when the schedule allows. */

@@ -31,6 +31,10 @@ export interface LiveItem {
 }
 
 export const LIVE_IMAGES = 6;
+/** The live scoring's share of the training time it may take (the schedule's limit)... */
+export const LIVE_MAX_SHARE = 0.1;
+/** ...and the least time between two scorings. */
+export const LIVE_MIN_GAP_MS = 3000;
 
 export function pickLiveSet(data: DatasetImages, count = LIVE_IMAGES, seed = 7): LiveSet {
   const n = Math.max(1, count);
@@ -137,8 +141,8 @@ export class LiveSchedule {
   totalLiveMs = 0;
 
   constructor(
-    readonly maxShare = 0.1,
-    readonly minGapMs = 3000,
+    readonly maxShare = LIVE_MAX_SHARE,
+    readonly minGapMs = LIVE_MIN_GAP_MS,
   ) {}
 
   /** Records a training step of `ms`. */

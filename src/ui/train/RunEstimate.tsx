@@ -1,6 +1,8 @@
 import type { ReactNode } from 'react';
 import type { TrainConfig } from '../../core/config';
+import { LIVE_MAX_SHARE } from '../../core/pipeline/live-maps';
 import { useEstimateStore } from '../../state/estimate-store';
+import { useLiveStore } from '../../state/live-store';
 import { ProgressBar } from '../common/ProgressBar';
 import { estimateLine } from './estimate-text';
 import { formatDuration } from './format';
@@ -25,6 +27,7 @@ export function RunEstimate({ config, timingKey, hasDataset, runningSecondsLeft 
   const measuring = useEstimateStore((s) =>
     s.measuring && s.measuring.key === timingKey ? s.measuring : null,
   );
+  const liveMaps = useLiveStore((s) => s.enabled);
   const { measure, cancel } = useEstimateStore.getState();
 
   let state: string;
@@ -37,7 +40,7 @@ export function RunEstimate({ config, timingKey, hasDataset, runningSecondsLeft 
     body = 'No estimate while the configuration is invalid.';
   } else if (outcome) {
     state = outcome.kind;
-    body = estimateLine(config, outcome);
+    body = estimateLine(config, outcome, liveMaps ? LIVE_MAX_SHARE : 0);
   } else if (measuring) {
     state = 'measuring';
     body = (

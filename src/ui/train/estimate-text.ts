@@ -40,8 +40,11 @@ export function presetLine(
   );
 }
 
-/** The estimate before Start, from a probe of this configuration. */
-export function estimateLine(config: TrainConfig, outcome: ProbeOutcome): string {
+/**
+ * The estimate before Start, from a probe of this configuration; `liveShare`: the share of the
+ * training time the live anomaly maps may add (0 when they are off).
+ */
+export function estimateLine(config: TrainConfig, outcome: ProbeOutcome, liveShare = 0): string {
   if (outcome.kind === 'declined') return `Not measured on ${outcome.backend}: ${outcome.reason}`;
   const t = outcome.probe;
   const parts = [
@@ -54,9 +57,12 @@ export function estimateLine(config: TrainConfig, outcome: ProbeOutcome): string
         ? 'the gradient norms not measured'
         : `gradient norms every ${config.gradNormEvery} steps +${percent(normCostFraction(t, config.gradNormEvery))}`,
     );
+  if (liveShare > 0) parts.push(`live maps at most +${percent(liveShare)}`);
   const steps = t.stepsMs.length;
+  const seconds = runSeconds(t, config);
+  const total = seconds + liveShare * (seconds - t.setupMs / 1000);
   return (
-    `About ${formatDuration(runSeconds(t, config))} on this device (${parts.join(', ')}; ` +
+    `About ${formatDuration(total)} on this device (${parts.join(', ')}; ` +
     `measured on ${t.backend} from ${steps} step${steps === 1 ? '' : 's'} after a warm-up` +
     `${t.teacherWeights === 'random' ? ', teacher timed with random weights' : ''}).`
   );
