@@ -360,6 +360,7 @@ export const useTrainStore = create<TrainState>()((set, get) => {
         checkpointError: null,
         timing: [],
         error: status === 'error' ? `training failed at step ${record?.step ?? info.step}` : null,
+        notice: null,
         statusNote: as.note ?? null,
       });
     },
