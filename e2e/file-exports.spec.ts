@@ -2,8 +2,11 @@ import { expect, test, type Page } from '@playwright/test';
 import { unzipSync } from 'fflate';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { CONFIG_SCHEMA } from '../src/core/config';
 import { readPth } from '../src/core/io/pth';
-import { openTab, resultsCsv, trainAndEvaluate } from './helpers/tiny-run';
+import { fmt } from '../src/ui/results/view';
+import { listRelative } from './helpers/serve-folder';
+import { BOTTLE, openTab, resultsCsv, trainAndEvaluate } from './helpers/tiny-run';
 
 // The Export panel's file exports end to end on WASM: a tiny model trained and evaluated through the
 // UI, then the PyTorch export (read back as torch would) and the run report, opened offline in a
@@ -28,17 +31,24 @@ async function appFigures(page: Page) {
 
 test('PyTorch export and run report from the Export panel', async ({ page, browser }) => {
   test.setTimeout(900_000);
-  await trainAndEvaluate(page);
+  await trainAndEvaluate(page, { gradNormEvery: 1 });
   // Off the F1-max threshold, so the report must follow the Results tab's choice.
   await page.getByTestId('image-threshold-handle').focus();
   for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowLeft');
   const app = await appFigures(page);
   await openTab(page, 'export');
 
-  // Export for PyTorch: the plan first, then the zip torch reads.
+  // Export for PyTorch: the plan first (each part and the whole with its size), then the zip torch reads.
   const plan = page.getByTestId('export-plan-pytorch');
   await expect(plan).toContainText('bottle/best_model.pt');
   await expect(plan).toContainText('bottle/memory_banks.safetensors');
+  for (const kind of ['pytorch', 'report']) {
+    for (const size of await page.getByTestId(`export-plan-${kind}`).locator('td.num').allInnerTexts())
+      expect(size).toMatch(/^(≈ )?\d+(\.\d)? (B|KiB|MiB)$/);
+    await expect(page.getByTestId(`export-write-${kind}`)).toHaveText(
+      /^Write bottle-dmgrd-mobilenet_v2-step3-\S+ \((about )?\d+(\.\d)? (B|KiB|MiB)\)$/,
+    );
+  }
   const [ptDownload] = await Promise.all([
     page.waitForEvent('download'),
     page.getByTestId('export-write-pytorch').click(),
@@ -103,8 +113,68 @@ test('PyTorch export and run report from the Export panel', async ({ page, brows
     .locator('img')
     .evaluateAll((imgs) => imgs.map((img) => (img as HTMLImageElement).naturalWidth));
   expect(loaded).toEqual(new Array(Math.min(fp.length, 8) + Math.min(fn.length, 8)).fill(64));
-  for (const id of ['report-loss', 'report-curve-roc', 'report-curve-roc-pixel', 'report-curve-pro'])
+  for (const id of [
+    'report-loss',
+    'report-grad',
+    'report-curve-roc',
+    'report-curve-roc-pixel',
+    'report-curve-pro',
+  ])
     await expect(reader.getByTestId(id).locator('path')).not.toHaveCount(0);
+
+  // One row per defect type: its images, mean score and how many the threshold flags, from the
+  // app's own scores.
+  const types = [...new Set(rows.filter((r) => r.label === 1).map((r) => r.defectType))];
+  expect(types).toEqual(['broken_large']);
+  const perType = reader.getByTestId('report-per-type').locator('tbody tr');
+  await expect(perType).toHaveCount(types.length);
+  for (const [k, type] of types.entries()) {
+    const own = rows.filter((r) => r.label === 1 && r.defectType === type).map((r) => r.score);
+    const cells = await perType.nth(k).locator('td').allInnerTexts();
+    expect(cells[0]).toBe(type);
+    expect(cells[1]).toBe(String(own.length));
+    expect(cells[6]).toBe(fmt(own.reduce((a, b) => a + b, 0) / own.length));
+    expect(cells[7]).toBe(`${own.filter((x) => x >= t).length} / ${own.length}`);
+  }
+
+  // The dataset as loaded, every configuration option as trained, the backend and the times.
+  const cell = (table: string, row: string) =>
+    reader
+      .getByTestId(table)
+      .locator('tr', { has: reader.getByText(row, { exact: true }) })
+      .locator('td');
+  const pngs = listRelative(BOTTLE).filter((f) => f.endsWith('.png'));
+  const trainCount = pngs.filter((f) => f.startsWith('train/')).length;
+  const testCount = pngs.filter((f) => f.startsWith('test/')).length;
+  expect(rows).toHaveLength(testCount);
+  const dataset = reader.locator('section', {
+    has: reader.getByRole('heading', { name: 'Dataset', exact: true }),
+  });
+  await expect(dataset.locator('tr', { hasText: 'Training images' }).locator('td').nth(1)).toHaveText(
+    String(trainCount),
+  );
+  await expect(dataset.locator('tr', { hasText: 'Test images' }).locator('td').nth(1)).toHaveText(
+    new RegExp(`^${testCount} \\(`),
+  );
+  await expect(dataset.locator('tr', { hasText: 'Stored size' }).locator('td').nth(1)).toHaveText(
+    '64 × 64 px',
+  );
+  const trained = {
+    teacher: 'mobilenet_v2',
+    imageSize: 64,
+    batchSize: 2,
+    steps: 3,
+    memoryItems: 3,
+    gradNormEvery: 1,
+  };
+  for (const [key, value] of Object.entries(trained))
+    await expect(
+      cell('report-config', CONFIG_SCHEMA[key as keyof typeof CONFIG_SCHEMA].label).nth(1),
+    ).toHaveText(String(value));
+  const times = reader.getByTestId('report-times');
+  await expect(times.locator('tr', { hasText: 'Backend' })).toContainText('WASM');
+  await expect(times.locator('tr', { hasText: 'Training' })).toContainText('3 steps in this session');
+  await expect(times.locator('tr', { hasText: 'Evaluation' })).toContainText(`${testCount} test images`);
   await reader.screenshot({ path: `${SHOTS}/run-report.png`, fullPage: true });
   await context.close();
 });

@@ -3,12 +3,28 @@ import { unzipSync } from 'fflate';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { dirname, extname, join, normalize } from 'node:path';
+import config from '../playwright.config';
 import { BOTTLE, openTab, resultsCsv, trainAndEvaluate } from './helpers/tiny-run';
 
 // "Export for the web" end to end: a tiny model trained and evaluated through the UI on WASM, its
 // package unzipped and served by a plain static server on another origin (no special headers, so
 // no cross-origin isolation), where detector.js must score the test images as the app did.
 const TOLERANCE = 1e-5;
+
+// index.html's camera: Chromium's fake capture device (its built-in test pattern). No service
+// worker, so the test sees (and can hold) the export's own requests for the package's code.
+const projectLaunch = config.projects?.[0]?.use?.launchOptions ?? {};
+test.use({
+  serviceWorkers: 'block',
+  launchOptions: {
+    ...projectLaunch,
+    args: [
+      ...(projectLaunch.args ?? []),
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+    ],
+  },
+});
 const TYPES: Record<string, string> = {
   '.html': 'text/html',
   '.js': 'text/javascript',
@@ -61,10 +77,44 @@ test('the web package scores the test images as the app does, from a blank origi
     'model/teacher/',
   ])
     await expect(plan).toContainText(part);
+  // Every part and the whole say how big they are before anything is written.
+  for (const size of await plan.locator('td.num').allInnerTexts())
+    expect(size).toMatch(/^(≈ )?\d+(\.\d)? (B|KiB|MiB)$/);
+  await expect(page.getByTestId('export-write-web')).toHaveText(
+    /^Write bottle-dmgrd-mobilenet_v2-step3-web\.zip \(about \d+\.\d MiB\)$/,
+  );
+
+  // Cancelled while it writes: detector.js is held back until Cancel was pressed, so the progress
+  // is on screen and the export cannot finish first. Nothing is downloaded.
+  const downloads: string[] = [];
+  page.on('download', (d) => downloads.push(d.suggestedFilename()));
+  let release = (): void => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const code = '**/web-package/detector.js';
+  let asked = 0;
+  await page.route(code, async (route) => {
+    asked++;
+    await held;
+    await route.continue();
+  });
+  await page.getByTestId('export-write-web').click();
+  const progress = page.getByTestId('export-progress-web');
+  await expect(progress).toContainText(/^Writing the web package: [\d.]+ KiB of [\d.]+ MiB, /);
+  await expect(page.getByTestId('export-write-web')).toBeDisabled();
+  await expect.poll(() => asked).toBe(1);
+  await page.getByTestId('export-cancel-web').click();
+  release();
+  await expect(page.getByTestId('export-error-web')).toHaveText('Export cancelled: nothing was written.');
+  await expect(progress).toHaveCount(0);
+  await page.unroute(code);
+  expect(downloads).toEqual([]);
+
+  // Written again in full.
   const [download] = await Promise.all([
     page.waitForEvent('download'),
     page.getByTestId('export-write-web').click(),
   ]);
+  await expect(page.getByTestId('export-error-web')).toHaveCount(0);
   const name = 'bottle-dmgrd-mobilenet_v2-step3-web';
   expect(download.suggestedFilename()).toBe(`${name}.zip`);
   await expect(page.getByTestId('export-done-web')).toBeVisible();
@@ -83,7 +133,7 @@ test('the web package scores the test images as the app does, from a blank origi
   );
 
   const { server, origin } = await staticServer(join(dir, name), dirname(BOTTLE));
-  const context = await browser.newContext();
+  const context = await browser.newContext({ permissions: ['camera'] });
   try {
     const blank = await context.newPage();
     const requests: string[] = [];
@@ -122,7 +172,31 @@ test('the web package scores the test images as the app does, from a blank origi
     const shown = Number((await blank.getByTestId('score').innerText()).replace('Score ', ''));
     expect(Math.abs(shown - first.score)).toBeLessThanOrEqual(TOLERANCE + 5e-7);
     await expect(blank.getByTestId('verdict')).toHaveText(/^(Normal|Anomalous)$/);
+
+    // A dropped image is scored the same way.
+    const second = app[1];
+    const dropped = await blank.evaluateHandle(
+      ({ bytes, name: file }) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([new Uint8Array(bytes)], file, { type: 'image/png' }));
+        return transfer;
+      },
+      { bytes: [...readFileSync(join(dirname(BOTTLE), second.path))], name: 'dropped.png' },
+    );
+    await blank.locator('#drop').dispatchEvent('drop', { dataTransfer: dropped });
+    await expect(blank.locator('#status')).toHaveText('dropped.png');
+    const droppedScore = Number((await blank.getByTestId('score').innerText()).replace('Score ', ''));
+    expect(Math.abs(droppedScore - second.score)).toBeLessThanOrEqual(TOLERANCE + 5e-7);
     await blank.screenshot({ path: 'test-results/screenshots/web-package.png' });
+
+    // The camera: its frames are scored and drawn until it is stopped.
+    await blank.locator('#camera').click();
+    await expect(blank.locator('#camera')).toHaveText('Stop the camera');
+    await expect(blank.getByTestId('score')).not.toHaveText(`Score ${droppedScore.toFixed(6)}`);
+    await expect(blank.getByTestId('score')).toHaveText(/^Score \d+\.\d{6}$/);
+    await expect(blank.locator('#timing')).toHaveText(/^\d+ ms on wasm$/);
+    await blank.locator('#camera').click();
+    await expect(blank.locator('#camera')).toHaveText('Start the camera');
     // Nothing was fetched from anywhere but the package's own origin.
     expect(requests.filter((u) => !u.startsWith(origin))).toEqual([]);
   } finally {

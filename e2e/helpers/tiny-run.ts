@@ -12,9 +12,10 @@ export async function openTab(page: Page, id: string): Promise<void> {
 
 /**
  * Through the UI on WASM: the bottle subset stored at 64 px, a MobileNetV2 DM-GRD model with 3
- * memory items trained 3 steps, evaluated. Leaves the Results tab open.
+ * memory items trained 3 steps, evaluated. Leaves the Results tab open. `gradNormEvery` measures
+ * the per-term gradient norms (off within 3 steps by default).
  */
-export async function trainAndEvaluate(page: Page): Promise<void> {
+export async function trainAndEvaluate(page: Page, opts: { gradNormEvery?: number } = {}): Promise<void> {
   await page.goto('/?backend=wasm&demo=0');
   await expect(page.getByTestId('engine-status')).toHaveAttribute('data-status', 'ready', {
     timeout: 120_000,
@@ -29,6 +30,8 @@ export async function trainAndEvaluate(page: Page): Promise<void> {
   await page.getByTestId('cfg-batchSize').fill('2');
   await page.getByTestId('cfg-steps').fill('3');
   await page.getByTestId('cfg-memoryItems').fill('3');
+  if (opts.gradNormEvery !== undefined)
+    await page.getByTestId('cfg-gradNormEvery').fill(String(opts.gradNormEvery));
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'finished', {
     timeout: 600_000,
@@ -39,8 +42,16 @@ export async function trainAndEvaluate(page: Page): Promise<void> {
   await expect(page.getByTestId('evaluate')).toBeEnabled();
 }
 
-/** The test images' paths, labels and scores as the app's results CSV gives them (Export tab). */
-export async function resultsCsv(page: Page): Promise<{ path: string; label: number; score: number }[]> {
+/** One test image as the app's results CSV gives it. */
+export interface ResultRow {
+  path: string;
+  label: number;
+  score: number;
+  defectType: string;
+}
+
+/** The test images' paths, labels, scores and defect types as the app's results CSV gives them (Export tab). */
+export async function resultsCsv(page: Page): Promise<ResultRow[]> {
   const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
   const { readFileSync } = await import('node:fs');
   return readFileSync(await csv.path(), 'utf8')
@@ -48,7 +59,7 @@ export async function resultsCsv(page: Page): Promise<{ path: string; label: num
     .split('\n')
     .slice(1)
     .map((row) => {
-      const [path, label, score] = row.split(',');
-      return { path, label: Number(label), score: Number(score) };
+      const [path, label, score, defectType] = row.split(',');
+      return { path, label: Number(label), score: Number(score), defectType };
     });
 }

@@ -128,6 +128,8 @@ $('camera').onclick = async () => {
     const result = await detector.score(frame, { crop: 'center' });
     show(result, frame, true);
     frame.close();
+    // Scoring runs on this thread: let the page paint and answer input between frames.
+    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
   }
 };
 </script>

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/core/config';
+import { CONFIG_SCHEMA, defaultConfig, type ConfigKey } from '../../src/core/config';
 import { encodePng, pngDataUrl } from '../../src/core/io/png-writer';
 import type { StepReport } from '../../src/core/train/trainer';
 import { renderReport, REPORT_CSP } from '../../src/report/html';
-import { logTicks, niceTicks } from '../../src/report/svg';
+import { esc, logTicks, niceTicks } from '../../src/report/svg';
 import type { RunReport } from '../../src/report/types';
 import { confusionAt, HISTOGRAM_BINS, scoreHistogram } from '../../src/ui/results/threshold';
 import { fmt, pct } from '../../src/ui/results/view';
@@ -124,6 +124,19 @@ describe('the run report', () => {
       expect(html).toContain(`data-testid="${id}"`);
     expect(html).toContain('WASM, 2 threads (SIMD), 2 logical cores');
     expect(html).toContain('10 steps in this session, 0:10 (1000 ms per step)');
+  });
+
+  it('lists the dataset and every configuration option with its value', () => {
+    const dataset = /<h2>Dataset<\/h2>(.*?)<\/section>/s.exec(html)![1];
+    expect(dataset).toContain('<td>Training images</td><td>10</td>');
+    expect(dataset).toContain('<td>Test images</td><td>7 (good 3, broken 4)</td>');
+    expect(dataset).toContain('<td>Ground-truth masks</td><td>4</td>');
+    expect(dataset).toContain('<td>Stored size</td><td>256 × 256 px</td>');
+    const config = /data-testid="report-config">(.*?)<\/table>/s.exec(html)![1];
+    const rows = [...config.matchAll(/<tr><td>(.*?)<\/td><td><code>(.*?)<\/code><\/td>/g)];
+    const keys = Object.keys(CONFIG_SCHEMA) as ConfigKey[];
+    expect(rows.map((m) => m[1])).toEqual(keys.map((k) => esc(CONFIG_SCHEMA[k].label)));
+    expect(rows.map((m) => m[2])).toEqual(keys.map((k) => esc(String(r.config[k]))));
   });
 
   it('carries its numbers as a JSON data block without the images', () => {

@@ -38,7 +38,14 @@ describe('the worker’s file exports', () => {
     ctx = createSessionContext(tasks, (e) => events.push(e));
     ctx.state.data = data;
     ctx.state.teacher = teacher;
-    ctx.state.summary = { category: 'bottle', layout: 'mvtec', size: 32 } as DatasetSummary;
+    ctx.state.summary = {
+      category: 'bottle',
+      layout: 'mvtec',
+      size: 32,
+      counts: { train: data.train.length, test: {}, testTotal: data.test.length, masks: 0, ignored: 0 },
+      problems: [],
+      textures: 0,
+    } as Partial<DatasetSummary> as DatasetSummary;
     ctx.state.session = await Session.create(teacher, data, config);
     commands = fileExportCommands(ctx);
   });
@@ -79,5 +86,29 @@ describe('the worker’s file exports', () => {
       },
     });
     expect(plan.fileName).toBe('bottle-dmgrd-mobilenet_v2-step0-report.html');
+  });
+
+  it('writes the report with a progress event per overlay, and stops when cancelled', async () => {
+    // At threshold 0 every normal test image is a false positive with an overlay.
+    const results = {
+      imageThreshold: 0,
+      pixelThreshold: 0,
+      view: { opacity: 0.5, colormap: 'jet' as const, showMask: true, showSeg: true },
+      backend: 'WASM',
+    };
+    const normal = Array.from(ctx.state.evaluation!.labels).filter((l) => l === 0).length;
+    expect(normal).toBeGreaterThan(0);
+    const running = commands.exportFile('report', { results, taskId: 'report-cancelled' });
+    ctx.tasks.cancel('report-cancelled');
+    await expect(running).rejects.toMatchObject({ name: CANCELLED_ERROR_NAME });
+
+    const file = await commands.exportFile('report', { results, taskId: 'report-1' });
+    expect(file.fileName).toBe('bottle-dmgrd-mobilenet_v2-step0-report.html');
+    const html = await file.blob.text();
+    expect(html.match(/<img src="data:image\/png;base64,/g)).toHaveLength(Math.min(normal, 8));
+    const progress = events.filter((e) => e.type === 'progress' && e.task === 'report-1');
+    expect(progress.map((e) => (e.type === 'progress' ? e.done : -1))).toEqual(
+      Array.from({ length: Math.min(normal, 8) }, (_, k) => k + 1),
+    );
   });
 });

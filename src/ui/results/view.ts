@@ -2,10 +2,10 @@ import type { HeatmapData } from '../../../workers/session-api';
 import type { OverlayView } from '../../state/results-store';
 import type { OverlayOptions } from './overlay';
 
-/** Overlay options of the current view; the colour scale is the evaluation's shared map range. */
 /** The detail view's style until the user changes it. */
 export const DEFAULT_VIEW: OverlayView = { opacity: 0.5, colormap: 'jet', showMask: true, showSeg: true };
 
+/** Overlay options of the current view; the colour scale is the evaluation's shared map range. */
 export function overlayOptions(view: OverlayView, pixelThreshold: number, data: HeatmapData): OverlayOptions {
   return {
     min: data.mapMin,
