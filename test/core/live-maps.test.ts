@@ -44,21 +44,37 @@ describe('live images', () => {
 });
 
 describe('live schedule', () => {
-  it('scores after the first step, then only when it costs at most the share of training time', () => {
+  it('scores after the first step, then only while the run stays within its share of training time', () => {
     const sch = new LiveSchedule(0.1, 3000);
     sch.trained(1000);
     expect(sch.due()).toBe(true);
     sch.scored(500);
     sch.trained(3000);
-    expect(sch.due()).toBe(false); // 500 ms > 10 % of 3 s
-    sch.trained(2000);
-    expect(sch.due()).toBe(true);
+    // 500 ms spent, 500 for the next and 500 kept for the last step: 1.5 s > 10 % of 4 s.
+    expect(sch.due()).toBe(false);
+    sch.trained(11_000);
+    expect(sch.due()).toBe(true); // 1.5 s = 10 % of 15 s
     sch.scored(100);
     sch.trained(1000);
     expect(sch.due()).toBe(false); // cheap, but within the minimum gap
     sch.trained(2000);
     expect(sch.due()).toBe(true);
-    expect(sch.overhead()).toBeCloseTo(600 / 9000);
+    expect(sch.overhead()).toBeCloseTo(600 / 18_000);
+  });
+
+  it('keeps a long run with its last step’s scoring within the share, the first costly scoring included', () => {
+    const sch = new LiveSchedule(0.1, 0);
+    let scorings = 0;
+    for (let step = 0; step < 2000; step++) {
+      sch.trained(step === 0 ? 3000 : 100); // the first step and scoring compile their kernels
+      if (sch.due()) {
+        sch.scored(scorings++ === 0 ? 2000 : 50);
+      }
+    }
+    sch.scored(50);
+    expect(scorings).toBeGreaterThan(100);
+    expect(sch.overhead()).toBeLessThanOrEqual(0.1);
+    expect(sch.overhead()).toBeGreaterThan(0.09);
   });
 });
 

@@ -129,11 +129,12 @@ export function liveMetrics(
 }
 
 /**
- * When to score the live set: at most `maxShare` of the time goes to it (its cost measured each
- * time, against the training time since the last scoring), and no more often than `minGapMs`.
+ * When to score the live set: over the run, at most `maxShare` of the training time goes to it
+ * (each scoring's cost is measured and the next one assumed to cost as much; room is kept for the
+ * scoring at the last step), and no more often than `minGapMs`. The first scoring comes after the
+ * first step whatever it costs, so a run of a few steps can read above the share.
  */
 export class LiveSchedule {
-  private trainMsSince = 0;
   private lastCostMs = 0;
   private sinceMs = Infinity;
   /** Totals over the run, for the overhead the UI shows. */
@@ -147,7 +148,6 @@ export class LiveSchedule {
 
   /** Records a training step of `ms`. */
   trained(ms: number): void {
-    this.trainMsSince += ms;
     this.sinceMs += ms;
     this.totalTrainMs += ms;
   }
@@ -155,14 +155,14 @@ export class LiveSchedule {
   /** Whether a scoring now keeps within the share and the gap; true the first time. */
   due(): boolean {
     if (this.sinceMs === Infinity) return true;
-    return this.sinceMs >= this.minGapMs && this.lastCostMs <= this.maxShare * this.trainMsSince;
+    const withNextAndLast = this.totalLiveMs + 2 * this.lastCostMs;
+    return this.sinceMs >= this.minGapMs && withNextAndLast <= this.maxShare * this.totalTrainMs;
   }
 
   /** Records a scoring of `ms`. */
   scored(ms: number): void {
     this.lastCostMs = ms;
     this.totalLiveMs += ms;
-    this.trainMsSince = 0;
     this.sinceMs = 0;
   }
 
