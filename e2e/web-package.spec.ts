@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { dirname, extname, join, normalize } from 'node:path';
 import config from '../playwright.config';
+import { fmt } from '../src/ui/results/view';
 import { BOTTLE, openTab, resultsCsv, trainAndEvaluate } from './helpers/tiny-run';
 
 // "Export for the web" end to end: a tiny model trained and evaluated through the UI on WASM, its
@@ -64,6 +65,7 @@ test('the web package scores the test images as the app does, from a blank origi
 }) => {
   test.setTimeout(900_000);
   await trainAndEvaluate(page);
+  const shownThreshold = await page.getByTestId('image-threshold').innerText();
   await openTab(page, 'export');
   const app = await resultsCsv(page);
 
@@ -149,10 +151,10 @@ test('the web package scores the test images as the app does, from a blank origi
             detector: { score(b: Blob): Promise<{ score: number; map: Float32Array; anomalous: boolean }> };
           }
         ).detector;
-        const out: { score: number; mapLength: number }[] = [];
+        const out: { score: number; mapLength: number; anomalous: boolean }[] = [];
         for (const p of paths) {
           const r = await detector.score(await (await fetch(`/data/${p}`)).blob());
-          out.push({ score: r.score, mapLength: r.map.length });
+          out.push({ score: r.score, mapLength: r.map.length, anomalous: r.anomalous });
         }
         return out;
       },
@@ -164,6 +166,18 @@ test('the web package scores the test images as the app does, from a blank origi
     );
     expect(worst).toBeLessThanOrEqual(TOLERANCE);
     expect(scores.every((s) => s.mapLength === 64 * 64)).toBe(true);
+    // The verdicts follow the threshold the Results tab had chosen: the package's own, and the
+    // app's (the CSV's predicted column) wherever the two scores are not on either side of it.
+    const manifest = JSON.parse(readFileSync(join(dir, name, 'model/model.json'), 'utf8')) as {
+      thresholds: { image: number };
+    };
+    const threshold = manifest.thresholds.image;
+    expect(fmt(threshold)).toBe(shownThreshold);
+    expect(scores.map((s) => s.anomalous)).toEqual(scores.map((s) => s.score >= threshold));
+    for (const [i, a] of app.entries())
+      if (Math.abs(a.score - threshold) > TOLERANCE)
+        expect(scores[i].anomalous, a.path).toBe(a.predicted === 1);
+    expect(app.some((a) => Math.abs(a.score - threshold) > TOLERANCE)).toBe(true);
 
     // The page itself: a picked image shows its score and verdict.
     const first = app[0];

@@ -48,6 +48,8 @@ export interface ResultRow {
   label: number;
   score: number;
   defectType: string;
+  /** 1 when the score is at or above the Results tab's image threshold. */
+  predicted: number;
 }
 
 /** The test images' paths, labels, scores and defect types as the app's results CSV gives them (Export tab). */
@@ -59,7 +61,7 @@ export async function resultsCsv(page: Page): Promise<ResultRow[]> {
     .split('\n')
     .slice(1)
     .map((row) => {
-      const [path, label, score, defectType] = row.split(',');
-      return { path, label: Number(label), score: Number(score), defectType };
+      const [path, label, score, defectType, predicted] = row.split(',');
+      return { path, label: Number(label), score: Number(score), defectType, predicted: Number(predicted) };
     });
 }
