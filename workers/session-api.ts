@@ -225,6 +225,10 @@ export interface MetricsSummary {
 }
 
 export interface EvaluationSummary {
+  /** The saved run the evaluated model belongs to (Runs tab), or null (an imported checkpoint). */
+  runId: string | null;
+  /** The evaluated model's configuration. */
+  config: TrainConfig;
   step: number;
   metrics: MetricsSummary;
   roc: CurvePoints;
@@ -255,7 +259,10 @@ export interface ExportedFile {
 }
 
 export interface HeatmapData {
+  /** Side of the stored test image; the map and mask are given at this size too. */
   size: number;
+  /** Side the model computed the map at (its input size), before it was resized to `size`. */
+  mapSize: number;
   /** The test image as RGBA bytes [size,size,4]. */
   image: Uint8ClampedArray;
   /** Blurred anomaly map [size,size]. */
@@ -263,6 +270,16 @@ export interface HeatmapData {
   /** Ground truth [size,size] 0/1, or null. */
   mask: Uint8Array | null;
   score: number;
+  /** Range of all maps of the evaluation, for a shared colour scale. */
+  mapMin: number;
+  mapMax: number;
+}
+
+/** A test image's anomaly map made small, to colour a thumbnail of the image. */
+export interface MapThumbnail {
+  px: number;
+  /** [px, px], averaged down from the model's map. */
+  map: Float32Array;
   /** Range of all maps of the evaluation, for a shared colour scale. */
   mapMin: number;
   mapMax: number;
@@ -357,6 +374,8 @@ export interface SessionCommands {
   train(opts: TrainOptions): Promise<TrainResult>;
   evaluate(opts: { taskId: string }): Promise<EvaluationSummary>;
   heatmap(testIndex: number): Promise<HeatmapData>;
+  /** One test image's anomaly map at `px` x `px` (for the results grid), with the shared range. */
+  mapThumbnail(testIndex: number, px: number): Promise<MapThumbnail>;
   explore(testIndex: number): Promise<MemoryExploration>;
   /** The whole model (weights, memory banks, optimiser, config, metrics) as one safetensors file. */
   exportCheckpoint(): Promise<Uint8Array>;

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { EvaluationSummary, HeatmapData } from '../../workers/engine-api';
+import type { EvaluationSummary, HeatmapData, MapThumbnail } from '../../workers/engine-api';
 import { getEngine, newTaskId } from '../client/engine';
 import { onEngineEvent } from '../client/event-bus';
 import type { ColormapName } from '../ui/results/colormaps';
@@ -29,6 +29,10 @@ interface ResultsState {
   pixelThreshold: number;
   /** Test index shown in the detail view, or null. */
   detail: number | null;
+  /** The grid shows only test images of this type (`good` for the normal ones); null: all. */
+  typeFilter: string | null;
+  /** The grid's tiles are coloured with their anomaly maps (in the detail view's colours). */
+  gridMaps: boolean;
   view: OverlayView;
   evaluate(): Promise<void>;
   cancel(): Promise<void>;
@@ -37,6 +41,8 @@ interface ResultsState {
   setPixelThreshold(t: number): void;
   openDetail(index: number | null): void;
   setView(patch: Partial<OverlayView>): void;
+  setTypeFilter(type: string | null): void;
+  setGridMaps(on: boolean): void;
 }
 
 export const useResultsStore = create<ResultsState>()((set, get) => {
@@ -62,6 +68,8 @@ export const useResultsStore = create<ResultsState>()((set, get) => {
     imageThreshold: 0,
     pixelThreshold: 0,
     detail: null,
+    typeFilter: null,
+    gridMaps: false,
     view: { ...DEFAULT_VIEW },
 
     async evaluate() {
@@ -93,6 +101,7 @@ export const useResultsStore = create<ResultsState>()((set, get) => {
         summary,
         stamp: s.stamp + 1,
         detail: null,
+        typeFilter: null,
         imageThreshold: summary?.metrics.f1Image.threshold ?? 0,
         pixelThreshold: summary?.metrics.f1Pixel.threshold ?? 0,
       }));
@@ -102,6 +111,8 @@ export const useResultsStore = create<ResultsState>()((set, get) => {
     setPixelThreshold: (pixelThreshold) => set({ pixelThreshold }),
     openDetail: (detail) => set({ detail }),
     setView: (patch) => set((s) => ({ view: { ...s.view, ...patch } })),
+    setTypeFilter: (typeFilter) => set({ typeFilter }),
+    setGridMaps: (gridMaps) => set({ gridMaps }),
   };
 });
 
@@ -112,8 +123,25 @@ function sameScores(a: readonly number[], b: readonly number[]): boolean {
 const HEATMAP_LIMIT = 24;
 const heatmaps = new Map<number, Promise<HeatmapData>>();
 
+const mapThumbnails = new Map<string, Promise<MapThumbnail>>();
+
 function clearHeatmaps(): void {
   heatmaps.clear();
+  mapThumbnails.clear();
+}
+
+/**
+ * The `px` x `px` anomaly map of one test image of the current evaluation, for a grid tile; fetched
+ * once per evaluation (a 96 px map is 36 KB: all of them fit).
+ */
+export function mapThumbnail(index: number, px: number): Promise<MapThumbnail> {
+  const key = `${index}:${px}`;
+  const hit = mapThumbnails.get(key);
+  if (hit) return hit;
+  const promise = getEngine().mapThumbnail(index, px);
+  promise.catch(() => mapThumbnails.delete(key));
+  mapThumbnails.set(key, promise);
+  return promise;
 }
 
 /** The heat map of one test image of the current evaluation, fetched once (LRU of 24). */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/core/config';
 import type { BankExploration, EvaluationSummary } from '../../workers/session-api';
 import { cosineAt, rankDescending } from '../../src/ui/memory/rank';
 import { checkpointFileName, heatmapFileName, resultsCsv, resultsJson } from '../../src/ui/export/formats';
@@ -40,6 +41,8 @@ describe('memory re-ranking', () => {
 });
 
 const summary: EvaluationSummary = {
+  runId: 'run-42',
+  config: validateConfig({ steps: 12, imageSize: 128 }),
   step: 12,
   metrics: {
     imageAuroc: 1,
@@ -90,6 +93,16 @@ describe('result files', () => {
     expect(parsed.dataset).toBe('bottle');
     expect(parsed.scores).toEqual(summary.scores);
     expect(parsed.metrics.proMvtec03).toBe(0.7);
+  });
+
+  it('names the run and the whole configuration of the model it scores, first in the file', () => {
+    const text = resultsJson(summary, { dataset: 'bottle', imageThreshold: 0.5 });
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    expect(Object.keys(parsed).slice(0, 4)).toEqual(['runId', 'config', 'dataset', 'imageThreshold']);
+    expect(parsed.runId).toBe('run-42');
+    expect(parsed.config).toEqual(summary.config);
+    expect((parsed.config as { imageSize: number }).imageSize).toBe(128);
+    expect(JSON.parse(resultsJson({ ...summary, runId: null })).runId).toBeNull();
   });
 
   it('names files portably', () => {

@@ -1,16 +1,24 @@
 // The evaluation commands: metrics and curves over the test images, and one test image's heatmap.
 import * as Comlink from 'comlink';
-import { resizeMask, resizeRgb } from '../../src/core/data/resize';
+import { resizeBilinear } from '../../src/core/data/resize';
 import { toRgb, type DatasetImages } from '../../src/core/pipeline/dataset';
 import type { Evaluation } from '../../src/core/pipeline/evaluate';
 import type { ModelSession } from '../../src/core/pipeline/model-session';
-import type { EvaluationSummary, HeatmapData, MetricsSummary, SessionCommands } from '../session-api';
+import type {
+  EvaluationSummary,
+  HeatmapData,
+  MapThumbnail,
+  MetricsSummary,
+  SessionCommands,
+} from '../session-api';
 import { rgbToRgba } from './decode';
 import { EVALUATION } from './recovery-guard';
 import { guardFor, settledSession } from './recovery';
 import { persist, type SessionContext } from './state';
 
-export function evaluationCommands(ctx: SessionContext): Pick<SessionCommands, 'evaluate' | 'heatmap'> {
+export function evaluationCommands(
+  ctx: SessionContext,
+): Pick<SessionCommands, 'evaluate' | 'heatmap' | 'mapThumbnail'> {
   const { state, tasks, emit } = ctx;
   return {
     async evaluate(opts) {
@@ -24,7 +32,7 @@ export function evaluationCommands(ctx: SessionContext): Pick<SessionCommands, '
         if (guard) ({ value: ev, session: s } = await guard.complete(s, evaluateOn, () => task.checkpoint()));
         else ev = await evaluateOn(s);
         state.evaluation = ev;
-        const summary = summarizeEvaluation(ev, s.stepsDone);
+        const summary = summarizeEvaluation(ev, s, state.run?.id ?? null);
         if (state.run) {
           state.run.metrics = summary.metrics;
           await persist(ctx, state.run.status, false);
@@ -32,6 +40,13 @@ export function evaluationCommands(ctx: SessionContext): Pick<SessionCommands, '
         }
         return summary;
       });
+    },
+
+    async mapThumbnail(testIndex, px) {
+      const ev = state.evaluation;
+      if (!ev) throw new Error('Evaluate the model first.');
+      const out = mapThumbnail(ev, testIndex, px, mapRange(ev));
+      return Comlink.transfer(out, [out.map.buffer]);
     },
 
     async heatmap(testIndex) {
@@ -48,6 +63,22 @@ export function evaluationCommands(ctx: SessionContext): Pick<SessionCommands, '
   };
 }
 
+/** Test image `testIndex`'s map averaged down (or enlarged) to `px` x `px`. */
+export function mapThumbnail(
+  ev: Evaluation,
+  testIndex: number,
+  px: number,
+  range: { mapMin: number; mapMax: number },
+): MapThumbnail {
+  if (!(testIndex >= 0 && testIndex < ev.scores.length)) throw new Error(`No test image ${testIndex}.`);
+  if (!(Number.isInteger(px) && px > 0))
+    throw new Error(`A thumbnail needs a positive integer size, not ${px}.`);
+  const n = ev.size * ev.size;
+  const own = ev.maps.subarray(testIndex * n, (testIndex + 1) * n); // [S, S], S = ev.size
+  const map = resizeBilinear(own, ev.size, ev.size, 1, px, px, { antialias: true });
+  return { px, map, ...range };
+}
+
 /** The smallest and largest value of every map of an evaluation: the shared colour scale. */
 export function mapRange(ev: Evaluation): { mapMin: number; mapMax: number } {
   let mapMin = Infinity;
@@ -59,7 +90,11 @@ export function mapRange(ev: Evaluation): { mapMin: number; mapMax: number } {
   return { mapMin, mapMax };
 }
 
-/** A test image at the evaluation's size, its anomaly map and its mask, for an overlay. */
+/**
+ * A test image at its stored size (the dataset's `size`), its anomaly map resized to that size and
+ * its stored mask, for an overlay. The metrics are computed at the model's size; a map shown at that
+ * size (128 px for the Quick preset) would be a blurred, blocky copy of the image.
+ */
 export function heatmapData(
   ev: Evaluation,
   data: DatasetImages,
@@ -69,20 +104,19 @@ export function heatmapData(
   const t = data.test[testIndex];
   if (!t) throw new Error(`No test image ${testIndex}.`);
   const n = ev.size * ev.size;
-  const img = toRgb(t, data.size);
-  const rgb = img.height === ev.size ? img : resizeRgb(img, ev.size, ev.size);
-  const map = ev.maps.slice(testIndex * n, (testIndex + 1) * n);
-  let mask: Uint8Array | null = null;
-  if (t.mask) {
-    mask =
-      t.mask.length === n
-        ? t.mask.slice()
-        : resizeMask(t.mask, data.size, data.size, ev.size, ev.size, { method: 'nearest' });
-  }
-  return { size: ev.size, image: rgbToRgba(rgb), map, mask, score: ev.scores[testIndex], ...range };
+  const size = data.size;
+  const own = ev.maps.subarray(testIndex * n, (testIndex + 1) * n); // [S, S], S = ev.size
+  // Enlarging is plain bilinear; a map larger than the stored image is averaged down (antialiased).
+  const map =
+    ev.size === size
+      ? own.slice()
+      : resizeBilinear(own, ev.size, ev.size, 1, size, size, { antialias: ev.size > size });
+  const mask = t.mask ? t.mask.slice() : null;
+  const image = rgbToRgba(toRgb(t, size));
+  return { size, mapSize: ev.size, image, map, mask, score: ev.scores[testIndex], ...range };
 }
 
-function summarizeEvaluation(ev: Evaluation, step: number): EvaluationSummary {
+function summarizeEvaluation(ev: Evaluation, session: ModelSession, runId: string | null): EvaluationSummary {
   const m = ev.metrics;
   const metrics: MetricsSummary = {
     imageAuroc: m.imageAuroc,
@@ -94,7 +128,9 @@ function summarizeEvaluation(ev: Evaluation, step: number): EvaluationSummary {
   };
   const pts = (x: ArrayLike<number>, y: ArrayLike<number>) => ({ x: Array.from(x), y: Array.from(y) });
   return {
-    step,
+    runId,
+    config: session.config,
+    step: session.stepsDone,
     metrics,
     roc: pts(m.curves.roc.fpr, m.curves.roc.tpr),
     rocPixel: pts(m.curves.rocPixel.fpr, m.curves.rocPixel.tpr),

@@ -86,9 +86,18 @@ export function ResultsExport() {
           data-testid="export-json"
           onClick={() =>
             downloadBlob(
-              new Blob([resultsJson(summary, { dataset: dataset?.category ?? null, imageThreshold })], {
-                type: 'application/json',
-              }),
+              new Blob(
+                [
+                  resultsJson(summary, {
+                    dataset: dataset?.category ?? null,
+                    imageThreshold,
+                    pixelThreshold: useResultsStore.getState().pixelThreshold,
+                  }),
+                ],
+                {
+                  type: 'application/json',
+                },
+              ),
               `results-${base}.json`,
             )
           }

@@ -37,9 +37,14 @@ export function resultsCsv(
   return `${rows.join('\n')}\n`;
 }
 
-/** The evaluation as pretty JSON (all fields are plain numbers and arrays). */
+/**
+ * The evaluation as pretty JSON (all fields are plain numbers, strings and arrays): which run and
+ * configuration it scores first, so a file on its own says what produced it, then `extra` (the
+ * dataset, the chosen thresholds), then the figures.
+ */
 export function resultsJson(summary: EvaluationSummary, extra: Record<string, unknown> = {}): string {
-  return `${JSON.stringify({ ...extra, ...summary }, null, 2)}\n`;
+  const { runId, config, ...figures } = summary;
+  return `${JSON.stringify({ runId, config, ...extra, ...figures }, null, 2)}\n`;
 }
 
 export function checkpointFileName(model: string, dataset: string, teacher: string, step: number): string {

@@ -150,6 +150,14 @@ export function DetailView({ summary, tests, order }: DetailViewProps) {
                   <span>{fmt(data.mapMax, 3)}</span>
                 </div>
               )}
+              {data && (
+                <p className="muted small" data-testid="detail-resolution" data-size={data.size}>
+                  {data.size} px as stored
+                  {data.mapSize === data.size
+                    ? ''
+                    : `; the model scored it at ${data.mapSize} px and its map is enlarged to match`}
+                </p>
+              )}
             </div>
             <form className="detail-controls" onSubmit={(e) => e.preventDefault()}>
               <label>

@@ -1,20 +1,21 @@
-import { useMemo } from 'react';
 import type { DatasetImageInfo, EvaluationSummary } from '../../../workers/session-api';
 import { useResultsStore } from '../../state/results-store';
-import { byScore } from './order';
+import { MapTile } from './MapTile';
 import { Thumb } from './Thumb';
 import { fmt } from './view';
 
 interface ResultGridProps {
   summary: EvaluationSummary;
   tests: readonly DatasetImageInfo[] | null;
+  /** The test images to show, in this order (by score, perhaps of one type). */
+  order: readonly number[];
 }
 
-/** Every test image, sorted by score, with its true label and the decision at the threshold. */
-export function ResultGrid({ summary, tests }: ResultGridProps) {
+/** Test images, sorted by score, with their true label and the decision at the threshold. */
+export function ResultGrid({ summary, tests, order }: ResultGridProps) {
   const threshold = useResultsStore((s) => s.imageThreshold);
   const openDetail = useResultsStore((s) => s.openDetail);
-  const order = useMemo(() => byScore(summary.scores), [summary.scores]);
+  const maps = useResultsStore((s) => s.gridMaps);
   return (
     <ol className="result-grid" data-testid="result-grid" aria-label="Test images sorted by anomaly score">
       {order.map((i, rank) => {
@@ -34,7 +35,11 @@ export function ResultGrid({ summary, tests }: ResultGridProps) {
               data-score={summary.scores[i]}
               aria-label={`${name}: score ${fmt(summary.scores[i])}, ${anomalous ? 'anomalous' : 'normal'}, ${verdict}`}
             >
-              <Thumb split="test" index={i} size={96} label={name} />
+              {maps ? (
+                <MapTile index={i} size={96} label={name} />
+              ) : (
+                <Thumb split="test" index={i} size={96} label={name} />
+              )}
               <span className={`badge ${anomalous ? 'badge-anomalous' : 'badge-normal'}`}>
                 {anomalous ? (info?.defectType ?? 'anomalous') : 'good'}
               </span>
