@@ -13,7 +13,7 @@ import type {
 } from '../session-api';
 import { rgbToRgba } from './decode';
 import { EVALUATION } from './recovery-guard';
-import { guardFor, settledSession } from './recovery';
+import { guardFor, sessionOnLoadedData } from './recovery';
 import { persist, type SessionContext } from './state';
 
 export function evaluationCommands(
@@ -23,7 +23,7 @@ export function evaluationCommands(
   return {
     async evaluate(opts) {
       return tasks.run(opts.taskId, async (task) => {
-        let s = await settledSession(ctx);
+        let s = await sessionOnLoadedData(ctx);
         const evaluateOn = (session: ModelSession): Promise<Evaluation> =>
           session.evaluate({ onProgress: (d, t, m) => task.progress(d, t, m), signal: task.signal });
         const guard = guardFor(ctx, EVALUATION);

@@ -1,5 +1,6 @@
 // How commands that run device work survive a lost GPU or an out-of-memory step: the model is
 // dropped, the run rebuilt from its last checkpoint on a fresh backend, the work run again.
+import { describeDataset } from '../../src/core/data/fingerprint';
 import { createSession, type ModelSession } from '../../src/core/pipeline/model-session';
 import * as runsDb from './runs-db';
 import { RecoveryGuard, type GuardOptions } from './recovery-guard';
@@ -77,6 +78,24 @@ export function guardFor(ctx: SessionContext, options: GuardOptions): RecoveryGu
 export async function settledSession(ctx: SessionContext): Promise<ModelSession> {
   await ctx.gate.settled();
   return requireSession(ctx.state);
+}
+
+/**
+ * The settled session, refused while another dataset is loaded: the model scores and samples the
+ * images it was made on, so evaluating or training it beside another folder would pair its results
+ * with the wrong images (and, after a file was left out, with an image that is not there).
+ */
+export async function sessionOnLoadedData(ctx: SessionContext): Promise<ModelSession> {
+  const s = await settledSession(ctx);
+  const { data, summary, run } = ctx.state;
+  if (!data || s.data === data) return s;
+  const made = run?.datasetFingerprint ? describeDataset(run.datasetFingerprint) : 'another dataset';
+  const loaded = summary ? describeDataset(summary.fingerprint) : 'another dataset';
+  throw new Error(
+    `The model in memory was made on ${made}, and ${loaded} is loaded since. To evaluate or train ` +
+      'it, open its run from Runs (it asks for its folder and checks it is the same); to train on ' +
+      'the loaded folder, start a new run.',
+  );
 }
 
 /**

@@ -12,7 +12,7 @@ import type { RunRecord, SessionCommands, TrainResult } from '../session-api';
 import { CancelledError, type TaskHandle } from '../tasks';
 import { TRAINING } from './recovery-guard';
 import { LiveMaps } from './live-maps';
-import { guardFor, settledSession } from './recovery';
+import { guardFor, sessionOnLoadedData, settledSession } from './recovery';
 import { info, newRun, persist, replaceSession, requireData, teacherFor, type SessionContext } from './state';
 
 const CHECKPOINT_EVERY = 50;
@@ -54,7 +54,7 @@ export function trainingCommands(ctx: SessionContext): TrainingCommands {
 
     async train(opts) {
       return tasks.run(opts.taskId, async (task) => {
-        const s = await settledSession(ctx);
+        const s = await sessionOnLoadedData(ctx);
         if (s.kind === 'patchcore') return fitMemory(ctx, task, s, opts.untilStep);
         let trained = s;
         const run = state.run ?? (state.run = newRun(state, s.config));
