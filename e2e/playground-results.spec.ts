@@ -1,7 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
 import { unzipSync } from 'fflate';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatBytes } from '../src/ui/train/format';
 import { SHARED } from './helpers/serve-folder';
 
 // Results, Memory and Export panels end to end on WASM, driven only through the UI: load a real MVTec
@@ -164,8 +165,15 @@ test('results, memory explorer and checkpoint round trip through the UI', async 
   await expect(page.getByTestId('normal-diff-0')).toBeVisible();
   await page.screenshot({ path: `${SHOTS}/memory-explorer.png`, fullPage: true });
 
-  // Export: checkpoint, CSV.
+  // Export: checkpoint (what it holds and its exact size first), CSV.
   await openTab(page, 'export');
+  const checkpointPlan = page.getByTestId('export-plan-checkpoint');
+  for (const part of ['param/*', 'buffer/*', 'memory.normal.*', 'memory.abnormal.*', '__metadata__'])
+    await expect(checkpointPlan).toContainText(part);
+  for (const size of await checkpointPlan.locator('td.num').allInnerTexts())
+    expect(size).toMatch(/^\d+(\.\d)? (B|KiB|MiB)$/);
+  const button = await page.getByTestId('export-checkpoint').innerText();
+  expect(button).toMatch(/^Download checkpoint \(\d+\.\d (KiB|MiB)\)$/);
   const [download] = await Promise.all([
     page.waitForEvent('download'),
     page.getByTestId('export-checkpoint').click(),
@@ -173,6 +181,11 @@ test('results, memory explorer and checkpoint round trip through the UI', async 
   expect(download.suggestedFilename()).toBe('dmgrd-bottle-mobilenet_v2-step4.safetensors');
   const checkpoint = test.info().outputPath(download.suggestedFilename());
   await download.saveAs(checkpoint);
+  // The size said before writing is the file's.
+  expect(button).toBe(`Download checkpoint (${formatBytes(statSync(checkpoint).size)})`);
+  await expect(page.getByTestId('export-done-checkpoint')).toHaveText(
+    `Saved ${download.suggestedFilename()} (${formatBytes(statSync(checkpoint).size)}).`,
+  );
   const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
   const csvPath = test.info().outputPath('results.csv');
   await csv.saveAs(csvPath);

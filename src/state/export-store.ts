@@ -3,8 +3,6 @@ import type { SessionInfo } from '../../workers/engine-api';
 import { getEngine, newTaskId } from '../client/engine';
 import { onEngineEvent } from '../client/event-bus';
 import { checkModelFileSize } from '../core/io/model-file';
-import { checkpointFileName } from '../ui/export/formats';
-import { useDatasetStore } from './dataset-store';
 import { engineReady, errorText, isCancelled, type TaskProgress } from './engine-ready';
 import { useMemoryStore } from './memory-store';
 import { useResultsStore } from './results-store';
@@ -12,17 +10,12 @@ import { useResultsStore } from './results-store';
 interface ExportState {
   info: SessionInfo | null;
   infoError: string | null;
-  exporting: boolean;
-  exportError: string | null;
-  lastExport: { name: string; bytes: number } | null;
   importing: boolean;
   importTask: string | null;
   importProgress: TaskProgress | null;
   importError: string | null;
   imported: { name: string; info: SessionInfo } | null;
   refreshInfo(): Promise<void>;
-  /** Resolves to the file's bytes and name (the caller triggers the download). */
-  exportCheckpoint(): Promise<{ blob: Blob; name: string } | null>;
   importCheckpoint(file: File): Promise<void>;
   /** A `best_model.pt` of the authors' code plus the torchvision weights of its teacher. */
   importReference(checkpoint: File, teacher: File, imageSize: number): Promise<void>;
@@ -32,9 +25,6 @@ interface ExportState {
 export const useExportStore = create<ExportState>()((set, get) => ({
   info: null,
   infoError: null,
-  exporting: false,
-  exportError: null,
-  lastExport: null,
   importing: false,
   importTask: null,
   importProgress: null,
@@ -47,29 +37,6 @@ export const useExportStore = create<ExportState>()((set, get) => ({
       set({ info: await getEngine().sessionInfo(), infoError: null });
     } catch (err) {
       set({ infoError: errorText(err) });
-    }
-  },
-
-  async exportCheckpoint() {
-    if (get().exporting) return null;
-    set({ exporting: true, exportError: null });
-    try {
-      await engineReady();
-      const info = await getEngine().sessionInfo();
-      if (!info) throw new Error('There is no model to export: create or import one first.');
-      const bytes = await getEngine().exportCheckpoint();
-      const dataset = useDatasetStore.getState().summary?.category ?? 'dataset';
-      const name = checkpointFileName(info.config.model, dataset, info.config.teacher, info.step);
-      set({ info, lastExport: { name, bytes: bytes.byteLength } });
-      return {
-        blob: new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }),
-        name,
-      };
-    } catch (err) {
-      set({ exportError: errorText(err) });
-      return null;
-    } finally {
-      set({ exporting: false });
     }
   },
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/core/config';
 import type { BankExploration, EvaluationSummary } from '../../workers/session-api';
 import { cosineAt, rankDescending } from '../../src/ui/memory/rank';
-import { checkpointFileName, heatmapFileName, resultsCsv, resultsJson } from '../../src/ui/export/formats';
+import { checkpointFileName } from '../../src/core/export/plan';
+import { heatmapFileName, resultsCsv, resultsJson } from '../../src/ui/export/formats';
 
 /** Two items; level 0 is a 2x2 grid, level 1 a 1x1 grid. */
 function bank(): BankExploration {

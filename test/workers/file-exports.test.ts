@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTeacher, type ReadFile } from '../../src/core/backbones';
 import { validateConfig } from '../../src/core/config';
+import { decodeSession } from '../../src/core/pipeline/checkpoint';
 import { Session } from '../../src/core/pipeline/session';
 import { CANCELLED_ERROR_NAME, type DatasetSummary, type EngineEvent } from '../../workers/engine-api';
+import { exportCommands } from '../../workers/session/export';
 import { fileExportCommands } from '../../workers/session/file-exports';
 import { createSessionContext, type SessionContext } from '../../workers/session/state';
 import { TaskRegistry } from '../../workers/tasks';
@@ -69,6 +71,44 @@ describe('the worker’s file exports', () => {
     const running = commands.exportFile('pytorch', { taskId: 'export-2' });
     ctx.tasks.cancel('export-2');
     await expect(running).rejects.toMatchObject({ name: CANCELLED_ERROR_NAME });
+  });
+
+  it('plans the checkpoint to the byte, writes it with a progress event per tensor, and stops when cancelled', async () => {
+    const plan = await commands.exportPlan('checkpoint');
+    expect(plan.fileName).toBe('dmgrd-bottle-mobilenet_v2-step0.safetensors');
+    expect(plan.items.map((i) => i.path)).toEqual([
+      'param/*',
+      'buffer/*',
+      'memory.normal.*',
+      'memory.abnormal.*',
+      '__metadata__',
+    ]);
+    expect(plan.items.some((i) => i.approximate)).toBe(false);
+    expect(plan.items[2].what).toBe('the normal memory bank (3 items × 3 teacher levels)');
+
+    const cancelled = commands.exportFile('checkpoint', { taskId: 'checkpoint-cancelled' });
+    ctx.tasks.cancel('checkpoint-cancelled');
+    await expect(cancelled).rejects.toMatchObject({ name: CANCELLED_ERROR_NAME });
+    expect(events.at(-1)).toMatchObject({ type: 'task', task: 'checkpoint-cancelled', state: 'cancelled' });
+
+    const file = await commands.exportFile('checkpoint', { taskId: 'checkpoint-1' });
+    expect(file.fileName).toBe(plan.fileName);
+    expect(file.blob.size).toBe(plan.totalBytes);
+    const bytes = new Uint8Array(await file.blob.arrayBuffer());
+    // The same file as the engine's exportCheckpoint, and one the playground imports again.
+    // (Compared as a Buffer: toEqual walks a typed array element by element, minutes for megabytes.)
+    const engineBytes = await exportCommands(ctx).exportCheckpoint();
+    expect(Buffer.compare(Buffer.from(bytes), Buffer.from(engineBytes))).toBe(0);
+    const { meta, arrays } = decodeSession(bytes);
+    expect(meta.step).toBe(0);
+    expect([...arrays.keys()].filter((k) => k.startsWith('adam.'))).toEqual([]);
+    const dataBytes = plan.totalBytes - plan.items.at(-1)!.bytes;
+    const progress = events.flatMap((e) => (e.type === 'progress' && e.task === 'checkpoint-1' ? [e] : []));
+    expect(progress).toHaveLength(arrays.size);
+    expect(progress.every((e) => e.total === dataBytes && e.message === 'Writing the checkpoint')).toBe(true);
+    const done = progress.map((e) => e.done);
+    expect(done).toEqual([...done].sort((a, b) => a - b));
+    expect(done.at(-1)).toBe(dataBytes);
   });
 
   it('says why the report and the web package cannot be written yet', async () => {

@@ -9,6 +9,7 @@ import { detectTorchvisionArch, importReferenceWeights } from '../../src/core/pi
 import { Session } from '../../src/core/pipeline/session';
 import type { InputFile, SessionCommands } from '../session-api';
 import { CancelledError } from '../tasks';
+import { checkpointExtra } from './file-exports';
 import { EXPORTING } from './recovery-guard';
 import { guarded } from './recovery';
 import {
@@ -48,9 +49,7 @@ export function exportCommands(ctx: SessionContext): ExportCommands {
   const failed = (e: unknown): never => importFailed(state, e);
   return {
     async exportCheckpoint() {
-      const bytes = await guarded(ctx, EXPORTING, (s) =>
-        encodeSession(s, { dataset: state.run?.dataset, metrics: state.run?.metrics }),
-      );
+      const bytes = await guarded(ctx, EXPORTING, (s) => encodeSession(s, checkpointExtra(state)));
       return Comlink.transfer(bytes, [bytes.buffer]);
     },
 

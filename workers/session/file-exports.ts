@@ -1,12 +1,19 @@
-// The exports that leave the playground as files for other tools: the model for the authors'
+// The exports that leave the playground as files: its own checkpoint, the model for the authors'
 // PyTorch code, the run report, and the scoring package for web pages. Each has a plan (its files,
 // contents and sizes, shown before anything is written) and a cancellable writer.
-import { planOf, safeName, type ExportKind, type ExportPlan } from '../../src/core/export/plan';
+import {
+  checkpointFileName,
+  planOf,
+  safeName,
+  type ExportKind,
+  type ExportPlan,
+} from '../../src/core/export/plan';
 import {
   pytorchPlan,
   writePytorchBundle,
   type PytorchBundleInput,
 } from '../../src/core/export/pytorch-bundle';
+import { checkpointLayout, encodeSession, layoutSize } from '../../src/core/pipeline/checkpoint';
 import type { ModelSession } from '../../src/core/pipeline/model-session';
 import type { Session } from '../../src/core/pipeline/session';
 import { renderReport } from '../../src/report/html';
@@ -31,6 +38,44 @@ interface Exporter {
 
 const fileBase = (state: SessionState, s: ModelSession): string =>
   `${safeName(state.summary?.category ?? 'dataset')}-${s.config.model}-${s.config.teacher}-step${s.stepsDone}`;
+
+/** What a downloaded checkpoint carries besides the model: the run's dataset and latest metrics. */
+export const checkpointExtra = (state: SessionState): Record<string, unknown> => ({
+  dataset: state.run?.dataset,
+  metrics: state.run?.metrics,
+});
+
+function checkpointExporter(state: SessionState): Exporter {
+  const fileName = (s: ModelSession): string =>
+    checkpointFileName(s.config.model, state.summary?.category ?? 'dataset', s.config.teacher, s.stepsDone);
+  return {
+    activity: 'Writing the checkpoint',
+    async plan(s) {
+      const layout = checkpointLayout(s, checkpointExtra(state));
+      const tensors = layout.parts.flatMap((p) => p.arrays);
+      const dataBytes = tensors.reduce((n, a) => n + 4 * a.tensor.size, 0);
+      // Exact: the header's size follows from the tensors' names and shapes and the metadata.
+      return planOf('checkpoint', fileName(s), [
+        ...layout.parts.map((p) => ({
+          path: p.path,
+          bytes: p.arrays.reduce((n, a) => n + 4 * a.tensor.size, 0),
+          approximate: false,
+          what: p.what,
+        })),
+        {
+          path: '__metadata__',
+          bytes: layoutSize(layout) - dataBytes,
+          approximate: false,
+          what: `the configuration, step ${layout.meta.step}, teacher channels, dataset and latest metrics, and the index of the ${tensors.length} tensors`,
+        },
+      ]);
+    },
+    async write(s, _choices, progress) {
+      const bytes = await encodeSession(s, checkpointExtra(state), { onProgress: progress });
+      return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' });
+    },
+  };
+}
 
 function pytorchExporter(state: SessionState): Exporter {
   const input = (session: ModelSession): PytorchBundleInput => {
@@ -121,6 +166,7 @@ function countMistakes(scores: Float32Array, labels: Uint8Array, c: ResultsChoic
 export function fileExportCommands(ctx: SessionContext): FileExportCommands {
   const { state, tasks } = ctx;
   const exporters: Record<ExportKind, Exporter> = {
+    checkpoint: checkpointExporter(state),
     pytorch: pytorchExporter(state),
     report: reportExporter(state),
     web: webExporter(state),

@@ -1,7 +1,9 @@
 /** What an export will write, shown before anything is written: its files, their contents and sizes. */
 
+/** The exports for other tools (`npm run bench -- --export` writes these). */
 export const EXPORT_KINDS = ['pytorch', 'report', 'web'] as const;
-export type ExportKind = (typeof EXPORT_KINDS)[number];
+/** Those, and the playground's own checkpoint (the model as this app imports it again). */
+export type ExportKind = (typeof EXPORT_KINDS)[number] | 'checkpoint';
 
 export interface ExportItem {
   /** Path inside the download (the file itself for a single-file export). */
@@ -28,4 +30,8 @@ export function planOf(kind: ExportKind, fileName: string, items: ExportItem[]):
 /** Keeps names portable: letters, digits, dot, dash and underscore. */
 export function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'unnamed';
+}
+
+export function checkpointFileName(model: string, dataset: string, teacher: string, step: number): string {
+  return `${safeName(model)}-${safeName(dataset)}-${safeName(teacher)}-step${step}.safetensors`;
 }

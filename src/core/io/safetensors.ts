@@ -140,29 +140,58 @@ export function readSafetensors(buffer: ArrayBuffer | Uint8Array): Map<string, N
   return out;
 }
 
+type WritableArray = Float32Array | Int32Array | Uint8Array;
+
+/** A tensor as the header lists it: known before its values are read. */
+export interface TensorEntry {
+  name: string;
+  dtype: 'F32' | 'I32' | 'U8';
+  shape: number[];
+  byteLength: number;
+}
+
+const dtypeOf = (data: WritableArray): TensorEntry['dtype'] =>
+  data instanceof Float32Array ? 'F32' : data instanceof Int32Array ? 'I32' : 'U8';
+
+/** The JSON header, padded with spaces to a multiple of 8 bytes as the format recommends. */
+function header(entries: readonly TensorEntry[], metadata?: Record<string, string>): Uint8Array {
+  const fields: Record<string, unknown> = {};
+  if (metadata) fields.__metadata__ = metadata;
+  let offset = 0;
+  for (const t of entries) {
+    fields[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.byteLength] };
+    offset += t.byteLength;
+  }
+  const json = new TextEncoder().encode(JSON.stringify(fields));
+  const padded = Math.ceil(json.byteLength / 8) * 8;
+  if (padded === json.byteLength) return json;
+  const p = new Uint8Array(padded).fill(0x20);
+  p.set(json);
+  return p;
+}
+
+/** The exact size of the file `writeSafetensors` writes for these tensors, without their values. */
+export function safetensorsSize(entries: readonly TensorEntry[], metadata?: Record<string, string>): number {
+  return 8 + header(entries, metadata).byteLength + entries.reduce((n, t) => n + t.byteLength, 0);
+}
+
 /** Writes F32 / I32 / U8 arrays as safetensors, with optional string metadata. */
 export function writeSafetensors(
-  tensors: Map<string, { shape: number[]; data: Float32Array | Int32Array | Uint8Array }>,
+  tensors: Map<string, { shape: number[]; data: WritableArray }>,
   metadata?: Record<string, string>,
 ): Uint8Array {
-  const header: Record<string, unknown> = {};
-  if (metadata) header.__metadata__ = metadata;
-  let offset = 0;
   const entries = [...tensors.entries()];
-  for (const [name, t] of entries) {
-    const dtype: SafeDType =
-      t.data instanceof Float32Array ? 'F32' : t.data instanceof Int32Array ? 'I32' : 'U8';
-    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
-    offset += t.data.byteLength;
-  }
-  let json = new TextEncoder().encode(JSON.stringify(header));
-  const padded = Math.ceil(json.byteLength / 8) * 8;
-  if (padded !== json.byteLength) {
-    const p = new Uint8Array(padded).fill(0x20);
-    p.set(json);
-    json = p;
-  }
-  const out = new Uint8Array(8 + json.byteLength + offset);
+  const json = header(
+    entries.map(([name, t]) => ({
+      name,
+      dtype: dtypeOf(t.data),
+      shape: t.shape,
+      byteLength: t.data.byteLength,
+    })),
+    metadata,
+  );
+  const dataBytes = entries.reduce((n, [, t]) => n + t.data.byteLength, 0);
+  const out = new Uint8Array(8 + json.byteLength + dataBytes);
   new DataView(out.buffer).setBigUint64(0, BigInt(json.byteLength), true);
   out.set(json, 8);
   let at = 8 + json.byteLength;

@@ -204,17 +204,19 @@ export class PatchCore {
     );
   }
 
+  /** The memory and projection as a checkpoint holds them, by name; none before the fit ends. */
+  checkpointTensors(): { name: string; tensor: tf.Tensor2D }[] {
+    if (!this.memory) return [];
+    const out = [{ name: MEMORY_ARRAY, tensor: this.memory.rows }];
+    if (this.projection) out.push({ name: PROJECTION_ARRAY, tensor: this.projection });
+    return out;
+  }
+
   /** The memory and projection for a checkpoint; empty before the fit ends. */
   async toArrays(): Promise<PatchCoreArrays> {
     const out: PatchCoreArrays = new Map();
-    if (!this.memory) return out;
-    const rows = this.memory.rows;
-    out.set(MEMORY_ARRAY, { shape: rows.shape, data: (await rows.data()) as Float32Array });
-    if (this.projection)
-      out.set(PROJECTION_ARRAY, {
-        shape: this.projection.shape,
-        data: (await this.projection.data()) as Float32Array,
-      });
+    for (const { name, tensor } of this.checkpointTensors())
+      out.set(name, { shape: tensor.shape, data: (await tensor.data()) as Float32Array });
     return out;
   }
 

@@ -2,15 +2,17 @@ import * as tf from '@tensorflow/tfjs';
 import { validateConfig, type TrainConfig } from '../config';
 import type { MemoryBank } from '../model/memory-bank';
 import type { Moments } from '../train/adam';
+import { PROJECTION_ARRAY } from '../patchcore/model';
 import {
   CheckpointError,
+  checkpointSize,
   decodeCheckpoint,
   encodeCheckpoint,
   loadStoreFromArrays,
-  storeToArrays,
+  storeEntries,
+  type PendingArray,
 } from '../train/checkpoint';
 import type { ModelSession } from './model-session';
-import type { PatchCoreSession } from './patchcore-session';
 import type { Session } from './session';
 
 /** What a playground checkpoint's metadata holds besides its tensors. */
@@ -31,79 +33,129 @@ export interface SessionMeta {
 
 type Arrays = Map<string, { shape: number[]; data: Float32Array | Int32Array | Uint8Array }>;
 
-async function bankArrays(prefix: string, bank: MemoryBank, into: Arrays): Promise<void> {
-  for (const [l, level] of bank.levels.entries()) {
-    into.set(`${prefix}.l${l}.maps`, {
-      shape: level.maps.shape,
-      data: (await level.maps.data()) as Float32Array,
-    });
-    into.set(`${prefix}.l${l}.means`, {
-      shape: level.means.shape,
-      data: (await level.means.data()) as Float32Array,
-    });
-  }
+/** A group of a checkpoint's tensors, as the export plan lists it: a name pattern and what it holds. */
+export interface CheckpointPart {
+  path: string;
+  what: string;
+  arrays: PendingArray[];
 }
 
-/**
- * `optimizer` adds Adam's moments (twice the weights' size): needed to resume training exactly, not
- * to use or inspect the model, so downloads leave them out and the run store keeps them.
- */
+/** What a checkpoint of `session` holds, before anything is read off the device. */
+export interface CheckpointLayout {
+  meta: SessionMeta;
+  parts: CheckpointPart[];
+}
+
+const bankEntries = (prefix: string, bank: MemoryBank): PendingArray[] =>
+  bank.levels.flatMap((level, l) => [
+    { name: `${prefix}.l${l}.maps`, tensor: level.maps },
+    { name: `${prefix}.l${l}.means`, tensor: level.means },
+  ]);
+
+/** The checkpoint's metadata and tensors, without optimiser state (see `encodeSession`). */
+export function checkpointLayout(
+  session: ModelSession,
+  extra: Record<string, unknown> = {},
+): CheckpointLayout {
+  if (session.kind === 'patchcore') {
+    // An unfinished fit is saved as its configuration alone.
+    const model = session.model;
+    const meta: SessionMeta = {
+      config: session.config,
+      step: model.fitted ? model.stepsDone : 0,
+      adamStep: 0,
+      teacherChannels: [...session.teacher.channels] as [number, number, number],
+      banks: null,
+      ...(model.fitted
+        ? { patchcore: { trainImages: model.images, coveringRadius: model.coveringRadius } }
+        : {}),
+      extra,
+    };
+    const parts = model.checkpointTensors().map((a) => ({
+      path: a.name,
+      what:
+        a.name === PROJECTION_ARRAY
+          ? `the random projection of the teacher's features (${a.tensor.shape.join(' × ')})`
+          : `PatchCore's memory: ${a.tensor.shape[0].toLocaleString('en')} patch features of ${a.tensor.shape[1]} values`,
+      arrays: [a],
+    }));
+    return { meta, parts };
+  }
+  const { store } = session.net;
+  const entries = storeEntries(store);
+  const parts: CheckpointPart[] = [
+    {
+      path: 'param/*',
+      what: `the trained weights (${store.count().toLocaleString('en')} parameters)`,
+      arrays: entries.filter((a) => a.name.startsWith('param/')),
+    },
+    {
+      path: 'buffer/*',
+      what: 'the BatchNorm running statistics',
+      arrays: entries.filter((a) => a.name.startsWith('buffer/')),
+    },
+  ];
+  const banks = session.banks;
+  if (banks)
+    for (const which of ['normal', 'abnormal'] as const)
+      parts.push({
+        path: `memory.${which}.*`,
+        what: `the ${which} memory bank (${banks[which].sources.length} items × ${banks[which].levels.length} teacher levels)`,
+        arrays: bankEntries(`memory.${which}`, banks[which]),
+      });
+  const meta: SessionMeta = {
+    config: session.config,
+    step: session.trainer.step,
+    adamStep: 0,
+    teacherChannels: [...session.net.teacherChannels] as [number, number, number],
+    banks: banks ? { normal: banks.normal.sources, abnormal: banks.abnormal.sources } : null,
+    extra,
+  };
+  return { meta, parts: parts.filter((p) => p.arrays.length > 0) };
+}
+
+/** The exact size of the file `encodeSession` writes for this layout without optimiser state. */
+export function layoutSize(layout: CheckpointLayout): number {
+  return checkpointSize(
+    layout.meta,
+    layout.parts.flatMap((p) => p.arrays),
+  );
+}
+
+export interface EncodeOptions {
+  /**
+   * Adds Adam's moments (twice the weights' size): needed to resume training exactly, not to use or
+   * inspect the model, so downloads leave them out and the run store keeps them.
+   */
+  optimizer?: boolean;
+  /** Called after each tensor is read off the device, with the bytes read of the layout's total. */
+  onProgress?: (done: number, total: number) => void | Promise<void>;
+}
+
 export async function encodeSession(
   session: ModelSession,
   extra: Record<string, unknown> = {},
-  opts: { optimizer: boolean } = { optimizer: false },
+  opts: EncodeOptions = {},
 ): Promise<Uint8Array> {
-  return session.kind === 'patchcore' ? encodePatchCore(session, extra) : encodeTrained(session, extra, opts);
-}
-
-/** PatchCore's memory and projection; an unfinished fit is saved as its configuration alone. */
-async function encodePatchCore(
-  session: PatchCoreSession,
-  extra: Record<string, unknown>,
-): Promise<Uint8Array> {
-  const model = session.model;
-  const meta: SessionMeta = {
-    config: session.config,
-    step: model.fitted ? model.stepsDone : 0,
-    adamStep: 0,
-    teacherChannels: [...session.teacher.channels] as [number, number, number],
-    banks: null,
-    ...(model.fitted
-      ? { patchcore: { trainImages: model.images, coveringRadius: model.coveringRadius } }
-      : {}),
-    extra,
-  };
-  return encodeCheckpoint(meta, await model.toArrays());
-}
-
-async function encodeTrained(
-  session: Session,
-  extra: Record<string, unknown>,
-  opts: { optimizer: boolean },
-): Promise<Uint8Array> {
-  const arrays = await storeToArrays(session.net.store);
-  const adam = session.trainer.adam;
-  if (opts.optimizer) {
+  const { meta, parts } = checkpointLayout(session, extra);
+  const pending = parts.flatMap((p) => p.arrays);
+  const total = pending.reduce((n, a) => n + 4 * a.tensor.size, 0);
+  const arrays: Arrays = new Map();
+  let done = 0;
+  for (const { name, tensor } of pending) {
+    arrays.set(name, { shape: tensor.shape, data: (await tensor.data()) as Float32Array });
+    done += 4 * tensor.size;
+    await opts.onProgress?.(done, total);
+  }
+  if (opts.optimizer && session.kind !== 'patchcore') {
     // In host mode these are the optimiser's own arrays: encoded below, before any further step.
+    const adam = session.trainer.adam;
     for (const [name, { shape, m, v }] of await adam.exportMoments()) {
       arrays.set(`adam.m/${name}`, { shape, data: m });
       arrays.set(`adam.v/${name}`, { shape, data: v });
     }
+    meta.adamStep = adam.step;
   }
-  if (session.banks) {
-    await bankArrays('memory.normal', session.banks.normal, arrays);
-    await bankArrays('memory.abnormal', session.banks.abnormal, arrays);
-  }
-  const meta: SessionMeta = {
-    config: session.config,
-    step: session.trainer.step,
-    adamStep: opts.optimizer ? adam.step : 0,
-    teacherChannels: [...session.net.teacherChannels] as [number, number, number],
-    banks: session.banks
-      ? { normal: session.banks.normal.sources, abnormal: session.banks.abnormal.sources }
-      : null,
-    extra,
-  };
   return encodeCheckpoint(meta, arrays);
 }
 

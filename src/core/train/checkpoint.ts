@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { readSafetensors, writeSafetensors, SafetensorsError } from '../io/safetensors';
+import { readSafetensors, safetensorsSize, writeSafetensors, SafetensorsError } from '../io/safetensors';
 import type { ParamStore } from '../nn/params';
 
 /**
@@ -22,16 +22,46 @@ export interface CheckpointContents<Meta> {
   arrays: Arrays;
 }
 
+/** A float32 tensor of a checkpoint: its name and shape now, its values (read off the device) when written. */
+export interface PendingArray {
+  name: string;
+  tensor: tf.Tensor;
+}
+
+/** The store's tensors as checkpoint entries: `param/<name>`, then `buffer/<name>`. */
+export function storeEntries(store: ParamStore): PendingArray[] {
+  return [
+    ...[...store.params].map(([name, tensor]) => ({ name: `param/${name}`, tensor })),
+    ...[...store.buffers].map(([name, tensor]) => ({ name: `buffer/${name}`, tensor })),
+  ];
+}
+
 export async function storeToArrays(store: ParamStore, into: Arrays = new Map()): Promise<Arrays> {
-  for (const [name, v] of store.params)
-    into.set(`param/${name}`, { shape: v.shape, data: (await v.data()) as Float32Array });
-  for (const [name, v] of store.buffers)
-    into.set(`buffer/${name}`, { shape: v.shape, data: (await v.data()) as Float32Array });
+  for (const { name, tensor } of storeEntries(store))
+    into.set(name, { shape: tensor.shape, data: (await tensor.data()) as Float32Array });
   return into;
 }
 
+const metadataOf = (meta: unknown): Record<string, string> => ({
+  format: CHECKPOINT_FORMAT,
+  meta: JSON.stringify(meta),
+});
+
 export function encodeCheckpoint<Meta>(meta: Meta, arrays: Arrays): Uint8Array {
-  return writeSafetensors(arrays, { format: CHECKPOINT_FORMAT, meta: JSON.stringify(meta) });
+  return writeSafetensors(arrays, metadataOf(meta));
+}
+
+/** The exact size of `encodeCheckpoint(meta, arrays)` when `arrays` are these float32 tensors. */
+export function checkpointSize<Meta>(meta: Meta, arrays: readonly PendingArray[]): number {
+  return safetensorsSize(
+    arrays.map(({ name, tensor }) => ({
+      name,
+      dtype: 'F32',
+      shape: tensor.shape,
+      byteLength: 4 * tensor.size,
+    })),
+    metadataOf(meta),
+  );
 }
 
 export function decodeCheckpoint<Meta>(bytes: Uint8Array): CheckpointContents<Meta> {

@@ -1,60 +1,44 @@
 import { useEffect, useId } from 'react';
 import { useExportStore } from '../../state/export-store';
+import { useResultsStore } from '../../state/results-store';
 import { ProgressBar } from '../common/ProgressBar';
-import { downloadBlob } from './download';
+import { FileExport } from './FileExport';
 
-const kib = (n: number): string =>
-  n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`;
-
-/** Download the whole model as one safetensors file, or load one back. */
+/**
+ * Download the whole model as one safetensors file (what it holds and its size first, then progress
+ * and cancel, as every export), or load one back.
+ */
 export function CheckpointExport() {
   const s = useExportStore();
+  // The file's metadata carries the latest metrics: a new evaluation changes its size.
+  const stamp = useResultsStore((r) => r.stamp);
   const inputId = useId();
   const { refreshInfo } = useExportStore.getState();
   useEffect(() => {
     void refreshInfo();
   }, [refreshInfo]);
 
-  const onExport = async (): Promise<void> => {
-    const file = await useExportStore.getState().exportCheckpoint();
-    if (file) downloadBlob(file.blob, file.name);
-  };
-
   return (
     <div className="checkpoint-export">
-      <h3>Model checkpoint</h3>
-      <p className="muted small">
-        One <code>.safetensors</code> file with the weights, both memory banks, the optimiser state, the
-        config and the latest metrics. Importing it needs the same dataset loaded to evaluate.
-      </p>
+      <FileExport
+        kind="checkpoint"
+        title="Model checkpoint"
+        planKey={`${s.info?.step}-${stamp}`}
+        action={{ label: 'Download checkpoint', testId: 'export-checkpoint' }}
+      >
+        One <code>.safetensors</code> file with the weights, both memory banks, the config and the latest
+        metrics, which this playground imports again. Importing it needs the same dataset loaded to evaluate.
+      </FileExport>
       <p data-testid="session-summary">
         {s.info
           ? `Current model: ${s.info.config.model} on ${s.info.config.teacher}, step ${s.info.step}, ${s.info.parameters.toLocaleString()} parameters.`
           : 'No model yet: create one in the Train tab or import a checkpoint.'}
       </p>
       <div className="actions">
-        <button
-          type="button"
-          onClick={() => void onExport()}
-          disabled={s.exporting}
-          data-testid="export-checkpoint"
-        >
-          {s.exporting ? 'Exporting…' : 'Download checkpoint'}
-        </button>
         <button type="button" onClick={() => void refreshInfo()}>
           Refresh
         </button>
       </div>
-      {s.lastExport && (
-        <p className="muted" data-testid="export-done">
-          Saved {s.lastExport.name} ({kib(s.lastExport.bytes)}).
-        </p>
-      )}
-      {s.exportError && (
-        <p role="alert" className="alert" data-testid="export-error">
-          {s.exportError}
-        </p>
-      )}
 
       <h3>Import a checkpoint</h3>
       <div className="file-pick">

@@ -13,13 +13,15 @@ interface FileExportProps {
   planKey?: unknown;
   /** What the export follows from the UI (the report: threshold and overlay style). */
   choices?: ExportChoices;
+  /** The write button's words and test id, where they are not `Write <file name>`. */
+  action?: { label: string; testId: string };
 }
 
 /**
  * One file export: what it will contain and how big, before writing; then progress with a time
  * estimate and a cancel button; then the download.
  */
-export function FileExport({ kind, title, children, planKey, choices }: FileExportProps) {
+export function FileExport({ kind, title, children, planKey, choices, action }: FileExportProps) {
   const status = useFileExportStore((s) => statusOf(s, kind));
   const { loadPlan, write, cancel } = useFileExportStore.getState();
   // The choices as a value: a new object with the same content must not reload the plan.
@@ -62,9 +64,9 @@ export function FileExport({ kind, title, children, planKey, choices }: FileExpo
               type="button"
               onClick={() => void onWrite()}
               disabled={taskId !== null}
-              data-testid={`export-write-${kind}`}
+              data-testid={action?.testId ?? `export-write-${kind}`}
             >
-              Write {plan.fileName} ({approx}
+              {action?.label ?? `Write ${plan.fileName}`} ({approx}
               {formatBytes(plan.totalBytes)})
             </button>
             {taskId && (

@@ -1,4 +1,4 @@
-// File contents and names of the exports: results CSV / JSON and the checkpoint file name.
+// File contents and names of the results exports: CSV, JSON and heat-map PNG names.
 import type { DatasetImageInfo, EvaluationSummary } from '../../../workers/session-api';
 import { safeName } from '../../core/export/plan';
 
@@ -45,10 +45,6 @@ export function resultsCsv(
 export function resultsJson(summary: EvaluationSummary, extra: Record<string, unknown> = {}): string {
   const { runId, config, ...figures } = summary;
   return `${JSON.stringify({ runId, config, ...extra, ...figures }, null, 2)}\n`;
-}
-
-export function checkpointFileName(model: string, dataset: string, teacher: string, step: number): string {
-  return `${safeName(model)}-${safeName(dataset)}-${safeName(teacher)}-step${step}.safetensors`;
 }
 
 /** `bottle/test/broken_large/000.png` → `heatmap-bottle_test_broken_large_000.png`. */
