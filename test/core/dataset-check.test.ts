@@ -24,6 +24,14 @@ function listing(base: string, prefix: string): { path: string; bytes: number }[
   return out;
 }
 
+/** How the refusal counts a listing's files that are no image (TIFF is an image it cannot read). */
+function notImagesNote(paths: string[]): string {
+  const others = paths.filter((p) => !/\.(png|jpe?g|bmp|webp|gif|tiff?)$/i.test(p)).length;
+  return others === paths.length
+    ? `none of its ${paths.length} files is an image`
+    : `${others} of its ${paths.length} files are not images`;
+}
+
 const reasonFor = (paths: string[]): string | null => notADatasetReason(detectLayout(paths), paths);
 const bottle = sharedPath('data/mvtec-fullres-subset/bottle');
 
@@ -37,8 +45,8 @@ describe('a folder that is not a dataset', () => {
     expect(ix.layout).toBe('mvtec');
     expect(ix.problems.length).toBeGreaterThan(50);
     const reason = notADatasetReason(ix, paths);
-    expect(reason).toMatch(
-      /^it has no normal training image \(no train\/good\/ folder with images in it\); \d+ of its files are not images$/,
+    expect(reason).toBe(
+      `it has no normal training image (no train/good/ folder with images in it); ${notImagesNote(paths)}`,
     );
     const message = notADatasetMessage(paths, reason!);
     expect(message).toMatch(/^playground is not a dataset folder: it has no normal training image/);
@@ -52,10 +60,31 @@ describe('a folder that is not a dataset', () => {
     const message = notADatasetMessage(paths, reasonFor(paths)!);
     expect(message).not.toContain('src/core/train/good');
     expect(message).toMatch(
-      /^src is not a dataset folder: it has no normal training image \(no train\/good\/ folder with images in it\); \d+ of its files are not images\. /,
+      /^src is not a dataset folder: it has no normal training image \(no train\/good\/ folder with images in it\); /,
     );
+    expect(message).toContain(`; ${notImagesNote(paths)}. `);
     expect(message).toContain(
       'A dataset folder is an MVTec AD category (bottle/train/good/*.png to train on',
+    );
+  });
+
+  it('counts every file of a source tree that is not an image, not only those beside the category it picked', () => {
+    // src/core/train/ makes src/core a category root; src/ui/ and src/main.ts lie beside it.
+    const tree = [
+      ...Array.from({ length: 120 }, (_, i) => `src/core/part${i}.ts`),
+      'src/core/train/trainer.ts',
+      'src/core/train/adam.ts',
+      ...Array.from({ length: 124 }, (_, i) => `src/ui/view${i}.tsx`),
+      'src/main.ts',
+      'src/styles.css',
+    ];
+    expect(tree).toHaveLength(248);
+    expect(reasonFor(tree)).toBe(
+      'it has no normal training image (no train/good/ folder with images in it); none of its 248 files is an image',
+    );
+    const withIcons = [...tree, 'src/ui/icons/logo.png', 'src/ui/icons/run.svg', 'src/ui/'];
+    expect(reasonFor(withIcons)).toBe(
+      'it has no normal training image (no train/good/ folder with images in it); 249 of its 250 files are not images',
     );
   });
 

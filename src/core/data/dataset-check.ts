@@ -1,4 +1,4 @@
-import type { DatasetIndex } from './layout';
+import { kindOf, type DatasetIndex } from './layout';
 
 /** What a folder must look like, for the message that refuses one. */
 export const DATASET_FOLDER_HELP =
@@ -25,7 +25,16 @@ export function notADatasetReason(index: DatasetIndex, paths: readonly string[])
   if (index.layout === 'empty')
     return others > 0 ? `none of its ${plural(others, 'file')} is an image` : 'it holds no image';
   if (index.train.length === 0) {
-    const note = others > 0 ? `; ${others} of its files are not images` : '';
+    // Counted over the whole drop: the index lists only the files at or above the category it
+    // picked, so its problems leave out sibling folders (src/ui/ beside src/core/).
+    const files = paths.filter((p) => !/[\\/]$/.test(p));
+    const notImages = files.filter((p) => kindOf(p) === 'other').length;
+    const note =
+      notImages === 0
+        ? ''
+        : notImages === files.length
+          ? `; none of its ${plural(files.length, 'file')} is an image`
+          : `; ${notImages} of its ${files.length} files are not images`;
     // Where training images were expected only helps when the category holds test images; without
     // any image its "category" is a folder that happens to be called train or test (src/core/train/
     // in a source tree), and a path built from it would be nonsense.

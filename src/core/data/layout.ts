@@ -132,9 +132,10 @@ function splitName(name: string): { stem: string; ext: string } {
   return { stem: name.slice(0, dot), ext: name.slice(dot + 1).toLowerCase() };
 }
 
-type FileKind = 'image' | 'unsupported-image' | 'other';
+export type FileKind = 'image' | 'unsupported-image' | 'other';
 
-function kindOf(name: string): FileKind {
+/** What a file is, by its extension. */
+export function kindOf(name: string): FileKind {
   const { ext } = splitName(name);
   if (IMAGE_EXTENSIONS.includes(ext)) return 'image';
   if (UNSUPPORTED_IMAGE_EXTENSIONS.includes(ext)) return 'unsupported-image';
