@@ -29,6 +29,37 @@ import { matMul } from '../nn/matmul';
 
 export type TripletMode = 'reference' | 'paper';
 
+/** What decides whether the reference triplet is defined for a step. */
+export interface ReferenceTripletShape {
+  /** Columns of the reference diff bank: levels · (memory items // 3). */
+  diffWidth: number;
+  /** Channels of the narrowest tapped teacher layer. */
+  minChannels: number;
+  batch: number;
+  memoryItems: number;
+}
+
+/**
+ * Why the reference triplet cannot run for `s`, as a note for the user, or null when it can. Its
+ * top-3 diff-bank columns are used as channel indices of every tapped layer, and batch row n reads
+ * memory item n (see above).
+ */
+export function referenceTripletSkipNote(s: ReferenceTripletShape): string | null {
+  const why: string[] = [];
+  if (s.diffWidth > s.minChannels)
+    why.push(
+      `its indices run over the ${s.diffWidth} columns of the diff bank (from ${s.memoryItems} memory items) ` +
+        `and pick channels, so every tapped teacher layer needs at least ${s.diffWidth} channels ` +
+        `(this teacher's narrowest has ${s.minChannels}; fewer memory items or a wider teacher lift this)`,
+    );
+  if (s.batch > s.memoryItems)
+    why.push(
+      `batch image n reads memory item n, so a batch may hold at most ${s.memoryItems} images ` +
+        `(this one holds ${s.batch})`,
+    );
+  return why.length === 0 ? null : `Reference L_SE skipped: ${why.join('; and ')}.`;
+}
+
 export interface TripletOptions {
   mode: TripletMode;
   /** Number of indices taken from each diff bank (the reference's 3). */

@@ -10,7 +10,7 @@ import {
   sinkhornFromDuals,
   type SinkhornDuals,
 } from '../losses/sinkhorn';
-import { tripletLoss } from '../losses/triplet';
+import { referenceTripletSkipNote, tripletLoss } from '../losses/triplet';
 import {
   decode,
   disposeSelection,
@@ -254,14 +254,14 @@ export class Trainer {
     const terms = new Set<LossTerm>(['kd', 'ot', 'con']);
     if (this.config.paperTriplet) terms.add('se');
     else {
-      const width = sel.normal.ranking.shape[1];
-      const minC = Math.min(...this.net.teacherChannels);
-      const items = this.banks!.normal.sources.length;
-      if (width <= minC && b <= items) terms.add('se');
-      else
-        this.note(
-          `Reference L_SE skipped: it needs ${width} <= ${minC} channels and batch <= ${items} memory items.`,
-        );
+      const skipped = referenceTripletSkipNote({
+        diffWidth: sel.normal.ranking.shape[1],
+        minChannels: Math.min(...this.net.teacherChannels),
+        batch: b,
+        memoryItems: this.banks!.normal.sources.length,
+      });
+      if (skipped === null) terms.add('se');
+      else this.note(skipped);
     }
     return terms;
   }
