@@ -137,9 +137,17 @@ export function wasmPreflight(trainableParams: number, config: TrainConfig): str
   const need = estimateTrainingBytes(trainableParams, config);
   if (need < WASM_HEAP_BYTES * 0.4) return null;
   const gib = (n: number): string => `${(n / 1024 ** 3).toFixed(1)} GiB`;
+  const batch = reducedBatch(config.batchSize);
+  const fits = [
+    ...(batch === null ? [] : [`a smaller batch (${batch} instead of ${config.batchSize})`]),
+    ...whatFits(config),
+    'the WebGPU backend, where the browser has one',
+  ];
   return (
-    `This configuration will not fit the ${gib(WASM_HEAP_BYTES)} the WASM backend can address: its ` +
-    `weights and activations alone take ${gib(need)}, before the teacher, the memory banks and the ` +
-    `rest of the step. What fits: ${whatFits(config).join('; or ')}.`
+    `This configuration probably will not fit the ${gib(WASM_HEAP_BYTES)} the WASM backend can address. ` +
+    `Its weights and activations are estimated at ${gib(need)}; the teacher, the memory banks, ` +
+    `transient buffers and heap fragmentation take the rest, and measured runs ran out of memory once ` +
+    `weights and activations passed ${gib(WASM_HEAP_BYTES * 0.4)} (40% of the heap). This is an ` +
+    `estimate, so training can still be started. What fits: ${fits.join('; or ')}.`
   );
 }

@@ -4,6 +4,7 @@ import {
   DeviceLostError,
   MIN_BATCH,
   classifyFailure,
+  estimateTrainingBytes,
   onOutOfMemory,
   reducedBatch,
   wasmPreflight,
@@ -105,5 +106,26 @@ describe('wasmPreflight', () => {
     const wrn50b8 = wasmPreflight(195.8e6, config('wide_resnet50_2', 'dmgrd', 8));
     expect(wrn50b8).toContain('will not fit the 4.0 GiB the WASM backend can address');
     expect(wrn50b8).toContain('What fits:');
+  });
+
+  it('states the estimate against the limit, what takes the rest, that Start stays open, and what to change', () => {
+    const paper = validateConfig({
+      teacher: 'wide_resnet50_2',
+      model: 'dmgrd',
+      imageSize: 256,
+      batchSize: 8,
+    });
+    const need = estimateTrainingBytes(195.8e6, paper);
+    const gib = (need / 1024 ** 3).toFixed(1);
+    expect(wasmPreflight(195.8e6, paper)).toBe(
+      'This configuration probably will not fit the 4.0 GiB the WASM backend can address. ' +
+        `Its weights and activations are estimated at ${gib} GiB; the teacher, the memory banks, ` +
+        'transient buffers and heap fragmentation take the rest, and measured runs ran out of memory once ' +
+        'weights and activations passed 1.6 GiB (40% of the heap). This is an estimate, so training can ' +
+        'still be started. What fits: a smaller batch (4 instead of 8); or a smaller image size (128 px ' +
+        'instead of 256 px); or a lighter teacher (mobilenet_v2 or efficientnet_b0); or plain RD (no memory ' +
+        'banks or MSFF); or fewer memory items (10 instead of 30); or the WebGPU backend, where the browser has one.',
+    );
+    expect(Number(gib)).toBeGreaterThan(1.6);
   });
 });
