@@ -30,6 +30,36 @@ function largeProblem(path: string, d: DecodedSize, size: number): Problem {
   };
 }
 
+/** Problems of the listing that each stand for one file the index left out. */
+const LEFT_OUT_CODES: ReadonlySet<Problem['code']> = new Set([
+  'not-an-image',
+  'unsupported-image',
+  'misplaced-file',
+  'unexpected-train-class',
+  'orphan-mask',
+  'mask-for-normal',
+]);
+
+/**
+ * One line for the files the index left out without a problem of their own, so that the problems
+ * account for every file counted as left out; none when there are no such files.
+ */
+function unlistedLeftOut(index: ReturnType<typeof detectLayout>): Problem[] {
+  const listed = index.problems.filter((p) => LEFT_OUT_CODES.has(p.code)).length;
+  const unlisted = index.counts.ignored - listed;
+  if (unlisted <= 0) return [];
+  return [
+    {
+      code: 'left-out',
+      severity: 'info',
+      message:
+        `${plural(unlisted, 'file')} left out without a line of ${unlisted === 1 ? 'its' : 'their'} own: system files (.DS_Store, ` +
+        'Thumbs.db, __MACOSX/, hidden files), files of other categories and files beside the category folder.',
+      consequence: 'Not used; they are counted under "files left out".',
+    },
+  ];
+}
+
 /** A folder picked for a run that holds other images than the run was trained on. */
 export class DatasetMismatchError extends Error {
   override name = 'DatasetMismatchError';
@@ -140,11 +170,19 @@ export async function loadDatasetFiles(
   // A test image that could not be read needs no "mask missing" note on top of its own problem.
   const unreadable = new Set(failed.filter((f) => f.split === 'test').map((f) => f.path));
   // Files left out by decoding: each unreadable file, and the mask of an unreadable test image.
-  const unusedMasks = index.test.filter((t) => t.maskPath && unreadable.has(t.path)).length;
-  const leftOut = index.counts.ignored + failed.length + unusedMasks;
+  const unusedMasks = index.test.filter((t) => t.maskPath && unreadable.has(t.path));
+  const leftOut = index.counts.ignored + failed.length + unusedMasks.length;
   const kept = problems.filter((p) => !(p.code === 'mask-missing' && p.path && unreadable.has(p.path)));
   problems.length = 0;
-  problems.push(...kept);
+  problems.push(...kept, ...unlistedLeftOut(index));
+  for (const t of unusedMasks)
+    problems.push({
+      code: 'orphan-mask',
+      severity: 'info',
+      path: t.maskPath,
+      message: `${t.maskPath} is the mask of ${t.path}, which could not be read.`,
+      consequence: 'Left out with its image.',
+    });
   for (const f of failed) {
     const consequence =
       f.split === 'train'

@@ -48,7 +48,8 @@ export type ProblemCode =
   | 'decode-failed' // the browser could not decode the file (corrupt, truncated, not really an image)
   | 'image-too-large' // more pixels than the loader accepts
   | 'large-image' // decoded at a reduced size first to bound memory (still loaded)
-  | 'mask-size-mismatch'; // mask and image sizes differ
+  | 'mask-size-mismatch' // mask and image sizes differ
+  | 'left-out'; // files left out without a problem of their own (OS junk, beside the category)
 
 export interface Problem {
   code: ProblemCode;
