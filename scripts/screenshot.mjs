@@ -7,8 +7,7 @@
 //   npm run build && node scripts/screenshot.mjs
 //   node scripts/screenshot.mjs --dist dist-x --query '?backend=webgpu' --tab demo --out /tmp/shot.png
 //
-// --query is the page's URL query (default ?backend=wasm: the fast backend on a machine without a
-// GPU); --tab is the tab shown at the end (default results; 'demo' keeps the page as the demo left
+// --query is the page's URL query (default none: the backend the app picks itself); --tab is the tab shown at the end (default results; 'demo' keeps the page as the demo left
 // it); --timeout-s bounds the demo (default 900).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -20,11 +19,11 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.mjs';
 const { values: opts } = parseArgs({
   options: {
     dist: { type: 'string', default: 'dist' },
-    query: { type: 'string', default: '?backend=wasm' },
+    query: { type: 'string', default: '' },
     tab: { type: 'string', default: 'results' },
     out: { type: 'string', default: 'docs/screenshot.png' },
     width: { type: 'string', default: '1280' },
-    height: { type: 'string', default: '1000' },
+    height: { type: 'string', default: '1120' },
     'timeout-s': { type: 'string', default: '900' },
   },
 });
