@@ -6,6 +6,7 @@ import { getEngine, newTaskId, stopEngine } from '../client/engine';
 import { EngineStalledError, StallWatch, guardAgainstStall, stallLimitsFrom } from '../client/stall-watch';
 import { onEngineEvent } from '../client/event-bus';
 import { configOf, draftOf, loadForm, pageStorage, saveForm, type ConfigDraft } from './config-draft';
+import { useDatasetStore } from './dataset-store';
 import { engineReady, errorText, isCancelled, type TaskProgress } from './engine-ready';
 import { useEstimateStore } from './estimate-store';
 import { useLiveStore } from './live-store';
@@ -371,4 +372,31 @@ export const useTrainStore = create<TrainState>()((set, get) => {
 useTrainStore.subscribe((s, prev) => {
   if (s.draft !== prev.draft || s.checkpointEvery !== prev.checkpointEvery)
     saveForm(pageStorage(), { draft: s.draft, checkpointEvery: s.checkpointEvery });
+});
+
+// A run belongs to the dataset it was made on: once a dataset is loaded (even the same folder again,
+// a new set of images in the worker) the panel puts the run away, as the worker refuses to train or
+// evaluate it beside them; Runs → Open brings it back with its own folder.
+// The demo's settings give way to the default preset; a run of the user's leaves its settings in
+// the form, ready for the new folder.
+useDatasetStore.subscribe((s, prev) => {
+  if (s.generation === prev.generation) return;
+  const train = useTrainStore.getState();
+  if (!train.session || ['creating', 'training', 'pausing'].includes(train.status)) return;
+  const fromDemo = prev.summary?.fingerprint.source === 'demo';
+  const draft = fromDemo ? draftOf(presetConfig(DEFAULT_PRESET)) : train.draft;
+  useTrainStore.setState({
+    session: null,
+    history: [],
+    totalSteps: 0,
+    status: 'idle',
+    lastCheckpoint: null,
+    checkpointError: null,
+    timing: [],
+    error: null,
+    notice: null,
+    statusNote: null,
+    draft,
+    ...configOf(draft),
+  });
 });

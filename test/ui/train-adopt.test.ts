@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { validateConfig } from '../../src/core/config';
-import type { RunRecord, SessionInfo } from '../../workers/engine-api';
+import { DEFAULT_PRESET, presetConfig } from '../../src/core/presets';
+import type { DatasetSummary, RunRecord, SessionInfo } from '../../workers/engine-api';
 
 // What the Train panel's store makes of a run it takes over: from the Runs tab (its stored record)
 // or from the demo (which says how the run ended). No engine call is made.
@@ -14,6 +15,7 @@ vi.mock('../../src/client/engine', () => ({
 vi.stubGlobal('location', { search: '' });
 
 const { useTrainStore } = await import('../../src/state/train-store');
+const { useDatasetStore } = await import('../../src/state/dataset-store');
 
 const config = validateConfig({ teacher: 'mobilenet_v2', imageSize: 64, steps: 90 });
 const info = (step: number): SessionInfo => ({
@@ -50,5 +52,35 @@ describe('a run taken over by the Train panel', () => {
     const record = { status: 'stopped', targetStep: 90, step: 40 } as RunRecord;
     adopt(info(40), [], { record, status: 'finished' });
     expect(useTrainStore.getState().status).toBe('stopped');
+  });
+});
+
+describe('a run when another dataset is loaded', () => {
+  const demoSummary = { fingerprint: { source: 'demo' } } as DatasetSummary;
+  const folderSummary = { fingerprint: { source: 'folder' } } as DatasetSummary;
+  const load = (summary: DatasetSummary) =>
+    useDatasetStore.setState((s) => ({ summary, generation: s.generation + 1 }));
+
+  it("is put away; the demo's settings give way to the default preset", () => {
+    load(demoSummary);
+    useTrainStore.getState().adopt(info(90), [], { status: 'finished' });
+    expect(useTrainStore.getState().config?.imageSize).toBe(64);
+    load(folderSummary);
+    const s = useTrainStore.getState();
+    expect(s).toMatchObject({ session: null, status: 'idle', history: [], statusNote: null });
+    expect(s.config?.imageSize).toBe(presetConfig(DEFAULT_PRESET).imageSize);
+  });
+
+  it("keeps a user's run settings for the new folder, and leaves a run in training alone", () => {
+    load(folderSummary);
+    const own = { ...config, imageSize: 96 };
+    useTrainStore.getState().adopt({ ...info(40), config: own }, []);
+    load(folderSummary);
+    expect(useTrainStore.getState()).toMatchObject({ session: null, status: 'idle' });
+    expect(useTrainStore.getState().config?.imageSize).toBe(96);
+    useTrainStore.getState().adopt(info(40), []);
+    useTrainStore.setState({ status: 'training' });
+    load(folderSummary);
+    expect(useTrainStore.getState().session?.runId).toBe('run-1');
   });
 });
