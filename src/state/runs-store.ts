@@ -37,6 +37,8 @@ interface RunsState {
   compare: string[];
   /** Run found unfinished when the page opened (offered in the resume banner). */
   interrupted: RunRecord | null;
+  /** The newest run, when the last page closed while it trained before its first checkpoint. */
+  lost: RunRecord | null;
   bannerDismissed: boolean;
   /** The run being opened (its dataset checked, its model restored), or null. */
   opening: string | null;
@@ -67,7 +69,21 @@ interface RunsState {
   dismissBanner(): void;
 }
 
-const resumable = (r: RunRecord): boolean => r.hasCheckpoint && r.status === 'training';
+/**
+ * What the last page left mid-training (runs newest first; `current`: the run this page holds,
+ * never a leftover): the run to offer to resume, or else the newest run, when it closed before
+ * its first checkpoint, to say that nothing of it can be resumed.
+ */
+export function leftMidTraining(
+  runs: RunRecord[],
+  current: string | null,
+): { interrupted: RunRecord | null; lost: RunRecord | null } {
+  const left = runs.filter((r) => r.status === 'training' && r.id !== current);
+  const interrupted = left.find((r) => r.hasCheckpoint) ?? null;
+  const newest = runs.find((r) => r.id !== current);
+  const lost = !interrupted && newest && left.includes(newest) ? newest : null;
+  return { interrupted, lost };
+}
 
 /** Loads the folder of `handle` for `fp`; the error shown, or null once loaded. */
 async function loadFromHandle(handle: DirectoryHandle, fp: DatasetFingerprint): Promise<string | null> {
@@ -142,6 +158,7 @@ export const useRunsStore = create<RunsState>()((set, get) => {
     error: null,
     compare: [],
     interrupted: null,
+    lost: null,
     bannerDismissed: false,
     opening: null,
     openTask: null,
@@ -166,7 +183,7 @@ export const useRunsStore = create<RunsState>()((set, get) => {
 
     async checkInterrupted() {
       await get().refresh();
-      set({ interrupted: get().runs.find(resumable) ?? null });
+      set(leftMidTraining(get().runs, useTrainStore.getState().session?.runId ?? null));
     },
 
     async remove(id) {
@@ -176,6 +193,7 @@ export const useRunsStore = create<RunsState>()((set, get) => {
         set({ error: errorText(err) });
       }
       if (get().interrupted?.id === id) set({ interrupted: null });
+      if (get().lost?.id === id) set({ lost: null });
       if (get().needsDataset?.runId === id) set({ needsDataset: null });
       await get().refresh();
     },

@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { useDatasetStore } from '../state/dataset-store';
 import { useEngineStore } from '../state/engine-store';
 import { useRunsStore } from '../state/runs-store';
+import { useTrainStore } from '../state/train-store';
 import { targetStep } from './runs/run-actions';
 import { ProgressBar } from './common/ProgressBar';
 
@@ -9,6 +10,7 @@ import { ProgressBar } from './common/ProgressBar';
 export function ResumeBanner({ onResume }: { onResume(): void }) {
   const {
     interrupted,
+    lost,
     bannerDismissed,
     opening,
     openProgress,
@@ -19,12 +21,29 @@ export function ResumeBanner({ onResume }: { onResume(): void }) {
   } = useRunsStore();
   const engineReady = useEngineStore((s) => s.status === 'ready');
   const summary = useDatasetStore((s) => s.summary);
+  const checkpointEvery = useTrainStore((s) => s.checkpointEvery);
 
   useEffect(() => {
     if (engineReady) void checkInterrupted();
   }, [engineReady, checkInterrupted]);
 
-  if (!interrupted || bannerDismissed) return null;
+  if (bannerDismissed) return null;
+  if (!interrupted && lost)
+    return (
+      <div className="banner" role="region" aria-label="Unfinished run" data-testid="lost-run-banner">
+        <p>
+          A run on <strong>{lost.dataset}</strong> ({lost.config.model}/{lost.config.teacher}) was training
+          when the page closed, before its first checkpoint (the Train form saves one every {checkpointEvery}{' '}
+          steps): nothing of it can be resumed. Start it again from the Train tab.
+        </p>
+        <div className="actions">
+          <button type="button" onClick={dismissBanner} data-testid="lost-run-banner-dismiss">
+            Dismiss
+          </button>
+        </div>
+      </div>
+    );
+  if (!interrupted) return null;
   const run = interrupted;
   const sameDataset = summary?.category === run.dataset;
   return (

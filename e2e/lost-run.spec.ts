@@ -1,0 +1,40 @@
+import { expect, test } from '@playwright/test';
+import { join } from 'node:path';
+import { SHARED } from './helpers/serve-folder';
+
+// A page closed while its run trained before the first checkpoint: the next page says that run
+// cannot be resumed and why, instead of leaving a bare "interrupted" row in Runs.
+test('a run closed before its first checkpoint is named after the reload, with why it cannot resume', async ({
+  page,
+}) => {
+  test.setTimeout(600_000);
+  await page.goto('/?backend=wasm&demo=0');
+  await expect(page.getByTestId('engine-status')).toHaveAttribute('data-status', 'ready');
+
+  await page.getByTestId('tab-dataset').click();
+  await page.getByTestId('dataset-size').selectOption('64');
+  await page.getByTestId('folder-input').setInputFiles(join(SHARED, 'data/mvtec-fullres-subset/bottle'));
+  await expect(page.getByTestId('dataset-summary')).toBeVisible();
+
+  await page.getByTestId('tab-train').click();
+  await page.getByTestId('cfg-teacher').selectOption('mobilenet_v2');
+  await page.getByTestId('cfg-imageSize').fill('64');
+  await page.getByTestId('cfg-batchSize').fill('2');
+  await page.getByTestId('cfg-steps').fill('500');
+  await page.getByTestId('cfg-memoryItems').fill('3');
+  // Far beyond the steps this test lets it train: no checkpoint exists when the page reloads.
+  await page.getByTestId('cfg-checkpointEvery').fill('400');
+  await expect(page.getByTestId('config-error')).toHaveText('Configuration is valid.');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('train-step')).not.toHaveAttribute('data-step', '0', { timeout: 300_000 });
+
+  await page.reload();
+  await expect(page.getByTestId('engine-status')).toHaveAttribute('data-status', 'ready');
+  const banner = page.getByTestId('lost-run-banner');
+  await expect(banner).toContainText('A run on bottle');
+  await expect(banner).toContainText('before its first checkpoint');
+  await expect(banner).toContainText('every 400 steps');
+  await expect(page.getByTestId('resume-banner')).toHaveCount(0);
+  await banner.getByTestId('lost-run-banner-dismiss').click();
+  await expect(banner).toHaveCount(0);
+});
