@@ -68,6 +68,8 @@ test('a run trained on the bottle subset reopens after a reload and evaluates to
     await expect(row.getByTestId('run-resume')).toHaveCount(0);
     await expect(row.getByTestId('run-further')).toBeEnabled();
     await expect(row).not.toContainText('—');
+    // The three figures say what they are.
+    await expect(page.getByRole('columnheader', { name: 'I-AUROC / P-AUROC / PRO@0.3' })).toBeVisible();
 
     // Opening it asks for its dataset; another folder is refused and nothing changes.
     await row.getByTestId('run-open').click();

@@ -81,8 +81,8 @@ export function RunsPanel() {
                 <th scope="col">Model / teacher</th>
                 <th scope="col">Step</th>
                 <th scope="col">Status</th>
-                <th scope="col" title="Image AUROC / pixel AUROC / PRO (FPR ≤ 0.3)">
-                  Metrics
+                <th scope="col" title="Image AUROC / pixel AUROC / PRO (FPR ≤ 0.3), at the last evaluation">
+                  I-AUROC / P-AUROC / PRO@0.3
                 </th>
                 <th scope="col">Actions</th>
               </tr>
