@@ -1,6 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { join } from 'node:path';
-import { SHARED } from './helpers/serve-folder';
+import { startBottleRun } from './helpers/tiny-run';
 
 // A page closed while its run trained before the first checkpoint: the next page says that run
 // cannot be resumed and why, instead of leaving a bare "interrupted" row in Runs.
@@ -11,21 +10,8 @@ test('a run closed before its first checkpoint is named after the reload, with w
   await page.goto('/?backend=wasm&demo=0');
   await expect(page.getByTestId('engine-status')).toHaveAttribute('data-status', 'ready');
 
-  await page.getByTestId('tab-dataset').click();
-  await page.getByTestId('dataset-size').selectOption('64');
-  await page.getByTestId('folder-input').setInputFiles(join(SHARED, 'data/mvtec-fullres-subset/bottle'));
-  await expect(page.getByTestId('dataset-summary')).toBeVisible();
-
-  await page.getByTestId('tab-train').click();
-  await page.getByTestId('cfg-teacher').selectOption('mobilenet_v2');
-  await page.getByTestId('cfg-imageSize').fill('64');
-  await page.getByTestId('cfg-batchSize').fill('2');
-  await page.getByTestId('cfg-steps').fill('500');
-  await page.getByTestId('cfg-memoryItems').fill('3');
   // Far beyond the steps this test lets it train: no checkpoint exists when the page reloads.
-  await page.getByTestId('cfg-checkpointEvery').fill('400');
-  await expect(page.getByTestId('config-error')).toHaveText('Configuration is valid.');
-  await page.getByTestId('train-start').click();
+  await startBottleRun(page, { steps: 500, checkpointEvery: 400 });
   await expect(page.getByTestId('train-step')).not.toHaveAttribute('data-step', '0', { timeout: 300_000 });
 
   await page.reload();

@@ -11,15 +11,14 @@ export async function openTab(page: Page, id: string): Promise<void> {
 }
 
 /**
- * Through the UI on WASM: the bottle subset stored at 64 px, a MobileNetV2 DM-GRD model with 3
- * memory items trained 3 steps, evaluated. Leaves the Results tab open. `gradNormEvery` measures
- * the per-term gradient norms (off within 3 steps by default).
+ * Through the UI, on a page whose engine is ready: the bottle subset stored at 64 px, a MobileNetV2
+ * DM-GRD model with 3 memory items, trained `steps` steps (started, not awaited). `checkpointEvery`
+ * and `gradNormEvery` set the form's intervals when given.
  */
-export async function trainAndEvaluate(page: Page, opts: { gradNormEvery?: number } = {}): Promise<void> {
-  await page.goto('/?backend=wasm&demo=0');
-  await expect(page.getByTestId('engine-status')).toHaveAttribute('data-status', 'ready', {
-    timeout: 120_000,
-  });
+export async function startBottleRun(
+  page: Page,
+  opts: { steps: number; checkpointEvery?: number; gradNormEvery?: number },
+): Promise<void> {
   await openTab(page, 'dataset');
   await page.getByTestId('dataset-size').selectOption('64');
   await page.getByTestId('folder-input').setInputFiles(BOTTLE);
@@ -28,11 +27,27 @@ export async function trainAndEvaluate(page: Page, opts: { gradNormEvery?: numbe
   await page.getByTestId('cfg-teacher').selectOption('mobilenet_v2');
   await page.getByTestId('cfg-imageSize').fill('64');
   await page.getByTestId('cfg-batchSize').fill('2');
-  await page.getByTestId('cfg-steps').fill('3');
+  await page.getByTestId('cfg-steps').fill(String(opts.steps));
   await page.getByTestId('cfg-memoryItems').fill('3');
+  if (opts.checkpointEvery !== undefined)
+    await page.getByTestId('cfg-checkpointEvery').fill(String(opts.checkpointEvery));
   if (opts.gradNormEvery !== undefined)
     await page.getByTestId('cfg-gradNormEvery').fill(String(opts.gradNormEvery));
+  await expect(page.getByTestId('config-error')).toHaveText('Configuration is valid.');
   await page.getByTestId('train-start').click();
+}
+
+/**
+ * Through the UI on WASM: the bottle run of `startBottleRun` trained 3 steps, evaluated. Leaves the
+ * Results tab open. `gradNormEvery` measures the per-term gradient norms (off within 3 steps by
+ * default).
+ */
+export async function trainAndEvaluate(page: Page, opts: { gradNormEvery?: number } = {}): Promise<void> {
+  await page.goto('/?backend=wasm&demo=0');
+  await expect(page.getByTestId('engine-status')).toHaveAttribute('data-status', 'ready', {
+    timeout: 120_000,
+  });
+  await startBottleRun(page, { steps: 3, gradNormEvery: opts.gradNormEvery });
   await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'finished', {
     timeout: 600_000,
   });

@@ -102,6 +102,20 @@ export const CREATION_CANCELLED = 'cancelled while creating the session; nothing
 const TIMING_WINDOW = 30;
 const DEFAULT_CHECKPOINT_EVERY = 25;
 
+/** The panel's state without a run: on a first visit, and once a run is put away. */
+const NO_RUN = {
+  status: 'idle',
+  session: null,
+  history: [],
+  totalSteps: 0,
+  lastCheckpoint: null,
+  checkpointError: null,
+  timing: [],
+  error: null,
+  notice: null,
+  statusNote: null,
+} satisfies Partial<TrainState>;
+
 export const useTrainStore = create<TrainState>()((set, get) => {
   let buffer: StepReport[] = [];
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -217,18 +231,9 @@ export const useTrainStore = create<TrainState>()((set, get) => {
     draft: form.draft,
     checkpointEvery: form.checkpointEvery,
     ...configOf(form.draft),
-    status: 'idle',
-    session: null,
+    ...NO_RUN,
     taskId: null,
     progress: null,
-    history: [],
-    totalSteps: 0,
-    lastCheckpoint: null,
-    checkpointError: null,
-    timing: [],
-    error: null,
-    notice: null,
-    statusNote: null,
 
     setField(key, value) {
       const draft = { ...get().draft, [key]: value };
@@ -385,18 +390,5 @@ useDatasetStore.subscribe((s, prev) => {
   if (!train.session || ['creating', 'training', 'pausing'].includes(train.status)) return;
   const fromDemo = prev.summary?.fingerprint.source === 'demo';
   const draft = fromDemo ? draftOf(presetConfig(DEFAULT_PRESET)) : train.draft;
-  useTrainStore.setState({
-    session: null,
-    history: [],
-    totalSteps: 0,
-    status: 'idle',
-    lastCheckpoint: null,
-    checkpointError: null,
-    timing: [],
-    error: null,
-    notice: null,
-    statusNote: null,
-    draft,
-    ...configOf(draft),
-  });
+  useTrainStore.setState({ ...NO_RUN, draft, ...configOf(draft) });
 });

@@ -1,13 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { RunRecord } from '../../workers/engine-api';
 
-vi.mock('../../src/client/engine', () => ({
-  getEngine: () => ({}),
-  newTaskId: (kind: string) => `${kind}-1`,
-  stopEngine: () => undefined,
-  subscribeEngine: async () => () => undefined,
-  onEngineCrash: () => () => undefined,
-}));
+vi.mock('../../src/client/engine', () => import('../helpers/engine-stub'));
 vi.stubGlobal('location', { search: '' });
 
 const { leftMidTraining } = await import('../../src/state/runs-store');

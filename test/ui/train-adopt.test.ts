@@ -5,13 +5,7 @@ import type { DatasetSummary, RunRecord, SessionInfo } from '../../workers/engin
 
 // What the Train panel's store makes of a run it takes over: from the Runs tab (its stored record)
 // or from the demo (which says how the run ended). No engine call is made.
-vi.mock('../../src/client/engine', () => ({
-  getEngine: () => ({}),
-  newTaskId: (kind: string) => `${kind}-1`,
-  stopEngine: () => undefined,
-  subscribeEngine: async () => () => undefined,
-  onEngineCrash: () => () => undefined,
-}));
+vi.mock('../../src/client/engine', () => import('../helpers/engine-stub'));
 vi.stubGlobal('location', { search: '' });
 
 const { useTrainStore } = await import('../../src/state/train-store');

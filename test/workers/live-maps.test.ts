@@ -1,7 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadTeacher, type ReadFile } from '../../src/core/backbones';
 import { validateConfig } from '../../src/core/config';
 import { generateDemoDataset } from '../../src/core/demo/generate';
 import { toRgb } from '../../src/core/pipeline/dataset';
@@ -11,23 +8,17 @@ import { createSessionContext } from '../../workers/session/state';
 import { trainingCommands } from '../../workers/session/training';
 import { TaskRegistry } from '../../workers/tasks';
 import { useBackend } from '../helpers/backends';
+import { servedTeacher } from '../helpers/teacher-files';
 
 // No IndexedDB in Node: the run store keeps nothing.
 vi.mock('../../workers/session/runs-db', () => ({
   saveRun: async <T>(record: T): Promise<T> => record,
 }));
 
-const dirReader =
-  (dir: string): ReadFile =>
-  async (path) => {
-    const b = await readFile(join(dir, path));
-    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-  };
-
 /** A tiny real session on a small demo set, and the training commands around it. */
 async function setUp() {
   const data = generateDemoDataset({ seed: 5, size: 32, train: 8, testGood: 2, perDefect: 1 });
-  const teacher = await loadTeacher('mobilenet_v2', dirReader('public/teachers/mobilenet_v2'));
+  const teacher = await servedTeacher('mobilenet_v2');
   const config = validateConfig({
     teacher: 'mobilenet_v2',
     imageSize: 32,

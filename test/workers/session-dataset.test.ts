@@ -1,7 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadTeacher, type ReadFile } from '../../src/core/backbones';
 import { validateConfig } from '../../src/core/config';
 import { generateDemoDataset } from '../../src/core/demo/generate';
 import { Session } from '../../src/core/pipeline/session';
@@ -10,18 +7,12 @@ import { createSessionContext } from '../../workers/session/state';
 import { trainingCommands } from '../../workers/session/training';
 import { TaskRegistry } from '../../workers/tasks';
 import { useBackend } from '../helpers/backends';
+import { servedTeacher } from '../helpers/teacher-files';
 
 // No IndexedDB in Node: the run store keeps nothing.
 vi.mock('../../workers/session/runs-db', () => ({
   saveRun: async <T>(record: T): Promise<T> => record,
 }));
-
-const dirReader =
-  (dir: string): ReadFile =>
-  async (path) => {
-    const b = await readFile(join(dir, path));
-    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-  };
 
 const demo = (seed: number, testGood: number) =>
   generateDemoDataset({ seed, size: 32, train: 6, testGood, perDefect: 1 });
@@ -33,7 +24,7 @@ describe('a model beside another loaded dataset', () => {
 
   it('refuses to evaluate or train until its own dataset is loaded again', async () => {
     const own = demo(5, 2);
-    const teacher = await loadTeacher('mobilenet_v2', dirReader('public/teachers/mobilenet_v2'));
+    const teacher = await servedTeacher('mobilenet_v2');
     const config = validateConfig({
       teacher: 'mobilenet_v2',
       imageSize: 32,

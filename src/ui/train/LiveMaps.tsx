@@ -22,17 +22,7 @@ function StripImage({ index }: { index: number }) {
   const size = useLiveStore((s) => s.size);
   const items = useLiveStore((s) => s.items);
   const base = useMemo(() => (image ? rgbaCanvas(image, storedSize) : null), [image, storedSize]);
-  const scale = useMemo(
-    () =>
-      maps
-        ? stripScale(
-            maps,
-            size,
-            items.map((it) => it.label),
-          )
-        : null,
-    [maps, size, items],
-  );
+  const scale = useStripScale();
   useEffect(() => {
     if (!ref.current || !base || !maps || !scale) return;
     const map = maps.subarray(index * size * size, (index + 1) * size * size);
@@ -52,25 +42,13 @@ function StripImage({ index }: { index: number }) {
  * between steps, the I-AUROC / P-AUROC of those few images over the steps, the measured cost, and
  * the switches sent with the next training call.
  */
-export function LiveMaps({ disabled }: { disabled: boolean }) {
-  const enabled = useLiveStore((s) => s.enabled);
-  const keepBest = useLiveStore((s) => s.keepBest);
-  const setEnabled = useLiveStore((s) => s.setEnabled);
-  const setKeepBest = useLiveStore((s) => s.setKeepBest);
-  const items = useLiveStore((s) => s.items);
-  const source = useLiveStore((s) => s.source);
+
+/** The strip's shared colour scale over the live maps (null before the first maps). */
+function useStripScale(): ReturnType<typeof stripScale> | null {
   const maps = useLiveStore((s) => s.maps);
   const size = useLiveStore((s) => s.size);
-  const step = useLiveStore((s) => s.step);
-  const updates = useLiveStore((s) => s.updates);
-  const curve = useLiveStore((s) => s.curve);
-  const overhead = useLiveStore((s) => s.overhead);
-  const keptStep = useLiveStore((s) => s.keptStep);
-  const rows = useMemo<ChartRow[]>(
-    () => curve.map((p) => ({ step: p.step, imageAuroc: p.imageAuroc, pixelAuroc: p.pixelAuroc })),
-    [curve],
-  );
-  const scale = useMemo(
+  const items = useLiveStore((s) => s.items);
+  return useMemo(
     () =>
       maps
         ? stripScale(
@@ -81,6 +59,25 @@ export function LiveMaps({ disabled }: { disabled: boolean }) {
         : null,
     [maps, size, items],
   );
+}
+
+export function LiveMaps({ disabled }: { disabled: boolean }) {
+  const enabled = useLiveStore((s) => s.enabled);
+  const keepBest = useLiveStore((s) => s.keepBest);
+  const setEnabled = useLiveStore((s) => s.setEnabled);
+  const setKeepBest = useLiveStore((s) => s.setKeepBest);
+  const items = useLiveStore((s) => s.items);
+  const source = useLiveStore((s) => s.source);
+  const step = useLiveStore((s) => s.step);
+  const updates = useLiveStore((s) => s.updates);
+  const curve = useLiveStore((s) => s.curve);
+  const overhead = useLiveStore((s) => s.overhead);
+  const keptStep = useLiveStore((s) => s.keptStep);
+  const rows = useMemo<ChartRow[]>(
+    () => curve.map((p) => ({ step: p.step, imageAuroc: p.imageAuroc, pixelAuroc: p.pixelAuroc })),
+    [curve],
+  );
+  const scale = useStripScale();
   const onTest = source === 'test';
 
   return (
