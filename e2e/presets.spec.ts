@@ -81,7 +81,7 @@ test('Quick on the bottle subset: an estimate from a timed probe before Start, C
   await expect(page.getByTestId('cfg-steps')).toHaveValue('5000');
   await expect(page.getByTestId('preset-line')).toContainText('Paper: 5000 steps, batch 8, 256 px, resnet50');
   await expect(estimate).toHaveAttribute('data-state', 'declined', { timeout: 300_000 });
-  await expect(estimate).toContainText('Not measured on wasm: This configuration will not fit');
+  await expect(estimate).toContainText('Not measured on wasm: This configuration probably will not fit');
   await page.getByTestId('preset-quick').check();
   await expect(estimate).toHaveText(quickEstimate ?? '');
 
