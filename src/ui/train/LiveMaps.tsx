@@ -4,6 +4,7 @@ import { drawAnomalyMap, rgbaCanvas } from '../demo/draw-map';
 import { HeatLegend } from '../demo/HeatLegend';
 import { StepChart, type ChartRow, type SeriesSpec } from './charts';
 import { stripScale } from './live-scale';
+import type { MapScale } from '../demo/heatmap';
 import './live-maps.css';
 
 const STRIP_PX = 128;
@@ -13,7 +14,25 @@ const CURVE_SERIES: SeriesSpec[] = [
   { key: 'pixelAuroc', label: 'P-AUROC', color: '#e67e22' },
 ];
 
-function StripImage({ index }: { index: number }) {
+/** The strip's shared colour scale over the live maps (null before the first maps). */
+function useStripScale(): ReturnType<typeof stripScale> | null {
+  const maps = useLiveStore((s) => s.maps);
+  const size = useLiveStore((s) => s.size);
+  const items = useLiveStore((s) => s.items);
+  return useMemo(
+    () =>
+      maps
+        ? stripScale(
+            maps,
+            size,
+            items.map((it) => it.label),
+          )
+        : null,
+    [maps, size, items],
+  );
+}
+
+function StripImage({ index, scale }: { index: number; scale: MapScale | null }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const image = useLiveStore((s) => s.images[index]);
   const mask = useLiveStore((s) => s.masks[index] ?? null);
@@ -22,7 +41,6 @@ function StripImage({ index }: { index: number }) {
   const size = useLiveStore((s) => s.size);
   const items = useLiveStore((s) => s.items);
   const base = useMemo(() => (image ? rgbaCanvas(image, storedSize) : null), [image, storedSize]);
-  const scale = useStripScale();
   useEffect(() => {
     if (!ref.current || !base || !maps || !scale) return;
     const map = maps.subarray(index * size * size, (index + 1) * size * size);
@@ -42,24 +60,6 @@ function StripImage({ index }: { index: number }) {
  * between steps, the I-AUROC / P-AUROC of those few images over the steps, the measured cost, and
  * the switches sent with the next training call.
  */
-
-/** The strip's shared colour scale over the live maps (null before the first maps). */
-function useStripScale(): ReturnType<typeof stripScale> | null {
-  const maps = useLiveStore((s) => s.maps);
-  const size = useLiveStore((s) => s.size);
-  const items = useLiveStore((s) => s.items);
-  return useMemo(
-    () =>
-      maps
-        ? stripScale(
-            maps,
-            size,
-            items.map((it) => it.label),
-          )
-        : null,
-    [maps, size, items],
-  );
-}
 
 export function LiveMaps({ disabled }: { disabled: boolean }) {
   const enabled = useLiveStore((s) => s.enabled);
@@ -121,7 +121,7 @@ export function LiveMaps({ disabled }: { disabled: boolean }) {
           </p>
           <div className="live-strip">
             {items.map((it, i) => (
-              <StripImage key={`${it.split}-${it.index}`} index={i} />
+              <StripImage key={`${it.split}-${it.index}`} index={i} scale={scale} />
             ))}
           </div>
           {scale && (
