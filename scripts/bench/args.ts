@@ -39,6 +39,8 @@ export interface RunnerOptions {
   minutes?: number;
   /** Sweep rows (a file or inline), run one after another into one table. */
   sweep?: string;
+  /** With a sweep: go on from the sweep file at `out`, running only the runs it has not finished. */
+  resume?: boolean;
   /** torchvision weights for a teacher the app does not serve (resnet18, resnet34, wide_resnet50_2). */
   teacherWeights?: string;
   /** Folder to write every file export into after the evaluation (as the Export panel does). */
@@ -90,6 +92,10 @@ const RUNNER_FLAGS: Record<string, flags.FlagSpec> = {
   sweep: {
     type: 'string',
     help: 'run several configurations into one table: a file with one "name: --flag value ..." per line, or the rows inline separated by ";"',
+  },
+  resume: {
+    type: 'boolean',
+    help: 'with --sweep and --out: go on from that sweep file, running only what it has not finished (same rows, flags, data and commit)',
   },
   'teacher-weights': {
     type: 'string',
@@ -263,11 +269,14 @@ function readFlags(tokens: readonly flags.FlagToken[]): ParsedArgs {
       runner[COUNT_FLAGS[flag as keyof typeof COUNT_FLAGS]] = flags.wholeNumber(flag, value, 1);
     else if (flag === 'minutes') budgets = minuteList(flag, value);
     else if (flag === 'sweep') runner.sweep = flags.pathValue(flag, value);
+    else if (flag === 'resume') runner.resume = true;
     else readConfigFlag(flag, value, config);
   }
   if (!help && !runner.data) throw new ArgsError('--data <category folder> is required.');
   if (budgets && config.steps !== undefined)
     throw new ArgsError('--minutes sets the steps: give --minutes or --steps, not both.');
+  if (runner.resume && !(runner.sweep && runner.out))
+    throw new ArgsError('--resume goes on with a sweep: give --sweep and --out <the sweep file>.');
   if (budgets && budgets.length > 1 && !runner.sweep)
     throw new ArgsError('Several budgets (--minutes a,b) need --sweep; one run takes one budget.');
   // A timed preset is a budget unless the steps or another budget are given.

@@ -160,7 +160,7 @@ export function formatSweepMarkdown(s: SweepResult): string {
     : 'unknown';
   return [
     `**${s.category ?? s.data}** (\`${s.data}\`; test: ${counts || 'not loaded'}).`,
-    `${s.startedAt.slice(0, 16).replace('T', ' ')} UTC, commit ${commit}, ${s.host.cpuModel} ` +
+    `${when(s.startedAt)} to ${when(s.finishedAt)} UTC, commit ${commit}, ${s.host.cpuModel} ` +
       `(${s.host.cpus} cores, ${(s.host.totalMemBytes / 2 ** 30).toFixed(0)} GiB), ${s.backend ?? 'no backend'}` +
       `${s.browser ? `, ${s.browser}` : ''}. 1-minute load average ${load(s.host.loadAvgStart, s.host.loadAvgEnd)} ` +
       `over the sweep (per row: ${s.rows.map((r) => load(r.loadAvgStart, r.loadAvgEnd)).join('; ')}).`,
@@ -181,7 +181,9 @@ export function formatSweepMarkdown(s: SweepResult): string {
   ].join('\n');
 }
 
+const when = (iso: string): string => iso.slice(0, 16).replace('T', ' ');
+
 function budgetText(r: SweepRowResult): string {
-  if (r.minutes === null) return '–';
+  if (r.minutes === null) return r.steps === null && r.error === null ? 'none (fitted once)' : '–';
   return r.steps === null && r.error === null ? `${r.minutes} min (none needed)` : `${r.minutes} min`;
 }

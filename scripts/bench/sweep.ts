@@ -1,15 +1,16 @@
 // A sweep: several configurations, each at one or more training budgets, run one after another on
 // one dataset into one table (markdown and JSON), each run also keeping its full report.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { validateConfig, type TrainConfig } from '../../src/core/config';
 import type { BackendInfo } from '../../workers/engine-api';
 import { BENCH_DEFAULTS, type RunnerOptions } from './args';
 import { trainsInSteps } from './budget';
-import { gitInfo, REPO_ROOT } from './cli';
+import { BenchError, gitInfo, REPO_ROOT } from './cli';
 import { ensureBuilt } from './harness';
 import { runBenchmark, writeReport } from './run';
+import { pendingRuns, planRuns, resumeProblem } from './sweep-plan';
 import type { SweepRow } from './sweep-spec';
 import {
   formatSweepMarkdown,
@@ -29,6 +30,8 @@ export interface SweepOptions {
   minutes: number[] | null;
   /** The command line, for the notes under the table. */
   command: string;
+  /** Go on from the sweep file at `runner.out`, running only what it has not finished. */
+  resume?: boolean;
   log?: (line: string) => void;
 }
 
@@ -50,46 +53,53 @@ const slug = (name: string): string =>
     .replace(/^-|-$/g, '');
 
 /**
- * Runs every row at every budget (budgets in the outer loop, so the short ones report first). A run
- * that fails becomes a row that says why; the others go on. The table and JSON are rewritten after
- * each run, so an interrupted sweep keeps what it measured.
+ * Runs every row at every budget (planRuns: budgets in the outer loop, so the short ones report
+ * first). A run that fails becomes a row that says why; the others go on. The table and JSON are
+ * rewritten after each run, so an interrupted sweep keeps what it measured, and `resume` goes on
+ * from there.
  */
 export async function runSweep(o: SweepOptions): Promise<SweepOutput> {
   const log = o.log ?? ((s: string) => console.log(s));
   const startedAt = new Date();
   const git = gitInfo();
+  if (o.resume && !o.runner.out) throw new BenchError('--resume needs --out: the sweep file to go on from.');
   const stem = o.runner.out
     ? resolve(o.runner.out).replace(/\.(md|json)$/, '')
     : join(REPO_ROOT, 'bench-results', `sweep-${startedAt.toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(dirname(stem), { recursive: true });
   const markdownPath = `${stem}.md`;
   const jsonPath = `${stem}.json`;
+  const previous = o.resume
+    ? readPrevious(jsonPath, { data: o.runner.data, common: o.common, rows: o.rows, git })
+    : null;
   // One bundle for the whole sweep: a rebuild between two runs would compare different code.
   const dist = resolve(REPO_ROOT, o.runner.dist ?? 'dist');
   ensureBuilt(o.runner.build, dist, log);
 
-  const result: SweepResult = {
-    format: SWEEP_FORMAT,
-    startedAt: startedAt.toISOString(),
-    finishedAt: startedAt.toISOString(),
-    command: o.command,
-    git,
-    host: {
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      cpus: os.cpus().length,
-      totalMemBytes: os.totalmem(),
-      loadAvgStart: os.loadavg()[0],
-      loadAvgEnd: os.loadavg()[0],
-    },
-    backend: null,
-    browser: null,
-    data: o.runner.data,
-    category: null,
-    testCounts: {},
-    common: o.common,
-    rows: [],
-    paper: null,
-  };
+  const result: SweepResult = previous
+    ? { ...previous, rows: previous.rows.filter((r) => r.error === null) }
+    : {
+        format: SWEEP_FORMAT,
+        startedAt: startedAt.toISOString(),
+        finishedAt: startedAt.toISOString(),
+        command: o.command,
+        git,
+        host: {
+          cpuModel: os.cpus()[0]?.model ?? 'unknown',
+          cpus: os.cpus().length,
+          totalMemBytes: os.totalmem(),
+          loadAvgStart: os.loadavg()[0],
+          loadAvgEnd: os.loadavg()[0],
+        },
+        backend: null,
+        browser: null,
+        data: o.runner.data,
+        category: null,
+        testCounts: {},
+        common: o.common,
+        rows: [],
+        paper: null,
+      };
   const order = new Map(o.rows.map((r, i) => [r.name, i]));
   const save = (): void => {
     result.finishedAt = new Date().toISOString();
@@ -101,43 +111,56 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutput> {
     writeFileSync(markdownPath, formatSweepMarkdown(result) + '\n');
   };
 
-  let n = 0;
-  for (const minutes of o.minutes ?? [null]) {
-    for (const row of o.rows) {
-      n += 1;
-      const label = `${row.name}${minutes === null ? '' : `, ${minutes} min`}`;
-      log(`\n=== sweep run ${n}: ${label} ===`);
-      const config = { ...o.common, ...row.config };
-      const base = { name: row.name, flags: row.flags, minutes };
-      const loadAvgStart = os.loadavg()[0];
-      let entry: SweepRowResult;
-      try {
-        const report = await runBenchmark({
-          ...o.runner,
-          build: 'never',
-          dist,
-          minutes: minutes ?? undefined,
-          config,
-          log,
-        });
-        const path = writeReport(report, `${stem}-${n}-${slug(label)}.json`);
-        entry = rowFromReport(base, report, path, !trainsInSteps(report.config.model));
-        result.backend ??= describeBackend(report.backend);
-        result.browser ??= report.host.browser;
-        result.category ??= report.dataset.category;
-        if (!Object.keys(result.testCounts).length) result.testCounts = report.dataset.counts.test;
-        result.paper ??= report.paper;
-      } catch (e) {
-        const message = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-        log(`sweep run ${n} (${label}) failed: ${message}`);
-        entry = failedRow(base, message, loadAvgStart);
-      }
-      result.rows.push(entry);
-      save();
+  const plan = planRuns(o.rows, o.minutes, o.common);
+  const pending = pendingRuns(plan, previous);
+  if (previous) log(`going on from ${jsonPath}: ${plan.length - pending.length} of ${plan.length} runs done`);
+  for (const { n, row, minutes } of pending) {
+    const label = `${row.name}${minutes === null ? '' : `, ${minutes} min`}`;
+    log(`\n=== sweep run ${n} of ${plan.length}: ${label} ===`);
+    const config = { ...o.common, ...row.config };
+    const base = { name: row.name, flags: row.flags, minutes };
+    const loadAvgStart = os.loadavg()[0];
+    let entry: SweepRowResult;
+    try {
+      const report = await runBenchmark({
+        ...o.runner,
+        build: 'never',
+        dist,
+        minutes: minutes ?? undefined,
+        config,
+        log,
+      });
+      const path = writeReport(report, `${stem}-${n}-${slug(label)}.json`);
+      entry = rowFromReport(base, report, path, !trainsInSteps(report.config.model));
+      result.backend ??= describeBackend(report.backend);
+      result.browser ??= report.host.browser;
+      result.category ??= report.dataset.category;
+      if (!Object.keys(result.testCounts).length) result.testCounts = report.dataset.counts.test;
+      result.paper ??= report.paper;
+    } catch (e) {
+      const message = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+      log(`sweep run ${n} (${label}) failed: ${message}`);
+      entry = failedRow(base, message, loadAvgStart);
     }
+    result.rows.push(entry);
+    save();
   }
   save();
   return { result, markdownPath, jsonPath };
+}
+
+/** The sweep file to go on from, checked against this sweep; a BenchError says why it cannot. */
+function readPrevious(jsonPath: string, now: Parameters<typeof resumeProblem>[1]): SweepResult {
+  if (!existsSync(jsonPath)) throw new BenchError(`--resume: ${jsonPath} does not exist.`);
+  let previous: SweepResult;
+  try {
+    previous = JSON.parse(readFileSync(jsonPath, 'utf8')) as SweepResult;
+  } catch (e) {
+    throw new BenchError(`--resume: ${jsonPath} is not JSON (${(e as Error).message}).`);
+  }
+  const problem = resumeProblem(previous, now);
+  if (problem) throw new BenchError(`--resume: cannot go on from ${jsonPath}: ${problem}`);
+  return previous;
 }
 
 function failedRow(

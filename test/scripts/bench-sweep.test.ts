@@ -6,6 +6,7 @@ import { ArgsError, PAPER_SWITCHES, parseArgs } from '../../scripts/bench/args';
 import { meanStepInterval, stepsForBudget, trainsInSteps } from '../../scripts/bench/budget';
 import { paperRowFor } from '../../scripts/bench/paper';
 import { sweepProblem } from '../../scripts/bench/sweep';
+import { pendingRuns, planRuns, resumeProblem } from '../../scripts/bench/sweep-plan';
 import { parseSweepSpec } from '../../scripts/bench/sweep-spec';
 import {
   formatSweepMarkdown,
@@ -181,7 +182,7 @@ describe('sweep table', () => {
       sweep(
         [
           row('RD', 2),
-          row('patchcore', 2, { steps: null, msPerStep: null, trainMs: 31_000 }),
+          row('patchcore', null, { steps: null, msPerStep: null, trainMs: 31_000 }),
           row('DM-GRD | odd', 2, { error: 'out of memory', imageAuroc: null }),
         ],
         null,
@@ -195,14 +196,14 @@ describe('sweep table', () => {
       '| RD | 2 min | 95.12 | 90.00 | 75.00 | 88.00 | 93.00 | 85.10 | 1.81 | 83 | 66 | 2.0 min |',
     );
     expect(lines).toContain(
-      '| patchcore | 2 min (none needed) | 95.12 | 90.00 | 75.00 | 88.00 | 93.00 | 85.10 | – | 83 | fit | 0.5 min |',
+      '| patchcore | none (fitted once) | 95.12 | 90.00 | 75.00 | 88.00 | 93.00 | 85.10 | – | 83 | fit | 0.5 min |',
     );
     expect(lines).toContain('| DM-GRD \\| odd | 2 min | failed: out of memory |  |  |  |  |  |  |  |  |  |');
     // Every table line has as many cells as the header.
     const table = lines.filter((l) => l.startsWith('| '));
     for (const l of table) expect(l.split(/(?<!\\)\|/).length).toBe(table[0].split('|').length);
     expect(md).toMatch(
-      /2026-12-06 22:30 UTC, commit 0123456789, AMD EPYC \(2 cores, 24 GiB\), wasm \(2 threads\)/,
+      /2026-12-06 22:30 to 2026-12-06 22:40 UTC, commit 0123456789, AMD EPYC \(2 cores, 24 GiB\), wasm \(2 threads\)/,
     );
     expect(md).toMatch(/load average 3\.2 → 5\.0 over the sweep \(per row: 3\.2 → 4\.3; /);
     expect(md).toMatch(/test: 40 good, 20 blowhole, 20 break/);
@@ -214,5 +215,68 @@ describe('sweep table', () => {
     expect(md).toContain(
       '| paper (DM-GRD, WideResNet50) | – | 100.00 | 98.84 | – | 98.97 | – | – | – | – | 5000 | – |',
     );
+  });
+});
+
+describe('sweep plan and resume', () => {
+  const rows = parseSweepSpec('A: --model dmgrd; B: --model rd; M: --model patchcore');
+  const commit = '0123456789abcdef0123456789abcdef01234567';
+  const here = {
+    data: '../shared/data/magnetic-tile/tile',
+    common: { teacher: 'efficientnet_b0' as const },
+    rows,
+  };
+  const done = (over: Partial<SweepResult> = {}): SweepResult => ({
+    ...sweep(
+      [
+        row('A', 2, { flags: '--model dmgrd' }),
+        row('M', null, { flags: '--model patchcore', steps: null }),
+        row('B', 2, { error: 'lost' }),
+      ],
+      null,
+    ),
+    common: { teacher: 'efficientnet_b0' },
+    ...over,
+  });
+
+  it('runs every trained row at every budget and fits the memory baseline once', () => {
+    const plan = planRuns(rows, [2, 10], {});
+    expect(plan.map((p) => [p.n, p.row.name, p.minutes])).toEqual([
+      [1, 'A', 2],
+      [2, 'B', 2],
+      [3, 'M', null],
+      [4, 'A', 10],
+      [5, 'B', 10],
+    ]);
+    expect(planRuns(rows, null, {}).map((p) => p.minutes)).toEqual([null, null, null]);
+  });
+
+  it('goes on with what the file has not finished, failed runs included', () => {
+    const plan = planRuns(rows, [2, 10], {});
+    expect(pendingRuns(plan, done()).map((p) => p.n)).toEqual([2, 4, 5]);
+    expect(pendingRuns(plan, null)).toEqual(plan);
+  });
+
+  it('refuses a file of other data, rows, flags or code', () => {
+    const git = { commit, dirty: false };
+    expect(resumeProblem(done(), { ...here, git })).toBeNull();
+    expect(resumeProblem(done(), { ...here, data: 'x', git })).toMatch(/measured .*tile, not x/);
+    expect(resumeProblem(done(), { ...here, common: {}, git })).toMatch(/common flags differ/);
+    expect(resumeProblem(done(), { ...here, rows: rows.slice(1), git })).toMatch(/row "A" is not in/);
+    const otherFlags = parseSweepSpec('A: --model dmgrd --lr 0.001; B: --model rd; M: --model patchcore');
+    expect(resumeProblem(done(), { ...here, rows: otherFlags, git })).toMatch(/row "A" has other flags/);
+    expect(resumeProblem(done(), { ...here, git: { commit: 'f'.repeat(40), dirty: false } })).toMatch(
+      /commit 0123456789; check that commit out/,
+    );
+    expect(resumeProblem(done(), { ...here, git: { commit, dirty: true } })).toMatch(/check that commit out/);
+    expect(resumeProblem(done({ git: { commit, dirty: true } }), { ...here, git })).toMatch(/uncommitted/);
+  });
+
+  it('takes --resume only with a sweep and its file', () => {
+    expect(
+      parseArgs(['--data', 'x', '--sweep', 'a: --model rd', '--out', 'o', '--resume']).runner.resume,
+    ).toBe(true);
+    expect(() => parseArgs(['--data', 'x', '--sweep', 'a: --model rd', '--resume'])).toThrow(/--out/);
+    expect(() => parseArgs(['--data', 'x', '--resume'])).toThrow(/--sweep/);
   });
 });
