@@ -77,7 +77,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutput> {
   ensureBuilt(o.runner.build, dist, log);
 
   const result: SweepResult = previous
-    ? { ...previous, rows: previous.rows.filter((r) => r.error === null) }
+    ? // The newest command names every budget the table will have.
+      { ...previous, command: o.command, rows: previous.rows.filter((r) => r.error === null) }
     : {
         format: SWEEP_FORMAT,
         startedAt: startedAt.toISOString(),
