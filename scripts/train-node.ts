@@ -7,29 +7,22 @@
  * instead of a folder. The last lines give the training time, its CPU time (this process runs one
  * thread, so on an idle machine the two agree) and the load average.
  */
-import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { installWasmKernels } from '../src/core/kernels/wasm';
-import { loadTeacher, type ReadFile } from '../src/core/backbones';
+import { loadTeacher } from '../src/core/backbones';
 import { validateConfig } from '../src/core/config';
 import { generateDemoDataset } from '../src/core/demo/generate';
 import type { DatasetImages } from '../src/core/pipeline/dataset';
 import { Session } from '../src/core/pipeline/session';
 import { parseConfigFlags } from './lib/config-flags';
 import { loadMvtecFolder } from './lib/node-dataset';
+import { dirReader } from './lib/dir-reader';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-const dirReader =
-  (dir: string): ReadFile =>
-  async (path) => {
-    const b = await readFile(join(dir, path));
-    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-  };
 
 async function main(): Promise<void> {
   const { config: flags, extra } = parseConfigFlags(process.argv.slice(2));

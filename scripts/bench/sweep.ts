@@ -44,7 +44,8 @@ export interface SweepOutput {
 const describeBackend = (b: BackendInfo): string =>
   b.backend +
   (b.wasmThreads !== null ? ` (${b.wasmThreads} threads)` : '') +
-  (b.adapter ? ` (${b.adapter.vendor} ${b.adapter.description})` : '');
+  // A WASM run may still have probed an adapter; only a WebGPU run ran on it.
+  (b.backend === 'webgpu' && b.adapter ? ` (${b.adapter.vendor} ${b.adapter.description})` : '');
 
 const slug = (name: string): string =>
   name

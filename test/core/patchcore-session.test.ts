@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { loadTeacher, type ReadFile, type Teacher } from '../../src/core/backbones';
+import { loadTeacher, type Teacher } from '../../src/core/backbones';
 import { validateConfig } from '../../src/core/config';
 import { readSafetensors } from '../../src/core/io/safetensors';
 import { decodeSession, encodeSession } from '../../src/core/pipeline/checkpoint';
@@ -12,15 +10,9 @@ import type { PatchCoreSession } from '../../src/core/pipeline/patchcore-session
 import { Rng } from '../../src/core/synth/rng';
 import { useBackend } from '../helpers/backends';
 import { sharedPath } from '../helpers/golden';
+import { dirReader } from '../../scripts/lib/dir-reader';
 
 const SIZE = 64;
-
-const dirReader =
-  (dir: string): ReadFile =>
-  async (path) => {
-    const b = await readFile(join(dir, path));
-    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-  };
 
 /** Vertical stripes with a little noise, as bytes; `square` paints a red 16x16 defect at (24, 24). */
 function image(rng: Rng, square: boolean): Uint8Array {

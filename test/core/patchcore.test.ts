@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { loadTeacher, type ReadFile, type Teacher } from '../../src/core/backbones';
+import { loadTeacher, type Teacher } from '../../src/core/backbones';
 import { GreedyCoreset } from '../../src/core/patchcore/coreset';
 import { FitClock } from '../../src/core/patchcore/fit-clock';
 import { patchDimension, patchFeatures, randomProjection } from '../../src/core/patchcore/features';
@@ -11,6 +9,7 @@ import { nearestDistances, prepareMemory } from '../../src/core/patchcore/neares
 import { Rng } from '../../src/core/synth/rng';
 import { NODE_BACKENDS, useBackend } from '../helpers/backends';
 import { sharedPath } from '../helpers/golden';
+import { dirReader } from '../../scripts/lib/dir-reader';
 
 function randomRows(rng: Rng, rows: number, dim: number): Float32Array {
   return Float32Array.from({ length: rows * dim }, () => rng.normal());
@@ -205,13 +204,6 @@ describe('patchFeatures', () => {
     expect(randomProjection([8, 16, 32], 12, 8)!.data).not.toEqual(a.data);
   });
 });
-
-const dirReader =
-  (dir: string): ReadFile =>
-  async (path) => {
-    const b = await readFile(join(dir, path));
-    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-  };
 
 /** Vertical stripes with a little noise: the "normal" images. */
 function surface(rng: Rng, size: number): Float32Array {

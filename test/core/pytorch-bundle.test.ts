@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadTeacher, type ReadFile } from '../../src/core/backbones';
+import { loadTeacher } from '../../src/core/backbones';
 import { validateConfig } from '../../src/core/config';
 import {
   pytorchPlan,
@@ -20,13 +18,7 @@ import { useBackend } from '../helpers/backends';
 import { firstBitDifference } from '../helpers/bits';
 import { yieldToEventLoop } from '../helpers/event-loop';
 import { sharedPath } from '../helpers/golden';
-
-const dirReader =
-  (dir: string): ReadFile =>
-  async (path) => {
-    const b = await readFile(join(dir, path));
-    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-  };
+import { dirReader } from '../../scripts/lib/dir-reader';
 
 describe('the PyTorch export of a session', () => {
   let session: Session;

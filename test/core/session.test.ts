@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { loadTeacher, type ReadFile } from '../../src/core/backbones';
+import { loadTeacher } from '../../src/core/backbones';
 import { validateConfig } from '../../src/core/config';
 import { Session } from '../../src/core/pipeline/session';
 import { useBackend } from '../helpers/backends';
@@ -10,13 +8,7 @@ import { yieldToEventLoop } from '../helpers/event-loop';
 import { loadMvtecFolder } from '../../scripts/lib/node-dataset';
 import { sharedPath } from '../helpers/golden';
 import { filterCacheSize } from '../../src/core/kernels/filter-cache';
-
-const dirReader =
-  (dir: string): ReadFile =>
-  async (path) => {
-    const b = await readFile(join(dir, path));
-    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-  };
+import { dirReader } from '../../scripts/lib/dir-reader';
 
 describe('Session on real MVTec bottle images (tiny config)', () => {
   it('training lowers the KD loss, and evaluation yields well-formed metrics', async () => {

@@ -4,7 +4,6 @@
  * `npm run weights` (public/teachers/); MobileNetV2 is read from ../shared when not installed.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import jpeg from 'jpeg-js';
@@ -15,6 +14,7 @@ import { readerIOHandler } from '../../src/core/backbones/io-handler';
 import { applyEval, freeInputSize, innerFunctional, modelConfig, tapModel } from '../helpers/keras';
 import { useBackend } from '../helpers/backends';
 import { relErr, sharedPath } from '../helpers/golden';
+import { dirReader } from '../../scripts/lib/dir-reader';
 
 const ROOT = resolve(__dirname, '../..');
 const installed = (name: TeacherName) => join(ROOT, 'public/teachers', name);
@@ -26,13 +26,6 @@ function teacherDir(name: TeacherName): string | null {
   if (name === 'mobilenet_v2' && existsSync(join(shared, 'model.json'))) return shared;
   return null;
 }
-
-const dirReader =
-  (dir: string): ReadFile =>
-  async (path) => {
-    const b = await readFile(join(dir, path));
-    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-  };
 
 /** The five ImageNet samples, whole image bilinear-resized to 224x224, RGB [0,1] -> [5,224,224,3]. */
 function loadSamples(): tf.Tensor4D {

@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadTeacher, type ReadFile } from '../../src/core/backbones';
+import { loadTeacher } from '../../src/core/backbones';
 import { validateConfig } from '../../src/core/config';
 import { decodeSession } from '../../src/core/pipeline/checkpoint';
 import { Session } from '../../src/core/pipeline/session';
@@ -13,13 +11,7 @@ import { TaskRegistry } from '../../workers/tasks';
 import { loadMvtecFolder } from '../../scripts/lib/node-dataset';
 import { useBackend } from '../helpers/backends';
 import { sharedPath } from '../helpers/golden';
-
-const dirReader =
-  (dir: string): ReadFile =>
-  async (path) => {
-    const b = await readFile(join(dir, path));
-    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-  };
+import { dirReader } from '../../scripts/lib/dir-reader';
 
 // The worker's export commands on a tiny session: plan, write with progress, cancel, and the
 // message when an export cannot be written.
