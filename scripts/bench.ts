@@ -37,7 +37,6 @@ async function main(argv: string[]): Promise<number> {
     const out = await runSweep({
       ...sweep,
       runner: parsed.runner,
-      resume: parsed.runner.resume,
       command: `npm run bench -- ${argv.map(shellWord).join(' ')}`,
     });
     console.log('');

@@ -25,13 +25,14 @@ export function planRuns(
   minutes: readonly number[] | null,
   common: Partial<TrainConfig>,
 ): PlannedRun[] {
-  const trains = (row: SweepRow): boolean =>
-    trainsInSteps(validateConfig({ ...BENCH_DEFAULTS, ...common, ...row.config }).model);
+  const trains = new Map(
+    rows.map((r) => [r, trainsInSteps(validateConfig({ ...BENCH_DEFAULTS, ...common, ...r.config }).model)]),
+  );
   const plan: PlannedRun[] = [];
   (minutes ?? [null]).forEach((m, i) => {
     for (const row of rows) {
-      if (!trains(row) && i > 0) continue;
-      plan.push({ n: plan.length + 1, row, minutes: trains(row) ? m : null });
+      if (!trains.get(row) && i > 0) continue;
+      plan.push({ n: plan.length + 1, row, minutes: trains.get(row) ? m : null });
     }
   });
   return plan;

@@ -10,7 +10,7 @@ import { trainsInSteps } from './budget';
 import { BenchError, gitInfo, REPO_ROOT } from './cli';
 import { ensureBuilt } from './harness';
 import { runBenchmark, writeReport } from './run';
-import { pendingRuns, planRuns, resumeProblem } from './sweep-plan';
+import { pendingRuns, planRuns, resumeProblem, type SweepIdentity } from './sweep-plan';
 import type { SweepRow } from './sweep-spec';
 import {
   formatSweepMarkdown,
@@ -30,8 +30,6 @@ export interface SweepOptions {
   minutes: number[] | null;
   /** The command line, for the notes under the table. */
   command: string;
-  /** Go on from the sweep file at `runner.out`, running only what it has not finished. */
-  resume?: boolean;
   log?: (line: string) => void;
 }
 
@@ -56,21 +54,20 @@ const slug = (name: string): string =>
 /**
  * Runs every row at every budget (planRuns: budgets in the outer loop, so the short ones report
  * first). A run that fails becomes a row that says why; the others go on. The table and JSON are
- * rewritten after each run, so an interrupted sweep keeps what it measured, and `resume` goes on
+ * rewritten after each run, so an interrupted sweep keeps what it measured, and `runner.resume` goes on
  * from there.
  */
 export async function runSweep(o: SweepOptions): Promise<SweepOutput> {
   const log = o.log ?? ((s: string) => console.log(s));
   const startedAt = new Date();
   const git = gitInfo();
-  if (o.resume && !o.runner.out) throw new BenchError('--resume needs --out: the sweep file to go on from.');
   const stem = o.runner.out
     ? resolve(o.runner.out).replace(/\.(md|json)$/, '')
     : join(REPO_ROOT, 'bench-results', `sweep-${startedAt.toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(dirname(stem), { recursive: true });
   const markdownPath = `${stem}.md`;
   const jsonPath = `${stem}.json`;
-  const previous = o.resume
+  const previous = o.runner.resume
     ? readPrevious(jsonPath, { data: o.runner.data, common: o.common, rows: o.rows, git })
     : null;
   // One bundle for the whole sweep: a rebuild between two runs would compare different code.
@@ -152,7 +149,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutput> {
 }
 
 /** The sweep file to go on from, checked against this sweep; a BenchError says why it cannot. */
-function readPrevious(jsonPath: string, now: Parameters<typeof resumeProblem>[1]): SweepResult {
+function readPrevious(jsonPath: string, now: SweepIdentity): SweepResult {
   if (!existsSync(jsonPath)) throw new BenchError(`--resume: ${jsonPath} does not exist.`);
   let previous: SweepResult;
   try {
