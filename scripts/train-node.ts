@@ -2,7 +2,10 @@
  * Trains and evaluates in Node on the tfjs WASM backend through the same Session the worker uses:
  *   npx vite-node scripts/train-node.ts -- --data ../shared/data/mvtec-256/bottle --teacher mobilenet_v2 --steps 200
  * Any CONFIG_SCHEMA option is a flag (--imageSize 128, --paperSelect true, ...); --maxTrain N and
- * --testEvery K subsample the data. Prints every step's loss terms and gradient norms, then metrics.
+ * --testEvery K subsample the data; --textures DIR gives the Fourier mix a texture folder (e.g. DTD;
+ * the built-in procedural textures otherwise); --evalEvery K also evaluates every K steps, to see
+ * when a run's maps get better or worse. Prints every step's loss terms and gradient norms, then
+ * metrics.
  * `--demo SEED` trains on the built-in demo dataset generated with that seed (the app's is seed 1)
  * instead of a folder. The last lines give the training time, its CPU time (this process runs one
  * thread, so on an idle machine the two agree) and the load average.
@@ -17,9 +20,10 @@ import { loadTeacher } from '../src/core/backbones';
 import { validateConfig } from '../src/core/config';
 import { generateDemoDataset } from '../src/core/demo/generate';
 import type { DatasetImages } from '../src/core/pipeline/dataset';
+import type { Evaluation } from '../src/core/pipeline/evaluate';
 import { Session } from '../src/core/pipeline/session';
 import { parseConfigFlags } from './lib/config-flags';
-import { loadMvtecFolder } from './lib/node-dataset';
+import { loadMvtecFolder, loadTextureFolder } from './lib/node-dataset';
 import { dirReader } from './lib/dir-reader';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,9 +42,10 @@ async function main(): Promise<void> {
         maxTrain: extra.maxTrain ? Number(extra.maxTrain) : undefined,
         testEvery: extra.testEvery ? Number(extra.testEvery) : undefined,
       });
+  if (extra.textures) data.textures = loadTextureFolder(resolve(extra.textures), config.imageSize);
   const teacher = await loadTeacher(config.teacher, dirReader(join(ROOT, 'public/teachers', config.teacher)));
   console.log(
-    `data: ${data.train.length} train, ${data.test.length} test at ${config.imageSize}px; config ${JSON.stringify(config)}`,
+    `data: ${data.train.length} train, ${data.test.length} test, ${data.textures.length || 'procedural'} textures at ${config.imageSize}px; config ${JSON.stringify(config)}`,
   );
   const t0 = Date.now();
   const session = await Session.create(teacher, data, config);
@@ -55,6 +60,7 @@ async function main(): Promise<void> {
   const loadBefore = load();
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
+  const evalEvery = extra.evalEvery ? Number(extra.evalEvery) : 0;
   for (let i = 0; i < config.steps; i++) {
     const r = await session.step();
     const g = r.gradNorm
@@ -66,6 +72,8 @@ async function main(): Promise<void> {
     console.log(
       `step ${r.step} lr ${r.lr.toExponential(2)} kd ${r.loss.kd.toFixed(4)} ot ${f(r.loss.ot)} con ${r.loss.con.toFixed(4)} se ${r.loss.se.toFixed(4)}${g}${sel} (${r.ms.toFixed(0)} ms)`,
     );
+    if (evalEvery > 0 && r.step % evalEvery === 0 && r.step < config.steps)
+      console.log(`eval at step ${r.step}: ${metricsLine(await session.evaluate())}`);
   }
   const wall = (performance.now() - wall0) / 1000;
   const used = process.cpuUsage(cpu0);
@@ -76,14 +84,16 @@ async function main(): Promise<void> {
   for (const n of session.trainer.notes) console.log(`note: ${n}`);
   if (extra.evaluate !== 'false') {
     const ev = await session.evaluate();
-    const m = ev.metrics;
-    console.log(
-      `I-AUROC ${(100 * m.imageAuroc).toFixed(2)} P-AUROC ${(100 * m.pixelAuroc).toFixed(2)} PRO(0-1) ${(100 * m.aupro.fullRange).toFixed(2)} PRO@0.3 ${(100 * m.aupro.mvtec03).toFixed(2)} (${ev.msPerImage.toFixed(0)} ms/image)`,
-    );
+    console.log(metricsLine(ev));
     console.log(peaksOutside(ev.maps, ev.size, data));
   }
   session.dispose();
   teacher.dispose();
+}
+
+function metricsLine(ev: Evaluation): string {
+  const m = ev.metrics;
+  return `I-AUROC ${(100 * m.imageAuroc).toFixed(2)} P-AUROC ${(100 * m.pixelAuroc).toFixed(2)} PRO(0-1) ${(100 * m.aupro.fullRange).toFixed(2)} PRO@0.3 ${(100 * m.aupro.mvtec03).toFixed(2)} (${ev.msPerImage.toFixed(0)} ms/image)`;
 }
 
 /**

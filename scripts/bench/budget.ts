@@ -61,7 +61,11 @@ export async function probeStepTimes(page: Page, config: TrainConfig): Promise<n
           if (events[seen].type === 'step') arrivals.push(performance.now());
       }, 5);
       try {
-        await window.__engine!.createSession({ ...config, steps }, { taskId: 'bench-probe-create' });
+        // No final statistics at its last step: they are priced from the step time (statsMs).
+        await window.__engine!.createSession(
+          { ...config, steps, statsBatches: 0 },
+          { taskId: 'bench-probe-create' },
+        );
         await window.__engine!.train({ taskId: 'bench-probe', untilStep: steps, checkpointEvery: 0 });
       } finally {
         clearInterval(poll);

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { validateConfig, type TrainConfig } from '../../src/core/config';
+import { statsMs } from '../../src/core/perf/run-time';
 import type { EngineEvent, EngineMemory } from '../../workers/engine-api';
 import { listRelative, serveFolder } from '../../e2e/helpers/serve-folder';
 import { BENCH_DEFAULTS, type RunnerOptions } from './args';
@@ -205,7 +206,9 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchReport>
         const tProbe = performance.now();
         const arrivals = await pumping(pump, 500, probeStepTimes(page, config));
         const probeMsPerStep = meanStepInterval(arrivals);
-        config = { ...config, steps: stepsForBudget(opts.minutes * 60_000, probeMsPerStep) };
+        // The final BatchNorm statistics come out of the same budget.
+        const trainMs = opts.minutes * 60_000 - statsMs(probeMsPerStep, config.statsBatches);
+        config = { ...config, steps: stepsForBudget(trainMs, probeMsPerStep) };
         budget = {
           minutes: opts.minutes,
           probeTimedSteps: arrivals.length - 1,

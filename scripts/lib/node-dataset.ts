@@ -51,3 +51,11 @@ export function loadMvtecFolder(
     });
   return { size, train, test, textures: [] };
 }
+
+/** Every PNG or JPEG under `dir` (e.g. DTD), in path order, at `size` px: the Fourier mix's textures. */
+export function loadTextureFolder(dir: string, size: number): RgbImage[] {
+  return listFiles(dir)
+    .filter((f) => /\.(png|jpe?g)$/i.test(f))
+    .sort()
+    .map((f) => resizeRgb(decodeFile(f), size, size, { antialias: true }));
+}

@@ -261,6 +261,16 @@ export const CONFIG_SCHEMA = {
     default: 'auto',
     choices: ['auto', 'on', 'off'],
   },
+  statsBatches: {
+    models: TRAINED_MODELS,
+    kind: 'number',
+    label: 'Final BatchNorm statistics',
+    help: "Training batches whose statistics every BatchNorm keeps after the last step, averaged with equal weight (a forward pass each, no weight changes). The reference keeps running averages dominated by the last ten or so steps, which at a small batch can mis-scale one channel and light the same place in every anomaly map (0 = the reference's running averages).",
+    default: 0,
+    min: 0,
+    max: 1000,
+    integer: true,
+  },
   imageScoreTopK: {
     models: TRAINED_MODELS,
     kind: 'number',

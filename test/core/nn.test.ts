@@ -389,3 +389,30 @@ describe('training BatchNorm (one op with its own gradient)', () => {
     },
   );
 });
+
+describe('BatchNorm statistics averaged over batches (statsMomentum)', () => {
+  it('momentum 1/(k+1) on batch k leaves the equal-weight mean of the batch statistics', async () => {
+    await useBackend('wasm');
+    const c = 5;
+    const store = new ParamStore();
+    store.addParam('bn.weight', tf.ones([c]));
+    store.addParam('bn.bias', tf.zeros([c]));
+    store.addParam('bn.running_mean', tf.fill([c], 7), false);
+    // An overflowed running variance must not poison the average (Inf × 0 is NaN).
+    store.addParam('bn.running_var', tf.tensor1d([9, Infinity, 9, NaN, 9]), false);
+    const s = new Scope(store).sub('bn');
+    const batches = [0, 1, 2, 3].map(
+      (k) => tf.randomNormal([2, 3, 3, c], k, 1 + k, 'float32', 40 + k) as tf.Tensor4D,
+    );
+    batches.forEach((x, k) => batchNorm(s, x, { training: true, statsMomentum: 1 / (k + 1) }).dispose());
+    const n = 2 * 3 * 3;
+    const moments = batches.map((x) => tf.moments(x, [0, 1, 2]));
+    const meanOf = (ts: tf.Tensor[]) => tf.div(tf.addN(ts), ts.length);
+    const expectedMean = meanOf(moments.map((m) => m.mean));
+    const expectedVar = tf.mul(meanOf(moments.map((m) => m.variance)), n / (n - 1));
+    // The starting statistics are gone: the first batch had weight 1.
+    expect(tf.max(tf.abs(tf.sub(s.get('running_mean'), expectedMean))).dataSync()[0]).toBeLessThan(1e-5);
+    expect(tf.max(tf.abs(tf.sub(s.get('running_var'), expectedVar))).dataSync()[0]).toBeLessThan(1e-4);
+    store.dispose();
+  });
+});

@@ -5,6 +5,7 @@ import {
   normSteps,
   runSeconds,
   secondsLeft,
+  STATS_BATCH_STEP_SHARE,
   stepsWithin,
   timingKey,
   type StepTiming,
@@ -38,6 +39,11 @@ describe('run time from a probe', () => {
     // 10 s + 100 × 2 s + 4 norm steps × 1 s extra
     expect(runSeconds(t, { steps: 100, gradNormEvery: 25 })).toBeCloseTo(214, 9);
     expect(runSeconds(t, { steps: 100, gradNormEvery: 0 })).toBeCloseTo(210, 9);
+    // The final BatchNorm statistics: 20 forward passes at STATS_BATCH_STEP_SHARE of a step each.
+    expect(runSeconds(t, { steps: 100, gradNormEvery: 0, statsBatches: 20 })).toBeCloseTo(
+      210 + (20 * 2000 * STATS_BATCH_STEP_SHARE) / 1000,
+      9,
+    );
     // Not timed: no extra assumed (the estimate says the norms were not measured).
     expect(runSeconds(timing(2000, null, 0), { steps: 10, gradNormEvery: 1 })).toBeCloseTo(20, 9);
     expect(normCostFraction(t, 25)).toBeCloseTo(0.02, 9);
@@ -48,14 +54,17 @@ describe('run time from a probe', () => {
   it('fits the most steps into a budget, and no more', () => {
     for (const stepMs of [37, 450, 1810, 4999]) {
       for (const every of [0, 1, 25]) {
-        const t = timing(stepMs, stepMs * 2.1, 9000);
-        const steps = stepsWithin(600, t, every, 1);
-        expect(runSeconds(t, { steps, gradNormEvery: every })).toBeLessThanOrEqual(600);
-        expect(runSeconds(t, { steps: steps + 1, gradNormEvery: every })).toBeGreaterThan(600);
+        for (const statsBatches of [0, 32]) {
+          const t = timing(stepMs, stepMs * 2.1, 9000);
+          const extras = { gradNormEvery: every, statsBatches };
+          const steps = stepsWithin(600, t, extras, 1);
+          expect(runSeconds(t, { ...extras, steps })).toBeLessThanOrEqual(600);
+          expect(runSeconds(t, { ...extras, steps: steps + 1 })).toBeGreaterThan(600);
+        }
       }
     }
     // The setup alone is over budget: the minimum still trains.
-    expect(stepsWithin(10, timing(1000, null, 60_000), 0, 10)).toBe(10);
+    expect(stepsWithin(10, timing(1000, null, 60_000), { gradNormEvery: 0 }, 10)).toBe(10);
   });
 
   it('says what is left of a running run', () => {

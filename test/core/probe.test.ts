@@ -1,9 +1,10 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { ResNetTeacher } from '../../src/core/backbones/resnet';
 import { validateConfig, type TrainConfig } from '../../src/core/config';
 import { filterCacheSize } from '../../src/core/kernels/filter-cache';
 import { ProbeDeclinedError, probeTraining } from '../../src/core/pipeline/probe';
+import { Session } from '../../src/core/pipeline/session';
 import { loadMvtecFolder } from '../../scripts/lib/node-dataset';
 import { useBackend } from '../helpers/backends';
 import { sharedPath } from '../helpers/golden';
@@ -40,6 +41,20 @@ describe('probeTraining', () => {
     // The caller's configuration is not touched.
     expect(c.gradNormEvery).toBe(0);
     teacher.dispose();
+  });
+
+  it('never sets the final statistics, even where the run is no longer than the probe', async () => {
+    const teacher = ResNetTeacher.random('resnet18', 7);
+    const averaged = vi.spyOn(Session.prototype, 'averageStatistics');
+    try {
+      await probeTraining(teacher, data(5), config({ batchSize: 4, steps: 2, statsBatches: 8 }), {
+        budgetMs: 0,
+      });
+      expect(averaged).not.toHaveBeenCalled();
+    } finally {
+      averaged.mockRestore();
+      teacher.dispose();
+    }
   });
 
   it('on a longer epoch, times full batches while within its budget (at least one)', async () => {

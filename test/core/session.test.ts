@@ -57,3 +57,46 @@ describe('Session on real MVTec bottle images (tiny config)', () => {
     teacher.dispose();
   });
 });
+
+describe('Session: final BatchNorm statistics (statsBatches)', () => {
+  it('the last step replaces the running statistics, and nothing else, the same way every time', async () => {
+    await useBackend('wasm');
+    const data = loadMvtecFolder(sharedPath('data/mvtec-256/bottle'), 64, { maxTrain: 12, testEvery: 20 });
+    const teacher = await loadTeacher(
+      'mobilenet_v2',
+      dirReader(sharedPath('models/mobilenet_v2_0.35_keras')),
+    );
+    const base = {
+      teacher: 'mobilenet_v2',
+      imageSize: 64,
+      batchSize: 4,
+      steps: 3,
+      memoryItems: 6,
+      gradNormEvery: 0,
+      seed: 5,
+    };
+    const trained = async (statsBatches: number): Promise<Record<string, Float32Array>> => {
+      const session = await Session.create(teacher, data, validateConfig({ ...base, statsBatches }));
+      for (let i = 0; i < 3; i++) await session.step();
+      const out: Record<string, Float32Array> = {};
+      for (const [name, v] of session.net.store.entries()) out[name] = (await v.data()) as Float32Array;
+      session.dispose();
+      return out;
+    };
+    const reference = await trained(0);
+    const averaged = await trained(4);
+    const again = await trained(4);
+    // bn4 of the OCBE is in the reference checkpoint but no forward reads it (OCBE_UNUSED).
+    const stats = Object.keys(reference).filter(
+      (k) => /running_(mean|var)$/.test(k) && !k.startsWith('bn.bn4.'),
+    );
+    expect(stats.length).toBeGreaterThan(0);
+    for (const [name, v] of Object.entries(reference)) {
+      const differs = v.some((x, i) => x !== averaged[name][i]);
+      // Weights are those of the same three steps; every BatchNorm has other statistics.
+      expect(differs, name).toBe(stats.includes(name));
+      expect(Array.from(again[name]), name).toEqual(Array.from(averaged[name]));
+    }
+    teacher.dispose();
+  });
+});

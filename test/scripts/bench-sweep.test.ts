@@ -15,6 +15,7 @@ import {
   type SweepRowResult,
 } from '../../scripts/bench/sweep-table';
 import { CONFIG_SCHEMA, validateConfig } from '../../src/core/config';
+import { presetOptions } from '../../src/core/presets';
 
 describe('budget to steps', () => {
   it('fits whole steps of the probed time into the budget', () => {
@@ -82,12 +83,15 @@ describe('sweep rows', () => {
     expect(rows.map((r) => r.name)).toEqual([
       'DM-GRD (reference)',
       'DM-GRD (paper switches)',
+      'DM-GRD (Standard)',
       'RD',
       'PatchCore (memory baseline)',
     ]);
-    expect(rows.map((r) => r.config.model)).toEqual(['dmgrd', 'dmgrd', 'rd', 'patchcore']);
+    expect(rows.map((r) => r.config.model)).toEqual(['dmgrd', 'dmgrd', 'dmgrd', 'rd', 'patchcore']);
     expect(rows[0].config.paperSelect).toBe(false);
+    expect(rows[0].config.statsBatches ?? CONFIG_SCHEMA.statsBatches.default).toBe(0);
     expect(rows[1].config.paperSelect).toBe(true);
+    expect(rows[2].config).toMatchObject(presetOptions('standard'));
   });
 
   it('reads a file: one row per line, comments and blank lines skipped', () => {

@@ -48,24 +48,24 @@ describe('what the Train panel says about time', () => {
   it('breaks the estimate down, says what it was measured from, or why it was not', () => {
     const config = { ...presetConfig('quick'), steps: 100, gradNormEvery: 25 };
     const t: StepTiming = { setupMs: 3_000, stepMs: 2_000, gradStepMs: 4_000 };
-    // 3 s + 100 × 2 s + 4 norm steps × 2 s = 211 s
+    // 3 s + 100 × 2 s + 4 norm steps × 2 s + 32 statistics batches × 0.3 × 2 s = 230.2 s
     expect(estimateLine(config, { kind: 'measured', probe: probe(t, 1) })).toBe(
-      'About 3:31 on this device (setup 0:03, 100 steps × 2.00 s, gradient norms every 25 steps +4.0 %; ' +
-        'measured on wasm from 1 step after a warm-up).',
+      'About 3:50 on this device (setup 0:03, 100 steps × 2.00 s, gradient norms every 25 steps +4.0 %, ' +
+        'final BatchNorm statistics 0:19; measured on wasm from 1 step after a warm-up).',
     );
     expect(
       estimateLine(
-        { ...config, gradNormEvery: 0 },
+        { ...config, gradNormEvery: 0, statsBatches: 0 },
         { kind: 'measured', probe: { ...probe(t), teacherWeights: 'random' } },
       ),
     ).toBe(
       'About 3:23 on this device (setup 0:03, 100 steps × 2.00 s; measured on wasm from 3 steps after a warm-up, ' +
         'teacher timed with random weights).',
     );
-    // The live maps may add a tenth of the training time (not of the setup): 3 s + 1.1 × 208 s.
+    // The live maps may add a tenth of the training time (not of the setup): 3 s + 1.1 × 227.2 s.
     expect(estimateLine(config, { kind: 'measured', probe: probe(t, 1) }, 0.1)).toBe(
-      'About 3:52 on this device (setup 0:03, 100 steps × 2.00 s, gradient norms every 25 steps +4.0 %, ' +
-        'live maps at most +10 %; measured on wasm from 1 step after a warm-up).',
+      'About 4:13 on this device (setup 0:03, 100 steps × 2.00 s, gradient norms every 25 steps +4.0 %, ' +
+        'final BatchNorm statistics 0:19, live maps at most +10 %; measured on wasm from 1 step after a warm-up).',
     );
     expect(estimateLine(config, { kind: 'declined', backend: 'wasm', reason: 'it would not fit.' })).toBe(
       'Not measured on wasm: it would not fit.',

@@ -107,7 +107,9 @@ export function trainingCommands(ctx: SessionContext): TrainingCommands {
         if (live) {
           const scored = await guarded(() => live.finish(trained));
           if ('session' in scored) trained = scored.session;
-          live.restoreBest(trained);
+          // The kept step's BatchNorm statistics are its running averages: set the final ones again.
+          if (live.restoreBest(trained) !== null && trained.config.statsBatches > 0)
+            await trained.averageStatistics(trained.config.statsBatches);
         }
         await persist(ctx, 'finished', true);
         return { step: trained.stepsDone, paused: false };

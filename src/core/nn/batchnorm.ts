@@ -36,7 +36,14 @@ export function batchNorm(s: Scope, x: tf.Tensor4D, mode: Mode, opts: BatchNormO
   }
   const { y, mean, variance } = trainBatchNorm(x, weight, bias, relu, residual);
   if (mode.updateStats !== false)
-    updateRunningStats(runningMean, runningVar, mean, variance, x.shape[0] * x.shape[1] * x.shape[2]);
+    updateRunningStats(
+      runningMean,
+      runningVar,
+      mean,
+      variance,
+      x.shape[0] * x.shape[1] * x.shape[2],
+      mode.statsMomentum ?? MOMENTUM,
+    );
   tf.dispose([mean, variance]);
   return y;
 }
@@ -124,11 +131,21 @@ function updateRunningStats(
   mean: tf.Tensor,
   variance: tf.Tensor,
   n: number,
+  momentum: number,
 ): void {
-  const newMean = tf.tidy(() => tf.add(tf.mul(runningMean, 1 - MOMENTUM), tf.mul(mean, MOMENTUM)));
+  // Weight 1 replaces the statistics outright: an overflowed running variance (Inf, harmless in eval
+  // mode, where it zeroes the channel) times 1 - 1 = 0 would be NaN.
+  if (momentum === 1) {
+    const unbiasedVar = tf.tidy(() => tf.mul(variance, n > 1 ? n / (n - 1) : 1));
+    runningMean.assign(mean);
+    runningVar.assign(unbiasedVar);
+    unbiasedVar.dispose();
+    return;
+  }
+  const newMean = tf.tidy(() => tf.add(tf.mul(runningMean, 1 - momentum), tf.mul(mean, momentum)));
   const unbiased = n > 1 ? n / (n - 1) : 1;
   const newVar = tf.tidy(() =>
-    tf.add(tf.mul(runningVar, 1 - MOMENTUM), tf.mul(variance, MOMENTUM * unbiased)),
+    tf.add(tf.mul(runningVar, 1 - momentum), tf.mul(variance, momentum * unbiased)),
   );
   runningMean.assign(newMean);
   runningVar.assign(newVar);

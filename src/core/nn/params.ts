@@ -89,6 +89,8 @@ export class Scope {
 export interface Mode {
   training: boolean;
   updateStats?: boolean;
+  /** Training only: the weight of this batch in the running statistics (PyTorch's momentum, 0.1). */
+  statsMomentum?: number;
   /**
    * Training only: the heaviest blocks keep no activations for the backward pass and recompute
    * them there (gradient checkpointing), trading about one extra forward of those blocks for memory.

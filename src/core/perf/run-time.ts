@@ -49,10 +49,27 @@ export function normStepExtraMs(t: StepTiming): number {
   return t.gradStepMs === null ? 0 : Math.max(0, t.gradStepMs - t.stepMs);
 }
 
-/** Seconds of a run of `config.steps` steps, setup included. */
-export function runSeconds(t: StepTiming, config: Pick<TrainConfig, 'steps' | 'gradNormEvery'>): number {
+/**
+ * A batch of the final BatchNorm statistics (`statsBatches`) against one training step: one forward
+ * pass of the normal path, where a step runs both banks' MSFF forward and the backward pass.
+ */
+export const STATS_BATCH_STEP_SHARE = 0.3;
+
+/** What the final BatchNorm statistics add to a run at `stepMs` per step, in ms. */
+export function statsMs(stepMs: number, statsBatches: number): number {
+  return statsBatches * stepMs * STATS_BATCH_STEP_SHARE;
+}
+
+/** What a run's length depends on besides its steps. */
+export type RunExtras = Pick<TrainConfig, 'gradNormEvery'> & Partial<Pick<TrainConfig, 'statsBatches'>>;
+
+/** Seconds of a run of `config.steps` steps, setup and final statistics included. */
+export function runSeconds(t: StepTiming, config: Pick<TrainConfig, 'steps'> & RunExtras): number {
   const ms =
-    t.setupMs + config.steps * t.stepMs + normSteps(config.steps, config.gradNormEvery) * normStepExtraMs(t);
+    t.setupMs +
+    config.steps * t.stepMs +
+    normSteps(config.steps, config.gradNormEvery) * normStepExtraMs(t) +
+    statsMs(t.stepMs, config.statsBatches ?? 0);
   return ms / 1000;
 }
 
@@ -65,11 +82,13 @@ export function normCostFraction(t: StepTiming, gradNormEvery: number): number {
  * The most steps whose run (setup included) fits `seconds`, at least `minSteps`: a budget the
  * setup alone exceeds still trains `minSteps`, and the estimate then says how long that takes.
  */
-export function stepsWithin(seconds: number, t: StepTiming, gradNormEvery: number, minSteps: number): number {
+export function stepsWithin(seconds: number, t: StepTiming, extras: RunExtras, minSteps: number): number {
+  const { gradNormEvery } = extras;
   const perStep = t.stepMs + (gradNormEvery > 0 ? normStepExtraMs(t) / gradNormEvery : 0);
-  let steps = Math.max(minSteps, Math.floor((seconds * 1000 - t.setupMs) / perStep));
+  const fixedMs = t.setupMs + statsMs(t.stepMs, extras.statsBatches ?? 0);
+  let steps = Math.max(minSteps, Math.floor((seconds * 1000 - fixedMs) / perStep));
   // The norm steps come in whole steps (the first step is one): step back while the rounding overshoots.
-  while (steps > minSteps && runSeconds(t, { steps, gradNormEvery }) > seconds) steps -= 1;
+  while (steps > minSteps && runSeconds(t, { ...extras, steps }) > seconds) steps -= 1;
   return steps;
 }
 

@@ -64,8 +64,9 @@ export async function probeTraining(
   const budgetMs = opts.budgetMs ?? 8_000;
   const maxSteps = opts.maxSteps ?? 3;
   // The probe's own copy: the trainer reads `gradNormEvery` on each step, so the last step can turn
-  // the norms on without a second session.
-  const probeConfig: TrainConfig = { ...config, gradNormEvery: 0 };
+  // the norms on without a second session. No final statistics, even where the run's last step is
+  // among the probe's: they are priced from the step time (statsMs).
+  const probeConfig: TrainConfig = { ...config, gradNormEvery: 0, statsBatches: 0 };
   const started = performance.now();
   const session = await Session.create(teacher, data, probeConfig, {
     signal: opts.signal,

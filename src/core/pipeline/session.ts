@@ -1,8 +1,11 @@
+import * as tf from '@tensorflow/tfjs';
 import { trainedModel, type TrainConfig, type TrainedModel } from '../config';
 import type { Teacher } from '../backbones/teacher';
 import type { RgbImage } from '../data/image';
 import { buildBank } from '../model/build-banks';
-import { createNetwork, type Banks, type Network } from '../model/dmgrd';
+import { createNetwork, reconstruct, type Banks, type Levels, type Network } from '../model/dmgrd';
+import { withTransientFilters } from '../nn/conv';
+import type { Mode } from '../nn/params';
 import { disposeMemoryBank, type MemoryBank } from '../model/memory-bank';
 import { synthesizeAnomaly, type SynthResult } from '../synth/anomaly';
 import { Rng } from '../synth/rng';
@@ -126,19 +129,75 @@ export class Session implements SessionSurface {
     return synthesizeWith(this.data, this.config, image, rng);
   }
 
-  /** One optimiser step on the next reference batch. */
+  /**
+   * One optimiser step on the next reference batch. The last step (config.steps) also sets the
+   * final BatchNorm statistics when `statsBatches` asks for them, and its time includes theirs.
+   */
   async step(): Promise<StepReport> {
-    const picks = this.sampler.next(this.config.batchSize);
-    const images = picks.map(({ index, synthetic }) => {
-      const img = toRgb(this.data.train[index], this.data.size);
-      return synthetic ? this.synthesize(img).image : img;
-    });
-    const x = toBatch(images, this.config.imageSize);
+    const x = this.batch(this.sampler, this.rng);
+    let report: StepReport;
     try {
-      return await this.trainer.trainStep(x);
+      report = await this.trainer.trainStep(x);
     } finally {
       x.dispose();
     }
+    if (report.step !== this.config.steps || this.config.statsBatches === 0) return report;
+    const t0 = performance.now();
+    await this.averageStatistics(this.config.statsBatches);
+    return { ...report, ms: report.ms + performance.now() - t0 };
+  }
+
+  /**
+   * Sets every BatchNorm's running mean and variance to the equal-weight average of the batch
+   * statistics of `batches` training batches (forward passes in training mode, no weight changes).
+   * The batches are drawn as training draws them, about half synthetic anomalies, by a sampler and
+   * generator of their own, so the training stream (and a resumed run) is untouched.
+   */
+  async averageStatistics(batches: number): Promise<void> {
+    const rng = new Rng(this.config.seed + this.trainer.step);
+    const sampler = new ReferenceSampler(this.data.train.length, rng.fork());
+    const stats = this.net.store.entries().filter(([name]) => /running_(mean|var)$/.test(name));
+    const before = stats.map(([, v]) => tf.clone(v));
+    for (let k = 0; k < batches; k++) {
+      const x = this.batch(sampler, rng);
+      const feats = tf.tidy(() => this.teacher.features(x)) as Levels;
+      x.dispose();
+      const mode: Mode = { training: true, updateStats: true, statsMomentum: 1 / (k + 1) };
+      // As in a training step: no packed copy of the trained weights is left in the WASM heap.
+      const done = await withTransientFilters(async () =>
+        tf.tidy(() => {
+          const { student } = reconstruct(this.net, this.banks, feats, {
+            paperSelect: this.config.paperSelect,
+            mode,
+          });
+          return tf.sum(student[0]);
+        }),
+      );
+      tf.dispose(feats);
+      // One read per batch keeps a GPU backend's queue short and lets the worker answer between batches.
+      await done.data();
+      done.dispose();
+    }
+    // Statistics that came out NaN would turn every map into NaN: the running averages stay instead.
+    const nan = tf.tidy(() => tf.addN(stats.map(([, v]) => tf.sum(tf.cast(tf.isNaN(v), 'float32')))));
+    const bad = (await nan.data())[0] > 0;
+    nan.dispose();
+    if (bad) {
+      stats.forEach(([, v], i) => v.assign(before[i]));
+      this.trainer.notes.push(
+        'The final BatchNorm statistics came out NaN: the running averages of the last steps are kept.',
+      );
+    }
+    tf.dispose(before);
+  }
+
+  /** The next batch of `sampler`, synthetic anomalies made with `rng`: [B,S,S,3]. */
+  private batch(sampler: ReferenceSampler, rng: Rng): tf.Tensor4D {
+    const images = sampler.next(this.config.batchSize).map(({ index, synthetic }) => {
+      const img = toRgb(this.data.train[index], this.data.size);
+      return synthetic ? this.synthesize(img, rng).image : img;
+    });
+    return toBatch(images, this.config.imageSize);
   }
 
   /** Scores every test image with the current weights (eval mode) and computes all metrics. */

@@ -1,7 +1,7 @@
 // What the Train panel says about time: the preset line, the estimate before Start and the cost of
 // the gradient norms. Pure functions of the configuration and the probe, so the wording is tested.
 import { CONFIG_SCHEMA, type TrainConfig } from '../../core/config';
-import { normCostFraction, runSeconds, type StepTiming } from '../../core/perf/run-time';
+import { normCostFraction, runSeconds, statsMs, type StepTiming } from '../../core/perf/run-time';
 import { PRESETS, type PresetName } from '../../core/presets';
 import type { ProbeOutcome } from '../../../workers/engine-api';
 import { formatDuration } from './format';
@@ -57,6 +57,8 @@ export function estimateLine(config: TrainConfig, outcome: ProbeOutcome, liveSha
         ? 'the gradient norms not measured'
         : `gradient norms every ${config.gradNormEvery} steps +${percent(normCostFraction(t, config.gradNormEvery))}`,
     );
+  if (config.statsBatches > 0)
+    parts.push(`final BatchNorm statistics ${formatDuration(statsMs(t.stepMs, config.statsBatches) / 1000)}`);
   if (liveShare > 0) parts.push(`live maps at most +${percent(liveShare)}`);
   const steps = t.stepsMs.length;
   const seconds = runSeconds(t, config);
