@@ -10,14 +10,15 @@ import { sharedPath } from '../helpers/golden';
 import { filterCacheSize } from '../../src/core/kernels/filter-cache';
 import { dirReader } from '../../scripts/lib/dir-reader';
 
+/** The light teacher both tests train with. */
+const mobilenetV2 = () =>
+  loadTeacher('mobilenet_v2', dirReader(sharedPath('models/mobilenet_v2_0.35_keras')));
+
 describe('Session on real MVTec bottle images (tiny config)', () => {
   it('training lowers the KD loss, and evaluation yields well-formed metrics', async () => {
     await useBackend('wasm');
     const data = loadMvtecFolder(sharedPath('data/mvtec-256/bottle'), 64, { maxTrain: 40, testEvery: 4 });
-    const teacher = await loadTeacher(
-      'mobilenet_v2',
-      dirReader(sharedPath('models/mobilenet_v2_0.35_keras')),
-    );
+    const teacher = await mobilenetV2();
     const config = validateConfig({
       teacher: 'mobilenet_v2',
       imageSize: 64,
@@ -62,10 +63,7 @@ describe('Session: final BatchNorm statistics (statsBatches)', () => {
   it('the last step replaces the running statistics, and nothing else, the same way every time', async () => {
     await useBackend('wasm');
     const data = loadMvtecFolder(sharedPath('data/mvtec-256/bottle'), 64, { maxTrain: 12, testEvery: 20 });
-    const teacher = await loadTeacher(
-      'mobilenet_v2',
-      dirReader(sharedPath('models/mobilenet_v2_0.35_keras')),
-    );
+    const teacher = await mobilenetV2();
     const base = {
       teacher: 'mobilenet_v2',
       imageSize: 64,
