@@ -13,7 +13,7 @@ const stems = readdirSync(SWEEP_DIR)
   .filter((f) => f.endsWith('.json'))
   .map((f) => f.slice(0, -'.json'.length));
 
-/** The cells of each markdown table row, trimmed, the separator rows left out. */
+/** Each table row's cells (split on unescaped pipes, trimmed); separator rows left out. */
 const tableRows = (markdown: string): string[][] =>
   markdown
     .split('\n')
@@ -21,7 +21,7 @@ const tableRows = (markdown: string): string[][] =>
     .map((l) =>
       l
         .slice(1, -1)
-        .split('|')
+        .split(/(?<!\\)\|/)
         .map((c) => c.trim()),
     );
 
