@@ -98,6 +98,19 @@ function defectTypes(rows: readonly SweepRowResult[]): string[] {
   return out;
 }
 
+/** Each markdown table row's cells (split on unescaped pipes, trimmed); separator rows left out. */
+export function markdownTableRows(markdown: string): string[][] {
+  return markdown
+    .split('\n')
+    .filter((l) => l.startsWith('|') && !/^\|[\s:|-]+\|$/.test(l))
+    .map((l) =>
+      l
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim()),
+    );
+}
+
 /**
  * The sweep as markdown: a header (date, commit, machine, load, backend, data, command), one table
  * row per configuration and budget, the paper's row where the paper has the category, and notes.

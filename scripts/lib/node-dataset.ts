@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { detectLayout } from '../../src/core/data/layout';
-import { rgbaToRgb, type RgbImage } from '../../src/core/data/image';
+import { createRgb, rgbaToRgb, type RgbImage } from '../../src/core/data/image';
 import { resizeMask, resizeRgb } from '../../src/core/data/resize';
 import { fromRgb, type DatasetImages, type TestImage } from '../../src/core/pipeline/dataset';
 
@@ -25,16 +25,70 @@ export function decodeFile(path: string): RgbImage {
   return rgbaToRgb(png.data, png.height, png.width);
 }
 
+/**
+ * How a non-square image becomes a `size` square: 'stretch' resizes each axis to `size` (the app and
+ * the reference); 'pad' keeps the aspect ratio (longer side `size`) and centres the image on a square
+ * of its mean colour, the mask on zeros. A study option: the app stretches.
+ */
+export type Fit = 'stretch' | 'pad';
+
+interface Placement {
+  h: number;
+  w: number;
+  top: number;
+  left: number;
+}
+
+function placement(height: number, width: number, size: number, fit: Fit): Placement {
+  if (fit === 'stretch') return { h: size, w: size, top: 0, left: 0 };
+  const scale = size / Math.max(height, width);
+  const h = Math.max(1, Math.round(height * scale));
+  const w = Math.max(1, Math.round(width * scale));
+  return { h, w, top: Math.floor((size - h) / 2), left: Math.floor((size - w) / 2) };
+}
+
+export function fitRgb(img: RgbImage, size: number, fit: Fit): RgbImage {
+  const p = placement(img.height, img.width, size, fit);
+  const inner = resizeRgb(img, p.h, p.w, { antialias: true });
+  if (fit === 'stretch') return inner;
+  const mean = [0, 1, 2].map((c) => {
+    let s = 0;
+    for (let i = c; i < inner.data.length; i += 3) s += inner.data[i];
+    return (3 * s) / inner.data.length;
+  });
+  const out = createRgb(size, size);
+  for (let i = 0; i < size * size; i++) out.data.set(mean, i * 3);
+  for (let y = 0; y < p.h; y++)
+    out.data.set(inner.data.subarray(y * p.w * 3, (y + 1) * p.w * 3), ((p.top + y) * size + p.left) * 3);
+  return out;
+}
+
+export function fitMask(
+  gray: Float32Array,
+  height: number,
+  width: number,
+  size: number,
+  fit: Fit,
+): Uint8Array {
+  const p = placement(height, width, size, fit);
+  const inner = resizeMask(gray, height, width, p.h, p.w, { method: 'nearest' });
+  if (fit === 'stretch') return inner;
+  const out = new Uint8Array(size * size);
+  for (let y = 0; y < p.h; y++) out.set(inner.subarray(y * p.w, (y + 1) * p.w), (p.top + y) * size + p.left);
+  return out;
+}
+
 /** Loads an MVTec-layout category folder at `size` px, as the worker does in the browser. */
 export function loadMvtecFolder(
   dir: string,
   size: number,
-  opts: { maxTrain?: number; testEvery?: number } = {},
+  opts: { maxTrain?: number; testEvery?: number; fit?: Fit } = {},
 ): DatasetImages {
   const files = listFiles(dir).map((f) => relative(join(dir, '..'), f));
   const index = detectLayout(files);
   const root = join(dir, '..');
-  const read = (rel: string) => resizeRgb(decodeFile(join(root, rel)), size, size, { antialias: true });
+  const fit = opts.fit ?? 'stretch';
+  const read = (rel: string) => fitRgb(decodeFile(join(root, rel)), size, fit);
   const train = index.train
     .slice(0, opts.maxTrain ?? Infinity)
     .map((e) => ({ path: e.path, rgb: fromRgb(read(e.path)) }));
@@ -45,7 +99,7 @@ export function loadMvtecFolder(
       if (e.maskPath) {
         const m = decodeFile(join(root, e.maskPath));
         const gray = Float32Array.from({ length: m.height * m.width }, (_, i) => m.data[i * 3]);
-        mask = resizeMask(gray, m.height, m.width, size, size, { method: 'nearest' });
+        mask = fitMask(gray, m.height, m.width, size, fit);
       }
       return { path: e.path, rgb: fromRgb(read(e.path)), defectType: e.defectType, label: e.label, mask };
     });

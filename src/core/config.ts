@@ -271,6 +271,22 @@ export const CONFIG_SCHEMA = {
     max: 1000,
     integer: true,
   },
+  statsClean: {
+    models: TRAINED_MODELS,
+    kind: 'bool',
+    label: 'Statistics from clean images',
+    help: 'The final BatchNorm statistics average batches of training images left clean, not batches drawn as training draws them (half synthetic anomalies). After a long DM-GRD run on bottle this turns collapsed maps back into sharp ones; after a short run it does worse (docs/results.md).',
+    default: false,
+  },
+  mapSigma: {
+    models: TRAINED_MODELS,
+    kind: 'number',
+    label: 'Map blur σ',
+    help: 'Gaussian σ, in pixels at the image size, of the blur on the anomaly map before the image score (the reference: 4). A wide blur spreads a defect a few pixels across over many normal ones; 0 = no blur.',
+    default: 4,
+    min: 0,
+    max: 16,
+  },
   imageScoreTopK: {
     models: TRAINED_MODELS,
     kind: 'number',

@@ -141,6 +141,8 @@ describe('presets', () => {
       tau: 0.1,
       memoryItems: 30,
       seed: 111,
+      statsClean: false,
+      mapSigma: 4,
       imageScoreTopK: 100,
     });
     for (const [key, spec] of Object.entries(CONFIG_SCHEMA))

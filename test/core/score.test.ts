@@ -71,4 +71,30 @@ describe('scoreImages', () => {
       teacher.dispose();
     });
   }
+
+  it('mapSigma 0 scores the map without blur; the default blurs with the reference σ 4', async () => {
+    await useBackend('cpu');
+    const teacher = ResNetTeacher.random('resnet18', 7);
+    const net = createNetwork('rd', 'resnet18', teacher.channels, 11);
+    const x = tf.randomUniform([2, 32, 32, 3], 0, 1, 'float32', 99) as tf.Tensor4D;
+    const base = { teacher: 'resnet18', model: 'rd', imageSize: 32, imageScoreTopK: 1 } as const;
+    const sharp = scoreImages({ teacher, net, banks: null }, x, validateConfig({ ...base, mapSigma: 0 }));
+    const blurred = scoreImages({ teacher, net, banks: null }, x, validateConfig(base));
+    const feats = teacher.features(x) as Levels;
+    const { student } = withFilterCache(() =>
+      reconstruct(net, null, feats, { paperSelect: false, mode: EVAL }),
+    );
+    const want = scoreBatch(feats, student, { outH: 32, outW: 32, sigma: 4, topK: 1 });
+    expect(Array.from(await sharp.maps.data())).toEqual(Array.from(await want.amap.data()));
+    expect(Array.from(await blurred.maps.data())).toEqual(Array.from(await want.blurred.data()));
+    // Max of each image's unblurred map.
+    const amap = await want.amap.data();
+    const max = [0, 1].map((i) => Math.max(...amap.subarray(i * 1024, (i + 1) * 1024)));
+    expect(Array.from(await sharp.scores.data())).toEqual(max);
+    tf.dispose([x, ...feats, ...student, want.amap, want.blurred, want.score]);
+    [sharp, blurred].forEach(disposeScores);
+    clearFilterCache();
+    net.store.dispose();
+    teacher.dispose();
+  });
 });

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadTeacher } from '../../src/core/backbones';
 import { validateConfig } from '../../src/core/config';
 import { Session } from '../../src/core/pipeline/session';
+import { toRgb } from '../../src/core/pipeline/dataset';
 import { useBackend } from '../helpers/backends';
 import { yieldToEventLoop } from '../helpers/event-loop';
 import { loadMvtecFolder } from '../../scripts/lib/node-dataset';
@@ -95,6 +96,55 @@ describe('Session: final BatchNorm statistics (statsBatches)', () => {
       expect(differs, name).toBe(stats.includes(name));
       expect(Array.from(again[name]), name).toEqual(Array.from(averaged[name]));
     }
+    teacher.dispose();
+  });
+});
+
+describe('Session: diagnosis read-outs', () => {
+  it('clean statistics average the same draw without synthesis; batch-statistics scoring stores nothing', async () => {
+    await useBackend('wasm');
+    const data = loadMvtecFolder(sharedPath('data/mvtec-256/bottle'), 64, { maxTrain: 12, testEvery: 20 });
+    const teacher = await mobilenetV2();
+    const config = validateConfig({
+      teacher: 'mobilenet_v2',
+      imageSize: 64,
+      batchSize: 4,
+      steps: 3,
+      memoryItems: 6,
+      gradNormEvery: 0,
+      seed: 5,
+    });
+    // A flat grey texture instead of the procedural ones changes every synthetic anomaly.
+    const grey = { height: 64, width: 64, data: new Float32Array(64 * 64 * 3).fill(0.5) };
+    const statistics = async (textures: (typeof grey)[], synthetic: boolean): Promise<Float32Array[]> => {
+      const session = await Session.create(teacher, { ...data, textures }, config);
+      await session.averageStatistics(3, { synthetic });
+      const stats = session.net.store.entries().filter(([name]) => /running_(mean|var)$/.test(name));
+      const out = await Promise.all(stats.map(async ([, v]) => (await v.data()) as Float32Array));
+      session.dispose();
+      return out;
+    };
+    const flat = (a: Float32Array[]) => a.flatMap((v) => Array.from(v));
+    expect(flat(await statistics([grey], false))).toEqual(flat(await statistics([], false)));
+    expect(flat(await statistics([grey], true))).not.toEqual(flat(await statistics([], true)));
+
+    const session = await Session.create(teacher, data, config);
+    const stored = async () =>
+      flat(
+        await Promise.all(
+          session.net.store
+            .entries()
+            .filter(([name]) => /running_(mean|var)$/.test(name))
+            .map(async ([, v]) => (await v.data()) as Float32Array),
+        ),
+      );
+    const before = await stored();
+    const images = data.test.slice(0, 2).map((t) => toRgb(t, data.size));
+    const own = await session.score(images, { training: true, updateStats: false });
+    expect(await stored()).toEqual(before);
+    const evalMode = await session.score(images);
+    expect(Array.from(own.maps)).not.toEqual(Array.from(evalMode.maps));
+    session.dispose();
     teacher.dispose();
   });
 });

@@ -10,6 +10,7 @@ import { pendingRuns, planRuns, resumeProblem } from '../../scripts/bench/sweep-
 import { parseSweepSpec } from '../../scripts/bench/sweep-spec';
 import {
   formatSweepMarkdown,
+  markdownTableRows,
   SWEEP_FORMAT,
   type SweepResult,
   type SweepRowResult,
@@ -92,6 +93,16 @@ describe('sweep rows', () => {
     expect(rows[0].config.statsBatches ?? CONFIG_SCHEMA.statsBatches.default).toBe(0);
     expect(rows[1].config.paperSelect).toBe(true);
     expect(rows[2].config).toMatchObject(presetOptions('standard'));
+  });
+
+  it('parses the candidate rows: each is the Standard preset with one change', () => {
+    const rows = parseSweepSpec('scripts/bench/candidate-rows.txt');
+    const standard = rows[0].config;
+    expect(standard).toMatchObject(presetOptions('standard'));
+    expect(rows.slice(1).map((r) => r.config)).toEqual([
+      { ...standard, statsClean: true },
+      { ...standard, mapSigma: 0, imageScoreTopK: 1 },
+    ]);
   });
 
   it('reads a file: one row per line, comments and blank lines skipped', () => {
@@ -204,8 +215,9 @@ describe('sweep table', () => {
     );
     expect(lines).toContain('| DM-GRD \\| odd | 2 min | failed: out of memory |  |  |  |  |  |  |  |  |  |');
     // Every table line has as many cells as the header.
-    const table = lines.filter((l) => l.startsWith('| '));
-    for (const l of table) expect(l.split(/(?<!\\)\|/).length).toBe(table[0].split('|').length);
+    const [header, ...rows] = markdownTableRows(md);
+    expect(rows.length).toBe(3);
+    for (const r of rows) expect(r.length).toBe(header.length);
     expect(md).toMatch(
       /2026-12-06 22:30 to 2026-12-06 22:40 UTC, commit 0123456789, AMD EPYC \(2 cores, 24 GiB\), wasm \(2 threads\)/,
     );

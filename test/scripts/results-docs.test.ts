@@ -5,7 +5,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { formatSweepMarkdown, SWEEP_FORMAT, type SweepResult } from '../../scripts/bench/sweep-table';
+import {
+  formatSweepMarkdown,
+  markdownTableRows,
+  SWEEP_FORMAT,
+  type SweepResult,
+} from '../../scripts/bench/sweep-table';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SWEEP_DIR = join(ROOT, 'docs', 'sweep');
@@ -13,19 +18,7 @@ const stems = readdirSync(SWEEP_DIR)
   .filter((f) => f.endsWith('.json'))
   .map((f) => f.slice(0, -'.json'.length));
 
-/** Each table row's cells (split on unescaped pipes, trimmed); separator rows left out. */
-const tableRows = (markdown: string): string[][] =>
-  markdown
-    .split('\n')
-    .filter((l) => l.startsWith('|') && !/^\|[\s:|-]+\|$/.test(l))
-    .map((l) =>
-      l
-        .slice(1, -1)
-        .split(/(?<!\\)\|/)
-        .map((c) => c.trim()),
-    );
-
-const resultsRows = tableRows(readFileSync(join(ROOT, 'docs', 'results.md'), 'utf8')).map((r) =>
+const resultsRows = markdownTableRows(readFileSync(join(ROOT, 'docs', 'results.md'), 'utf8')).map((r) =>
   r.join(' | '),
 );
 
@@ -51,7 +44,7 @@ describe('docs/sweep', () => {
     });
 
     it('has every table row in docs/results.md', () => {
-      const rows = tableRows(markdown).map((r) => r.join(' | '));
+      const rows = markdownTableRows(markdown).map((r) => r.join(' | '));
       expect(rows.length).toBeGreaterThan(2);
       for (const row of rows) expect(resultsRows).toContain(row);
     });

@@ -5,7 +5,7 @@ import type { RgbImage } from '../data/image';
 import { buildBank } from '../model/build-banks';
 import { createNetwork, reconstruct, type Banks, type Levels, type Network } from '../model/dmgrd';
 import { withTransientFilters } from '../nn/conv';
-import type { Mode } from '../nn/params';
+import { EVAL, type Mode } from '../nn/params';
 import { disposeMemoryBank, type MemoryBank } from '../model/memory-bank';
 import { synthesizeAnomaly, type SynthResult } from '../synth/anomaly';
 import { Rng } from '../synth/rng';
@@ -152,14 +152,15 @@ export class Session implements SessionSurface {
    * statistics of `batches` training batches (forward passes in training mode, no weight changes).
    * The batches are drawn as training draws them, about half synthetic anomalies, by a sampler and
    * generator of their own, so the training stream (and a resumed run) is untouched.
+   * `synthetic: false` (the default with `statsClean`) leaves every drawn image clean.
    */
-  async averageStatistics(batches: number): Promise<void> {
+  async averageStatistics(batches: number, { synthetic = !this.config.statsClean } = {}): Promise<void> {
     const rng = new Rng(this.config.seed + this.trainer.step);
     const sampler = new ReferenceSampler(this.data.train.length, rng.fork());
     const stats = this.net.store.entries().filter(([name]) => /running_(mean|var)$/.test(name));
     const before = stats.map(([, v]) => tf.clone(v));
     for (let k = 0; k < batches; k++) {
-      const x = this.batch(sampler, rng);
+      const x = this.batch(sampler, rng, synthetic);
       const feats = tf.tidy(() => this.teacher.features(x)) as Levels;
       x.dispose();
       const mode: Mode = { training: true, updateStats: true, statsMomentum: 1 / (k + 1) };
@@ -191,26 +192,27 @@ export class Session implements SessionSurface {
     tf.dispose(before);
   }
 
-  /** The next batch of `sampler`, synthetic anomalies made with `rng`: [B,S,S,3]. */
-  private batch(sampler: ReferenceSampler, rng: Rng): tf.Tensor4D {
+  /** The next batch of `sampler`, synthetic anomalies made with `rng` unless `synthesize` is false: [B,S,S,3]. */
+  private batch(sampler: ReferenceSampler, rng: Rng, synthesize = true): tf.Tensor4D {
     const images = sampler.next(this.config.batchSize).map(({ index, synthetic }) => {
       const img = toRgb(this.data.train[index], this.data.size);
-      return synthetic ? this.synthesize(img, rng).image : img;
+      return synthetic && synthesize ? this.synthesize(img, rng).image : img;
     });
     return toBatch(images, this.config.imageSize);
   }
 
   /** Scores every test image with the current weights (eval mode) and computes all metrics. */
-  evaluate(opts: EvaluateOptions = {}): Promise<Evaluation> {
-    return evaluateTestSet(this.data, this.config.imageSize, (images) => this.score(images), opts);
+  evaluate(opts: EvaluateOptions & { mode?: Mode } = {}): Promise<Evaluation> {
+    return evaluateTestSet(this.data, this.config.imageSize, (images) => this.score(images, opts.mode), opts);
   }
 
-  /** Anomaly maps and image scores of a few images (eval mode). */
+  /** Anomaly maps and image scores of a few images (eval mode unless `mode` says otherwise). */
   async score(
     images: RgbImage[],
+    mode: Mode = EVAL,
   ): Promise<{ maps: Float32Array; scores: Float32Array; selected: Int32Array | null }> {
     const x = toBatch(images, this.config.imageSize);
-    const r = scoreImages(this, x, this.config);
+    const r = scoreImages(this, x, this.config, mode);
     x.dispose();
     try {
       const [maps, scores, sel] = await Promise.all([r.maps.data(), r.scores.data(), r.selected?.data()]);

@@ -17,7 +17,7 @@ export interface ScoringOptions {
   /** Output map size (the reference evaluates at 256×256). */
   outH: number;
   outW: number;
-  /** Gaussian σ and scipy's truncate (radius = int(truncate·σ + 0.5)). */
+  /** Gaussian σ (0 = no blur) and scipy's truncate (radius = int(truncate·σ + 0.5)). */
   sigma: number;
   truncate: number;
   /** Image score = mean of the `topK` largest blurred-map values. */
@@ -127,7 +127,7 @@ export function imageScore(
 
 export interface ScoredMaps {
   amap: tf.Tensor3D; // [N,outH,outW] before the blur
-  blurred: tf.Tensor3D; // [N,outH,outW]
+  blurred: tf.Tensor3D; // [N,outH,outW]; amap itself when σ = 0
   score: tf.Tensor1D; // [N]
 }
 
@@ -139,7 +139,7 @@ export function scoreBatch(
 ): ScoredMaps {
   const o = { ...REFERENCE_SCORING, ...options };
   const amap = anomalyMap(teacher, student, o.outH, o.outW);
-  const blurred = gaussianBlur(amap, o.sigma, o.truncate);
+  const blurred = o.sigma > 0 ? gaussianBlur(amap, o.sigma, o.truncate) : amap;
   const score = imageScore(blurred, o.topK);
   return { amap, blurred, score };
 }
