@@ -11,9 +11,22 @@ import { sharedPath } from '../helpers/golden';
 import { filterCacheSize } from '../../src/core/kernels/filter-cache';
 import { dirReader } from '../../scripts/lib/dir-reader';
 
-/** The light teacher both tests train with. */
+/** The light teacher every test trains with. */
 const mobilenetV2 = () =>
   loadTeacher('mobilenet_v2', dirReader(sharedPath('models/mobilenet_v2_0.35_keras')));
+
+/** A dozen bottle images at 64 px and a three-step configuration: for what needs no real training. */
+const tinyBottle = () =>
+  loadMvtecFolder(sharedPath('data/mvtec-256/bottle'), 64, { maxTrain: 12, testEvery: 20 });
+const TINY = {
+  teacher: 'mobilenet_v2',
+  imageSize: 64,
+  batchSize: 4,
+  steps: 3,
+  memoryItems: 6,
+  gradNormEvery: 0,
+  seed: 5,
+};
 
 describe('Session on real MVTec bottle images (tiny config)', () => {
   it('training lowers the KD loss, and evaluation yields well-formed metrics', async () => {
@@ -63,19 +76,10 @@ describe('Session on real MVTec bottle images (tiny config)', () => {
 describe('Session: final BatchNorm statistics (statsBatches)', () => {
   it('the last step replaces the running statistics, and nothing else, the same way every time', async () => {
     await useBackend('wasm');
-    const data = loadMvtecFolder(sharedPath('data/mvtec-256/bottle'), 64, { maxTrain: 12, testEvery: 20 });
+    const data = tinyBottle();
     const teacher = await mobilenetV2();
-    const base = {
-      teacher: 'mobilenet_v2',
-      imageSize: 64,
-      batchSize: 4,
-      steps: 3,
-      memoryItems: 6,
-      gradNormEvery: 0,
-      seed: 5,
-    };
     const trained = async (statsBatches: number): Promise<Record<string, Float32Array>> => {
-      const session = await Session.create(teacher, data, validateConfig({ ...base, statsBatches }));
+      const session = await Session.create(teacher, data, validateConfig({ ...TINY, statsBatches }));
       for (let i = 0; i < 3; i++) await session.step();
       const out: Record<string, Float32Array> = {};
       for (const [name, v] of session.net.store.entries()) out[name] = (await v.data()) as Float32Array;
@@ -103,17 +107,9 @@ describe('Session: final BatchNorm statistics (statsBatches)', () => {
 describe('Session: diagnosis read-outs', () => {
   it('clean statistics average the same draw without synthesis; batch-statistics scoring stores nothing', async () => {
     await useBackend('wasm');
-    const data = loadMvtecFolder(sharedPath('data/mvtec-256/bottle'), 64, { maxTrain: 12, testEvery: 20 });
+    const data = tinyBottle();
     const teacher = await mobilenetV2();
-    const config = validateConfig({
-      teacher: 'mobilenet_v2',
-      imageSize: 64,
-      batchSize: 4,
-      steps: 3,
-      memoryItems: 6,
-      gradNormEvery: 0,
-      seed: 5,
-    });
+    const config = validateConfig(TINY);
     // A flat grey texture instead of the procedural ones changes every synthetic anomaly.
     const grey = { height: 64, width: 64, data: new Float32Array(64 * 64 * 3).fill(0.5) };
     const statistics = async (textures: (typeof grey)[], synthetic: boolean): Promise<Float32Array[]> => {
