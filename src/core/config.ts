@@ -275,14 +275,14 @@ export const CONFIG_SCHEMA = {
     models: TRAINED_MODELS,
     kind: 'bool',
     label: 'Statistics from clean images',
-    help: 'The final BatchNorm statistics average batches of training images left clean, not batches drawn as training draws them (half synthetic anomalies). After a long DM-GRD run on bottle this turns collapsed maps back into sharp ones; after a short run it does worse (docs/results.md).',
+    help: 'With final BatchNorm statistics above 0: average them over training images as they are, instead of batches drawn as training draws them (half with synthetic defects). Leave it off for a run of a few hundred steps, where it makes the maps worse; after a thousand steps or more, if the maps light up everywhere, it can make them sharp again.',
     default: false,
   },
   mapSigma: {
     models: TRAINED_MODELS,
     kind: 'number',
     label: 'Map blur σ',
-    help: 'Gaussian σ, in pixels at the image size, of the blur on the anomaly map before the image score (the reference: 4). A wide blur spreads a defect a few pixels across over many normal ones; 0 = no blur.',
+    help: 'Gaussian blur of the anomaly map, in pixels at the image size (0 = no blur; the reference: 4). It changes the maps shown, the image scores and the metrics, not training: a small σ keeps a defect only a few pixels wide from fading into the normal pixels around it.',
     default: 4,
     min: 0,
     max: 16,
@@ -368,5 +368,7 @@ export function validateConfig(partial: Partial<Record<string, unknown>>): Train
   }
   const out = cfg as TrainConfig;
   if (out.minLr > out.lr) throw new ConfigError('Min LR must not exceed the learning rate.');
+  if (out.statsClean && out.statsBatches === 0)
+    throw new ConfigError('Statistics from clean images needs Final BatchNorm statistics above 0.');
   return out;
 }

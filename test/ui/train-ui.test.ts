@@ -107,6 +107,16 @@ describe('config form draft', () => {
     expect(parseDraft({ ...draft, lr: '0.0001', minLr: '0.001' }).error).toBe(
       'Min LR must not exceed the learning rate.',
     );
+    expect(parseDraft({ ...draft, statsClean: true }).error).toBe(
+      'Statistics from clean images needs Final BatchNorm statistics above 0.',
+    );
+    expect(parseDraft({ ...draft, statsClean: true, statsBatches: '32' }).config).toMatchObject({
+      statsClean: true,
+      statsBatches: 32,
+    });
+    expect(parseDraft({ ...draft, mapSigma: '17' }).error).toBe(
+      'Map blur σ must be between 0 and 16 (got 17).',
+    );
     expect(parseDraft({ ...draft, imageSize: '64', paperBeta: true }).config).toMatchObject({
       imageSize: 64,
       paperBeta: true,
