@@ -70,7 +70,7 @@ async function main(): Promise<void> {
       const summed = new Float32Array(n * px);
       for (const l of set) for (let i = 0; i < summed.length; i++) summed[i] += levels[l][i];
       const mapsT = tf.tensor3d(summed, [n, s, s]);
-      const blurred = sigma > 0 ? gaussianBlur(mapsT, sigma, REFERENCE_SCORING.truncate) : mapsT;
+      const blurred = gaussianBlur(mapsT, sigma, REFERENCE_SCORING.truncate);
       const scores = await Promise.all(
         TOP_K.map(async (k) => {
           const t = imageScore(blurred, Math.min(k, px));

@@ -102,6 +102,8 @@ export function gaussianBlur(
   sigma = REFERENCE_SCORING.sigma,
   truncate = REFERENCE_SCORING.truncate,
 ): tf.Tensor3D {
+  // σ 0 is no blur (mapSigma 0); a copy, so the caller owns input and output alike.
+  if (sigma === 0) return tf.clone(maps);
   const [, h, w] = maps.shape;
   const k = gaussianKernel1d(sigma, truncate);
   const fused = separableBlurWebGPU(maps, k);
@@ -127,7 +129,7 @@ export function imageScore(
 
 export interface ScoredMaps {
   amap: tf.Tensor3D; // [N,outH,outW] before the blur
-  blurred: tf.Tensor3D; // [N,outH,outW]; amap itself when σ = 0
+  blurred: tf.Tensor3D; // [N,outH,outW]
   score: tf.Tensor1D; // [N]
 }
 
@@ -139,7 +141,7 @@ export function scoreBatch(
 ): ScoredMaps {
   const o = { ...REFERENCE_SCORING, ...options };
   const amap = anomalyMap(teacher, student, o.outH, o.outW);
-  const blurred = o.sigma > 0 ? gaussianBlur(amap, o.sigma, o.truncate) : amap;
+  const blurred = gaussianBlur(amap, o.sigma, o.truncate);
   const score = imageScore(blurred, o.topK);
   return { amap, blurred, score };
 }
